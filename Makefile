@@ -1,0 +1,43 @@
+# The README's two commands: `make run` and `make test`.
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+PYTHON  ?= python3
+EXAMPLE := examples/crm_notes
+
+.PHONY: run test install translations screenshots clean
+
+run: install translations
+	$(BIN)/crm init --demo
+	@echo "CRM on http://127.0.0.1:5000 (demo logins above; password demo1234)"
+	$(BIN)/crm run --host 127.0.0.1 --port 5000
+
+# The whole suite on SQLite, then again on PostgreSQL when CRM_TEST_DATABASE_URL is set.
+test: install translations
+	env -u CRM_TEST_DATABASE_URL $(BIN)/pytest
+	@if [ -n "$$CRM_TEST_DATABASE_URL" ]; then \
+		echo "--- again on $$CRM_TEST_DATABASE_URL"; \
+		$(BIN)/pytest; \
+	fi
+
+install: $(STAMP)
+
+$(STAMP): setup.cfg pyproject.toml $(wildcard $(EXAMPLE)/setup.cfg)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	if [ -d $(EXAMPLE) ]; then $(BIN)/pip install --quiet -e $(EXAMPLE); fi
+	touch $(STAMP)
+
+# Compile every zh_CN catalog (core, plugins, example plugin) to .mo files.
+translations: install
+	@find core plugins examples -name '*.po' -path '*LC_MESSAGES*' | while read po; do \
+		$(BIN)/pybabel compile -i "$$po" -o "$${po%.po}.mo" -l zh_CN >/dev/null || exit 1; \
+	done
+
+# Screenshots of the main pages in headless Chromium (needs Debian's chromium package).
+screenshots: install translations
+	$(BIN)/python -m tests.browser.screenshots
+
+clean:
+	rm -rf $(VENV) instance

@@ -1,0 +1,38 @@
+"""The CRM host application: ``create_app`` wires the core and the enabled plugins."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None, extra_plugins: list | None = None) -> Flask:
+    """Build the application.
+
+    ``config`` overrides settings (see ``core.config``); ``extra_plugins`` adds
+    plugin objects that are not installed as packages, which tests use.
+    """
+    from core import cli
+    from core import config as settings
+    from core import web
+    from core.builtin import CorePlugin
+    from core.db import db
+    from core.plugins import PluginHost
+    from core import audit, events  # noqa: F401  (listeners)
+    from core.auth import throttle  # noqa: F401  (table)
+    from core.rbac import models  # noqa: F401  (tables)
+
+    app = Flask("core", root_path=str(ROOT / "core"), instance_path=str(ROOT / "instance"),
+                template_folder=str(ROOT / "templates"))
+    settings.load(app, config)
+    host = PluginHost.start(CorePlugin(), app.config["CRM_PLUGINS"], extra_plugins)
+    app.extensions["crm"] = host
+    db.init_app(app)
+    web.init_app(app, host)
+    for plugin, blueprint in host.blueprints():
+        prefix = "" if plugin == "core" else f"/{plugin}"
+        app.register_blueprint(blueprint, url_prefix=prefix + (blueprint.url_prefix or ""))
+    cli.register(app)
+    return app

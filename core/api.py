@@ -1,0 +1,29 @@
+"""The stable facade plugins import. Everything else in ``core`` may move.
+
+    from core import api
+    from core.api import _, hookimpl, db, require_permission
+"""
+from flask_login import current_user
+
+from core.db import db
+from core.events import emit
+from core.hookspecs import hookimpl
+from core.i18n import _, gettext, lazy_gettext, ngettext
+from core.listing import FilterForm, Page, csv_response, paginate, sort_order, stream
+from core.models import (
+    AuditMixin, BusinessRecord, CreatorMixin, TimestampMixin, VersionMixin, is_stale, utcnow,
+)
+from core.plugins import Job, MenuItem, Permission, SlotItem
+from core.rbac.access import can, require_permission, scoped, sees_all
+from core.rbac.models import User
+from core.web import render_slot
+
+__all__ = [
+    "_", "gettext", "lazy_gettext", "ngettext",
+    "hookimpl", "db", "current_user", "User",
+    "Permission", "MenuItem", "SlotItem", "Job",
+    "require_permission", "can", "scoped", "sees_all",
+    "emit", "render_slot",
+    "BusinessRecord", "TimestampMixin", "CreatorMixin", "VersionMixin", "AuditMixin", "is_stale", "utcnow",
+    "FilterForm", "Page", "paginate", "sort_order", "stream", "csv_response",
+]

@@ -1,0 +1,92 @@
+"""The audit log: who changed which business record, when, from what to what."""
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from sqlalchemy import Index, String, Text, inspect, insert
+from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import event
+
+from core.db import db
+from core.models import AuditMixin, current_actor_id, utcnow
+
+REDACTED = "***"
+
+
+class AuditEntry(db.Model):
+    __tablename__ = "core_audit_log"
+    __table_args__ = (
+        Index("ix_core_audit_log_table_record", "table_name", "record_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(index=True)
+    action: Mapped[str] = mapped_column(String(10))
+    table_name: Mapped[str] = mapped_column(String(64), index=True)
+    record_id: Mapped[str] = mapped_column(String(64))
+    changes: Mapped[str] = mapped_column(Text, default="{}")
+
+    @property
+    def changed_fields(self) -> dict:
+        return json.loads(self.changes or "{}")
+
+
+def _columns(obj):
+    mapper = inspect(obj).mapper
+    skip = obj.__audit_exclude__
+    return [attr for attr in mapper.column_attrs if attr.key not in skip]
+
+
+def _value(obj, key, value):
+    if key in obj.__audit_redact__ and value is not None:
+        return REDACTED
+    return value
+
+
+def _changes(obj, action: str) -> dict:
+    state = inspect(obj)
+    changes = {}
+    for attr in _columns(obj):
+        history = state.attrs[attr.key].history
+        if action == "create":
+            value = getattr(obj, attr.key)
+            if value is not None:
+                changes[attr.key] = [None, _value(obj, attr.key, value)]
+        elif action == "delete":
+            value = history.unchanged[0] if history.unchanged else (history.deleted[0] if history.deleted else None)
+            if value is not None:
+                changes[attr.key] = [_value(obj, attr.key, value), None]
+        elif history.has_changes():
+            old = history.deleted[0] if history.deleted else None
+            new = history.added[0] if history.added else None
+            if old != new:
+                changes[attr.key] = [_value(obj, attr.key, old), _value(obj, attr.key, new)]
+    return changes
+
+
+def _record_id(obj) -> str:
+    return ",".join(str(v) for v in inspect(obj).identity or ())
+
+
+@event.listens_for(Session, "after_flush")
+def _write_audit(session, flush_context):
+    rows = []
+    actor = session.info.get("actor_id") or current_actor_id()
+    for action, objects in (("create", session.new), ("update", session.dirty), ("delete", session.deleted)):
+        for obj in objects:
+            if not isinstance(obj, AuditMixin):
+                continue
+            if action == "update" and not session.is_modified(obj, include_collections=False):
+                continue
+            changes = _changes(obj, action)
+            if action == "update" and not changes:
+                continue
+            rows.append({
+                "at": utcnow(), "user_id": actor, "action": action,
+                "table_name": obj.__tablename__, "record_id": _record_id(obj),
+                "changes": json.dumps(changes, default=str, ensure_ascii=False),
+            })
+    if rows:
+        session.connection().execute(insert(AuditEntry.__table__), rows)

@@ -1,0 +1,1 @@
+"""Login, logout, own password, language choice."""

@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import func, select
+
+from core.auth import throttle
+from core.auth.forms import LoginForm, PasswordChangeForm
+from core.config import LANGUAGES
+from core.db import db
+from core.i18n import _
+from core.rbac.access import require_permission
+from core.rbac.models import User
+
+blueprint = Blueprint("auth", __name__, template_folder="../templates")
+
+
+def _local_target(target: str | None) -> str:
+    """Only redirect to a path on this site: never to another host."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//") \
+                and "\\" not in target:
+            return target
+    return url_for("dashboard.index")
+
+
+@blueprint.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    if current_user.is_authenticated:
+        return redirect(_local_target(request.args.get("next")))
+    if form.validate_on_submit():
+        address = request.remote_addr or "-"
+        username = form.username.data.strip()
+        wait = throttle.retry_after(username, address)
+        if wait is not None:
+            flash(_("Too many failed logins. Try again in %(minutes)d minutes.", minutes=wait), "danger")
+            return render_template("core/login.html", form=form), 429
+        user = db.session.scalar(select(User).where(func.lower(User.username) == username.lower()))
+        if user is None or not user.check_password(form.password.data) or not user.active:
+            throttle.record_failure(username, address)
+            flash(_("Invalid login name or password."), "danger")
+            return render_template("core/login.html", form=form), 200
+        throttle.clear_failures(username)
+        db.session.commit()
+        session.clear()
+        login_user(user, remember=form.remember.data)
+        return redirect(_local_target(request.args.get("next")))
+    return render_template("core/login.html", form=form)
+
+
+@blueprint.route("/logout", methods=["POST"])
+def logout():
+    logout_user()
+    session.clear()
+    flash(_("You have been logged out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@blueprint.route("/account/password", methods=["GET", "POST"])
+@require_permission("core.profile.edit")
+def change_password():
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        if not current_user.check_password(form.current.data):
+            form.current.errors.append(_("The current password is wrong."))
+        else:
+            current_user.set_password(form.password.data)
+            db.session.commit()
+            login_user(current_user)  # the new session token keeps this session, ends the others
+            flash(_("Your password has been changed."), "success")
+            return redirect(url_for("dashboard.index"))
+    return render_template("core/password.html", form=form)
+
+
+@blueprint.route("/language/<code>")
+def set_language(code: str):
+    if code in LANGUAGES:
+        session["language"] = code
+        if current_user.is_authenticated:
+            current_user.language = code
+            db.session.commit()
+    return redirect(_local_target(request.args.get("next")))

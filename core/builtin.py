@@ -1,0 +1,56 @@
+"""The core's own features, registered through the same hooks plugins use."""
+from __future__ import annotations
+
+from core.hookspecs import hookimpl
+from core.i18n import lazy_gettext as _l
+from core.plugins import MenuItem, Permission
+
+SYSTEM = _l("System management")
+
+CORE_PERMISSIONS = [
+    Permission("core.dashboard.view", _l("View the dashboard")),
+    Permission("core.profile.edit", _l("Change own password")),
+    Permission("core.user.manage", _l("Manage users")),
+    Permission("core.role.manage", _l("Manage roles and permissions")),
+    Permission("core.audit.view", _l("View the audit log")),
+    Permission("core.plugin.view", _l("View installed plugins")),
+]
+
+EVERYONE = ["core.dashboard.view", "core.profile.edit"]
+
+
+class CorePlugin:
+    name = "core"
+    title = _l("Core")
+    version = "0.1.0"
+    requires = ()
+
+    @hookimpl
+    def register_blueprints(self):
+        from core.admin import blueprint as admin
+        from core.auth.views import blueprint as auth
+        from core.dashboard import blueprint as dashboard
+
+        return [auth, dashboard, admin]
+
+    @hookimpl
+    def register_permissions(self):
+        return CORE_PERMISSIONS
+
+    @hookimpl
+    def register_roles(self):
+        return {
+            "admin": [p.code for p in CORE_PERMISSIONS],
+            "sales_director": EVERYONE,
+            "account_manager": EVERYONE,
+            "executive": EVERYONE,
+        }
+
+    @hookimpl
+    def register_menu_items(self):
+        return [
+            MenuItem(_l("Users"), "admin.users", "core.user.manage", SYSTEM, 900, "people"),
+            MenuItem(_l("Roles"), "admin.roles", "core.role.manage", SYSTEM, 910, "shield-lock"),
+            MenuItem(_l("Audit log"), "admin.audit", "core.audit.view", SYSTEM, 920, "journal-text"),
+            MenuItem(_l("Plugins"), "admin.plugins", "core.plugin.view", SYSTEM, 930, "plug"),
+        ]

@@ -1,0 +1,26 @@
+"""Domain events, delivered to ``on_event`` hooks after the transaction commits."""
+from __future__ import annotations
+
+from flask import current_app
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from core.db import db
+
+_PENDING = "crm_pending_events"
+
+
+def emit(name: str, payload: dict) -> None:
+    """Queue event ``name``; plugins see it once ``db.session`` commits, never if it rolls back."""
+    db.session.info.setdefault(_PENDING, []).append((name, payload))
+
+
+def deliver_pending(session) -> None:
+    pending = session.info.pop(_PENDING, [])
+    for name, payload in pending:
+        current_app.extensions["crm"].pm.hook.on_event(name=name, payload=payload)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_on_rollback(session, previous_transaction):
+    session.info.pop(_PENDING, None)

@@ -1,0 +1,94 @@
+"""Every hook a CRM plugin can implement.
+
+Hooks are called with keyword arguments only. An implementation may accept any
+subset of a hook's arguments, so new arguments can be added without breaking
+existing plugins. ``docs/plugins.md`` shows an example of each.
+"""
+import pluggy
+
+hookspec = pluggy.HookspecMarker("crm")
+hookimpl = pluggy.HookimplMarker("crm")
+
+
+@hookspec
+def register_blueprints():
+    """Return a list of Flask blueprints.
+
+    Each is mounted under ``/<plugin name>/`` and its name must start with the
+    plugin name. Every view must be guarded with ``require_permission``.
+    """
+
+
+@hookspec
+def register_permissions():
+    """Return a list of ``Permission(code, label)``.
+
+    Codes are ``<plugin>.<object>.<action>``, e.g. ``customers.customer.edit``.
+    """
+
+
+@hookspec
+def register_roles():
+    """Return ``{role key: [permission code, ...]}``: default grants.
+
+    Role keys are ``admin``, ``sales_director``, ``account_manager`` and
+    ``executive``. ``crm init`` merges the grants into those roles once; an
+    administrator's later edits are never overwritten.
+    """
+
+
+@hookspec
+def register_menu_items():
+    """Return a list of ``MenuItem(label, endpoint, permission, section, order)``.
+
+    An item is shown only to users who hold its permission.
+    """
+
+
+@hookspec
+def template_slot(slot, context):
+    """Contribute HTML to a slot of another page.
+
+    Return a ``SlotItem(html, order)``, a list of them, or None. ``slot`` names
+    the place (``dashboard.widgets``, ``customers.detail.tabs``); ``context``
+    is a dict of what that page offers (e.g. ``context["customer"]``). Return
+    None for slots you do not serve or users who may not see your content.
+    """
+
+
+@hookspec
+def on_event(name, payload):
+    """React to a domain event, called after the emitting transaction commits.
+
+    ``name`` is ``<plugin>.<what happened>``, e.g. ``customers.order_created``;
+    ``payload`` is a dict of plain values (ids, numbers, strings).
+    """
+
+
+@hookspec
+def register_commands(cli):
+    """Add click commands or groups to the ``crm`` command group ``cli``."""
+
+
+@hookspec
+def register_jobs():
+    """Return a list of ``Job(name, func, schedule)``: periodic work.
+
+    ``func`` is called without arguments inside an application context;
+    ``crm jobs run NAME`` runs one, ``schedule`` (cron syntax) tells operators
+    when to run it.
+    """
+
+
+@hookspec
+def register_reports():
+    """Return a list of report definitions for the reports plugin to render."""
+
+
+@hookspec
+def load_demo_data(session):
+    """Fill ``session`` with a realistic demo data set (``crm init --demo``).
+
+    Called in dependency order, so a plugin finds its requirements' demo data.
+    Do not commit; the core commits once every plugin has loaded.
+    """

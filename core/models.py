@@ -1,0 +1,75 @@
+"""Model mixins every business table uses: timestamps, creator, version, audit."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import ForeignKey, event
+from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
+
+from core.db import db
+
+
+def utcnow() -> datetime:
+    """Naive UTC: both SQLite and PostgreSQL store it unchanged; the UI converts it."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class TimestampMixin:
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class CreatorMixin:
+    """``created_by_id`` is set by the server from the logged-in user, never typed."""
+
+    @declared_attr
+    def created_by_id(cls) -> Mapped[int | None]:
+        return mapped_column(ForeignKey("core_user.id", ondelete="SET NULL"), nullable=True)
+
+
+class VersionMixin:
+    """Optimistic locking: a save based on an old version is refused (see ``is_stale``)."""
+
+    version: Mapped[int] = mapped_column(default=1)
+
+    @declared_attr.directive
+    def __mapper_args__(cls):
+        return {"version_id_col": cls.__table__.c.version}
+
+
+class AuditMixin:
+    """Marks a model whose creates, updates and deletes go to the audit log."""
+
+    __audit_exclude__ = frozenset({"updated_at", "version"})
+    __audit_redact__ = frozenset()
+
+
+class BusinessRecord(TimestampMixin, CreatorMixin, VersionMixin, AuditMixin):
+    """All four mixins: what every business table of a plugin should use."""
+
+
+def is_stale(record: VersionMixin, submitted_version) -> bool:
+    """True when the form was filled from an older version than the one stored."""
+    try:
+        return int(submitted_version) != record.version
+    except (TypeError, ValueError):
+        return True
+
+
+def current_actor_id() -> int | None:
+    from flask import has_request_context
+    from flask_login import current_user
+
+    if has_request_context() and current_user and current_user.is_authenticated:
+        return current_user.id
+    return None
+
+
+@event.listens_for(Session, "before_flush")
+def _set_creator(session, flush_context, instances):
+    actor = current_actor_id()
+    if actor is None:
+        return
+    for obj in session.new:
+        if isinstance(obj, CreatorMixin) and obj.created_by_id is None:
+            obj.created_by_id = actor

@@ -1,0 +1,106 @@
+"""Users and roles. Permissions are codes registered by the enabled plugins."""
+from __future__ import annotations
+
+import secrets
+
+from flask import current_app
+from flask_login import UserMixin
+from sqlalchemy import Boolean, Column, ForeignKey, String, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from core.db import db
+from core.models import BusinessRecord
+
+SCOPE_OWN = "own"
+SCOPE_ALL = "all"
+
+user_roles = Table(
+    "core_user_role",
+    db.metadata,
+    Column("user_id", ForeignKey("core_user.id", ondelete="CASCADE"), primary_key=True),
+    Column("role_id", ForeignKey("core_role.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Role(db.Model, BusinessRecord):
+    __tablename__ = "core_role"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Default roles have a key (admin, sales_director, ...) so plugins can grant to them.
+    key: Mapped[str | None] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    description: Mapped[str] = mapped_column(String(500), default="")
+    data_scope: Mapped[str] = mapped_column(String(8), default=SCOPE_OWN)
+    grants: Mapped[list["RolePermission"]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", back_populates="role"
+    )
+
+    @property
+    def permissions(self) -> set[str]:
+        return {grant.code for grant in self.grants}
+
+    def set_permissions(self, codes) -> None:
+        wanted = set(codes)
+        self.grants = [g for g in self.grants if g.code in wanted] + [
+            RolePermission(code=code) for code in sorted(wanted - self.permissions)
+        ]
+
+
+class RolePermission(db.Model):
+    __tablename__ = "core_role_permission"
+
+    role_id: Mapped[int] = mapped_column(ForeignKey("core_role.id", ondelete="CASCADE"), primary_key=True)
+    code: Mapped[str] = mapped_column(String(100), primary_key=True)
+    role: Mapped[Role] = relationship(back_populates="grants")
+
+
+class SeededGrant(db.Model):
+    """A default grant already merged once, so an administrator's removal of it sticks."""
+
+    __tablename__ = "core_seeded_grant"
+
+    role_key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    code: Mapped[str] = mapped_column(String(100), primary_key=True)
+
+
+class User(db.Model, UserMixin, BusinessRecord):
+    __tablename__ = "core_user"
+    __audit_redact__ = frozenset({"password_hash", "session_token"})
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    email: Mapped[str | None] = mapped_column(String(254))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    language: Mapped[str | None] = mapped_column(String(10))
+    # Changing it (new password, deactivation) ends every open session of the user.
+    session_token: Mapped[str] = mapped_column(String(64), unique=True, default=lambda: secrets.token_hex(16))
+    roles: Mapped[list[Role]] = relationship(secondary=user_roles, lazy="selectin")
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str:
+        return self.session_token
+
+    def set_password(self, password: str) -> None:
+        method = current_app.config.get("CRM_PASSWORD_HASH_METHOD", "scrypt") if current_app else "scrypt"
+        self.password_hash = generate_password_hash(password, method=method)
+        self.session_token = secrets.token_hex(16)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def permissions(self) -> set[str]:
+        return set().union(*(role.permissions for role in self.roles)) if self.roles else set()
+
+    @property
+    def data_scope(self) -> str:
+        return SCOPE_ALL if any(r.data_scope == SCOPE_ALL for r in self.roles) else SCOPE_OWN
+
+    def __str__(self) -> str:
+        return self.display_name or self.username

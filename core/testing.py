@@ -1,0 +1,184 @@
+"""Pytest fixtures for the CRM and its plugins: ``pytest_plugins = ["core.testing"]``.
+
+- The database is migrated once per test session (SQLite in a temp folder, or
+  ``CRM_TEST_DATABASE_URL``, e.g. PostgreSQL); every table is emptied after each
+  test. Tests see real commits, so events after commit and concurrent
+  sessions behave as in production.
+- ``make_app(plugins="basedata,customers", extra_plugins=[obj], **config)`` builds
+  an app with a chosen plugin set; ``app`` is one with every installed plugin.
+- ``login_as("account_manager")`` returns a client logged in as a new user with
+  that default role; ``login_as(permissions=[...], scope="own")`` one whose
+  only role grants exactly those permissions. ``client.user_id`` is its user.
+- POSTs made with a dict ``data`` get a valid CSRF token unless they pass
+  ``csrf=False``: tests exercise the real CSRF protection.
+- Do not keep an app context open around requests: check the database inside
+  ``with app.app_context():`` so each check uses a fresh session.
+"""
+from __future__ import annotations
+
+import itertools
+import os
+
+import flask
+import pytest
+from flask.testing import FlaskClient
+from flask_wtf.csrf import generate_csrf
+from sqlalchemy import MetaData, create_engine, inspect, text
+
+from core import create_app
+from core.db import db
+
+TEST_PASSWORD = "correct-horse-9"
+_counter = itertools.count(1)
+
+
+class CRMClient(FlaskClient):
+    user_id: int | None = None
+
+    def csrf_token(self) -> str:
+        with self.session_transaction() as stored:
+            with self.application.test_request_context():
+                flask.session.update(stored)
+                token = generate_csrf()
+                stored.update(flask.session)
+        return token
+
+    def open(self, *args, **kwargs):
+        add_token = kwargs.pop("csrf", True)
+        data = kwargs.get("data")
+        if add_token and kwargs.get("method") == "POST" and isinstance(data, dict) and "csrf_token" not in data:
+            kwargs["data"] = {**data, "csrf_token": self.csrf_token()}
+        return super().open(*args, **kwargs)
+
+
+def test_config(database_url: str) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "CRM_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast hashing keeps the suite quick
+        # Unset: every installed plugin. Set it to test a subset while other plugins are broken.
+        "CRM_PLUGINS": os.environ.get("CRM_PLUGINS"),
+    }
+
+
+def _drop_everything(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        else:
+            meta = MetaData()
+            meta.reflect(conn)
+            meta.drop_all(conn)
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    return os.environ.get("CRM_TEST_DATABASE_URL") or f"sqlite:///{tmp_path_factory.mktemp('db') / 'crm.db'}"
+
+
+@pytest.fixture(scope="session")
+def migrated_database(database_url):
+    """An empty database migrated to head by ``crm db upgrade``, for the whole session."""
+    from core import migrate
+
+    _drop_everything(database_url)
+    app = create_app(test_config(database_url))
+    with app.app_context():
+        migrate.upgrade()
+        db.engine.dispose()
+    return database_url
+
+
+def empty_all_tables(app) -> None:
+    with app.app_context():
+        names = [n for n in inspect(db.engine).get_table_names() if not n.startswith("alembic_version")]
+        with db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE"))
+            else:
+                meta = MetaData()
+                meta.reflect(conn, only=names)
+                for table in reversed(meta.sorted_tables):
+                    conn.execute(table.delete())
+        db.engine.dispose()
+
+
+@pytest.fixture
+def make_app(migrated_database):
+    """Factory: an app with a chosen plugin set on the test database, default roles seeded."""
+    from core.rbac.seed import sync_default_roles
+
+    built = []
+
+    def factory(plugins=None, extra_plugins=None, **config):
+        settings = test_config(migrated_database)
+        if plugins is not None:
+            settings["CRM_PLUGINS"] = plugins
+        app = create_app({**settings, **config}, extra_plugins)
+        app.test_client_class = CRMClient
+        with app.app_context():
+            sync_default_roles(app.extensions["crm"])
+        built.append(app)
+        return app
+
+    yield factory
+    if built:
+        empty_all_tables(built[0])
+        for app in built:
+            with app.app_context():
+                db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
+
+
+@pytest.fixture
+def client(app) -> CRMClient:
+    return app.test_client()
+
+
+def create_user(app, role_key=None, permissions=None, scope="all", username=None, **fields):
+    """A user with a default role (by key) or with an ad-hoc role granting exactly ``permissions``."""
+    from sqlalchemy import select
+
+    from core.rbac.models import Role, User
+
+    username = username or f"user{next(_counter)}"
+    with app.app_context():
+        if role_key:
+            roles = [db.session.scalar(select(Role).where(Role.key == role_key))]
+        else:
+            role = Role(name=f"role for {username}", data_scope=scope)
+            role.set_permissions(permissions or [])
+            roles = [role]
+        user = User(username=username, display_name=fields.pop("display_name", username.title()), roles=roles, **fields)
+        user.set_password(TEST_PASSWORD)
+        db.session.add(user)
+        db.session.commit()
+        return user.id
+
+
+def log_in(client: CRMClient, username: str, password: str = TEST_PASSWORD):
+    return client.post("/login", data={"username": username, "password": password})
+
+
+@pytest.fixture
+def login_as(app):
+    """Factory: a new client logged in as a new user (see ``create_user``)."""
+
+    def factory(role_key=None, *, permissions=None, scope="all", username=None, **fields) -> CRMClient:
+        username = username or f"user{next(_counter)}"
+        user_id = create_user(app, role_key, permissions, scope, username, **fields)
+        client = app.test_client()
+        response = log_in(client, username)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        client.user_id = user_id
+        return client
+
+    return factory

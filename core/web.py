@@ -1,0 +1,115 @@
+"""Flask extensions, the locale, template helpers and error pages."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import current_app, render_template, request, session, url_for
+from flask_babel import Babel, format_date, format_datetime, format_decimal, get_locale
+from flask_bootstrap import Bootstrap5
+from flask_login import LoginManager, current_user
+from flask_migrate import Migrate
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from markupsafe import Markup
+from sqlalchemy import select
+
+from core.config import LANGUAGES
+from core.db import db
+from core.i18n import lazy_gettext as _l
+from core.migrate import configure as configure_migrations
+from core.rbac.access import can, principal
+
+login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+login_manager.login_message = _l("Please log in to open this page.")
+login_manager.login_message_category = "info"
+login_manager.session_protection = "basic"
+csrf = CSRFProtect()
+babel = Babel()
+bootstrap = Bootstrap5()
+migrate = Migrate()
+migrate.configure(configure_migrations)
+
+
+@login_manager.user_loader
+def _load_user(token: str):
+    from core.rbac.models import User
+
+    user = db.session.scalar(select(User).where(User.session_token == token))
+    return user if user is not None and user.active else None
+
+
+def select_locale() -> str:
+    if current_user and current_user.is_authenticated and current_user.language in LANGUAGES:
+        return current_user.language
+    if session.get("language") in LANGUAGES:
+        return session["language"]
+    best = request.accept_languages.best_match(["en", "zh-CN", "zh"])
+    return "zh_CN" if best and best.startswith("zh") else "en"
+
+
+def translation_directories(host) -> list[str]:
+    dirs = [str(Path(__file__).parent / "translations")]
+    for info in host.enabled[1:]:
+        module_file = getattr(info.obj, "__file__", None) or getattr(type(info.obj), "__module__", "")
+        folder = getattr(info.obj, "translations_dir", None)
+        if folder is None and module_file and module_file.endswith(".py"):
+            folder = Path(module_file).parent / "translations"
+        if folder and Path(folder).is_dir():
+            dirs.append(str(folder))
+    return dirs
+
+
+def render_slot(slot: str, **context) -> Markup:
+    """HTML the enabled plugins contribute to ``slot``, in their ``order``."""
+    items = []
+    for result in current_app.extensions["crm"].pm.hook.template_slot(slot=slot, context=context):
+        items.extend(result if isinstance(result, (list, tuple)) else [result])
+    items.sort(key=lambda item: item.order)
+    return Markup("").join(Markup(item.html) for item in items)
+
+
+def sidebar() -> list[tuple[str, list]]:
+    """Menu sections with the items the current user may open, in order."""
+    sections: dict[str, list] = {}
+    for item in current_app.extensions["crm"].menu_items:
+        if can(item.permission):
+            sections.setdefault(str(item.section or ""), []).append(item)
+    return list(sections.items())
+
+
+def url_with(**changes) -> str:
+    """The current URL with some query arguments changed (None removes one)."""
+    args = request.args.to_dict()
+    args.update(changes)
+    args = {k: v for k, v in args.items() if v is not None and v != ""}
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+def _error_page(code: int, title, message):
+    def handler(error):
+        db.session.rollback()
+        return render_template("errors.html", code=code, title=title, message=message), code
+    return handler
+
+
+def init_app(app, host) -> None:
+    login_manager.init_app(app)
+    principal.init_app(app)
+    csrf.init_app(app)
+    bootstrap.init_app(app)
+    migrate.init_app(app, db)
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories=";".join(translation_directories(host)))
+    app.jinja_env.globals.update(
+        can=can, render_slot=render_slot, sidebar=sidebar, url_with=url_with,
+        languages=LANGUAGES, get_locale=get_locale, format_datetime=format_datetime,
+        format_date=format_date, format_decimal=format_decimal,
+    )
+    app.register_error_handler(403, _error_page(403, _l("Access denied"),
+                                                 _l("You do not have permission to open this page.")))
+    app.register_error_handler(404, _error_page(404, _l("Page not found"),
+                                                 _l("The page or record does not exist, or you may not see it.")))
+    app.register_error_handler(500, _error_page(500, _l("Something went wrong"),
+                                                 _l("The error was logged. Please try again later.")))
+    app.register_error_handler(CSRFError, _error_page(400, _l("Form expired"),
+                                                      _l("The form was too old or incomplete. Go back, reload the page and try again.")))
