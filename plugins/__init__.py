@@ -1,0 +1,1 @@
+"""The CRM's built-in plugins, each found through the ``crm.plugins`` entry point group."""
