@@ -46,8 +46,9 @@ class CRMClient(FlaskClient):
     def open(self, *args, **kwargs):
         add_token = kwargs.pop("csrf", True)
         data = kwargs.get("data")
-        if add_token and kwargs.get("method") == "POST" and isinstance(data, dict) and "csrf_token" not in data:
-            kwargs["data"] = {**data, "csrf_token": self.csrf_token()}
+        if add_token and kwargs.get("method") == "POST" and "json" not in kwargs \
+                and (data is None or isinstance(data, dict)) and "csrf_token" not in (data or {}):
+            kwargs["data"] = {**(data or {}), "csrf_token": self.csrf_token()}
         return super().open(*args, **kwargs)
 
 

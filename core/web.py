@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import current_app, render_template, request, session, url_for
+from babel import Locale
 from flask_babel import Babel, format_date, format_datetime, format_decimal, get_locale
 from flask_bootstrap import Bootstrap5
 from flask_login import LoginManager, current_user
@@ -11,6 +12,7 @@ from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from markupsafe import Markup
 from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
 
 from core.config import LANGUAGES
 from core.db import db
@@ -38,13 +40,20 @@ def _load_user(token: str):
     return user if user is not None and user.active else None
 
 
-def select_locale() -> str:
+def select_locale() -> Locale:
+    """The user's choice, else the session's, else the browser's Accept-Language."""
     if current_user and current_user.is_authenticated and current_user.language in LANGUAGES:
-        return current_user.language
-    if session.get("language") in LANGUAGES:
-        return session["language"]
-    best = request.accept_languages.best_match(["en", "zh-CN", "zh"])
-    return "zh_CN" if best and best.startswith("zh") else "en"
+        code = current_user.language
+    elif session.get("language") in LANGUAGES:
+        code = session["language"]
+    else:
+        best = request.accept_languages.best_match(["en", "zh-CN", "zh"])
+        code = "zh_CN" if best and best.startswith("zh") else "en"
+    locale = Locale.parse(code)
+    # Babel adds the script (zh_CN -> zh_Hans_CN), which would miss the zh_CN
+    # catalogs; its locale data stays loaded either way.
+    locale.script = None
+    return locale
 
 
 def translation_directories(host) -> list[str]:
@@ -111,5 +120,8 @@ def init_app(app, host) -> None:
                                                  _l("The page or record does not exist, or you may not see it.")))
     app.register_error_handler(500, _error_page(500, _l("Something went wrong"),
                                                  _l("The error was logged. Please try again later.")))
+    # Two saves racing past the form's version check: the database refuses the second.
+    app.register_error_handler(StaleDataError, _error_page(409, _l("Changed by someone else"),
+                                                           _l("Someone else saved this record while you were editing it. Reload it and make your change again.")))
     app.register_error_handler(CSRFError, _error_page(400, _l("Form expired"),
                                                       _l("The form was too old or incomplete. Go back, reload the page and try again.")))

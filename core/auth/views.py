@@ -68,9 +68,10 @@ def change_password():
         if not current_user.check_password(form.current.data):
             form.current.errors.append(_("The current password is wrong."))
         else:
-            current_user.set_password(form.password.data)
+            user = current_user._get_current_object()
+            user.set_password(form.password.data)
             db.session.commit()
-            login_user(current_user)  # the new session token keeps this session, ends the others
+            login_user(user)  # the new session token keeps this session, ends the others
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("dashboard.index"))
     return render_template("core/password.html", form=form)
