@@ -66,8 +66,31 @@ def _changes(obj, action: str) -> dict:
     return changes
 
 
+def _names(items) -> list[str]:
+    return sorted(str(item) for item in items)
+
+
+def _collection_changes(obj, action: str) -> dict:
+    """Collections listed in ``__audit_collections__`` (a user's roles, ...), as sorted lists of names."""
+    state = inspect(obj)
+    changes = {}
+    for key in getattr(obj, "__audit_collections__", ()):
+        history = state.attrs[key].history
+        before = _names(list(history.unchanged) + list(history.deleted))
+        after = _names(list(history.unchanged) + list(history.added))
+        if action == "create" and after:
+            changes[key] = [None, after]
+        elif action == "delete" and before:
+            changes[key] = [before, None]
+        elif action == "update" and before != after:
+            changes[key] = [before, after]
+    return changes
+
+
 def _record_id(obj) -> str:
-    return ",".join(str(v) for v in inspect(obj).identity or ())
+    # After a flush, a new object has its primary key but not yet its identity key.
+    state = inspect(obj)
+    return ",".join(str(v) for v in state.mapper.primary_key_from_instance(obj))
 
 
 @event.listens_for(Session, "after_flush")
@@ -80,7 +103,7 @@ def _write_audit(session, flush_context):
                 continue
             if action == "update" and not session.is_modified(obj, include_collections=False):
                 continue
-            changes = _changes(obj, action)
+            changes = {**_changes(obj, action), **_collection_changes(obj, action)}
             if action == "update" and not changes:
                 continue
             rows.append({

@@ -89,7 +89,7 @@ def paginate(stmt, sorts: dict, default: str, tiebreak) -> Page:
 
 def _fetch(query) -> list:
     result = db.session.execute(query)
-    return list(result.scalars() if len(query.selected_columns) == 1 else result)
+    return list(result.scalars() if len(query.column_descriptions) == 1 else result)
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -132,4 +132,4 @@ def stream(stmt, sorts: dict, default: str, tiebreak, batch: int = 1000):
     column = sorts[sort.lstrip("-")]
     order = [column.desc(), tiebreak.desc()] if sort.startswith("-") else [column.asc(), tiebreak.asc()]
     result = db.session.execute(stmt.order_by(*order).execution_options(yield_per=batch))
-    return result.scalars() if len(stmt.selected_columns) == 1 else result
+    return result.scalars() if len(stmt.column_descriptions) == 1 else result

@@ -1,0 +1,147 @@
+"""The public service of basedata: the only module other plugins import.
+
+Other plugins store a dictionary entry's ``value`` (a short stable code such
+as ``"3"`` or ``"beijing"``) in their own ``String(40)`` columns and ask this
+module for labels and choices::
+
+    from plugins.basedata import services as basedata
+
+    form.region.choices = basedata.choices(basedata.REGION)
+    regions = basedata.labels(basedata.REGION)   # one query for a whole list page
+    basedata.register_usage(basedata.REGION, Customer.region, _l("Customers"))
+"""
+from __future__ import annotations
+
+from sqlalchemy import exists, inspect, select
+
+from core.api import db, lazy_gettext as _l
+
+from plugins.basedata.models import DictionaryEntry, Product, Stock
+
+# Dictionary type keys: stable codes, never translated.
+CUSTOMER_LEVEL = "customer_level"
+CREDIT = "credit"
+SATISFACTION = "satisfaction"
+REGION = "region"
+SERVICE_TYPE = "service_type"
+OPPORTUNITY_SOURCE = "opportunity_source"
+ENTERPRISE_TYPE = "enterprise_type"
+ENTERPRISE_NATURE = "enterprise_nature"
+BANK = "bank"
+
+TYPE_LABELS = {
+    CUSTOMER_LEVEL: _l("Customer level"),
+    CREDIT: _l("Credit"),
+    SATISFACTION: _l("Satisfaction"),
+    REGION: _l("Region"),
+    SERVICE_TYPE: _l("Service type"),
+    OPPORTUNITY_SOURCE: _l("Opportunity source"),
+    ENTERPRISE_TYPE: _l("Enterprise type"),
+    ENTERPRISE_NATURE: _l("Enterprise nature"),
+    BANK: _l("Bank"),
+}
+
+# Columns of any plugin that hold dictionary values or product ids: (type key or None, column) -> where.
+_usages: dict[tuple, tuple] = {}
+
+
+def type_label(type_key: str) -> str:
+    """The translated name of a dictionary type; the key itself for types users added."""
+    return str(TYPE_LABELS.get(type_key, type_key))
+
+
+def choices(type_key: str) -> list[tuple[str, str]]:
+    """``[(value, label), ...]`` of a type in sort order, labels in the current user's language."""
+    rows = db.session.scalars(
+        select(DictionaryEntry).where(DictionaryEntry.type == type_key)
+        .order_by(DictionaryEntry.sort_order, DictionaryEntry.id)
+    )
+    return [(entry.value, entry.label) for entry in rows]
+
+
+def labels(type_key: str) -> dict[str, str]:
+    """``{value: label}`` of a type in one query: use it in lists to avoid a query per row."""
+    return dict(choices(type_key))
+
+
+def label(type_key: str, value: str | None) -> str:
+    """The label of one value: '' for None, the value itself if no entry has it."""
+    if value is None:
+        return ""
+    entry = db.session.scalar(
+        select(DictionaryEntry).where(DictionaryEntry.type == type_key, DictionaryEntry.value == value)
+    )
+    return entry.label if entry else value
+
+
+def register_usage(type_key: str, column, where) -> None:
+    """Declare that ``column`` (a mapped attribute, e.g. ``Customer.region``) stores values of ``type_key``.
+
+    Call it when your models module is imported. basedata then refuses to
+    delete (or re-code) an entry whose value that column holds, naming ``where``
+    (a lazy label such as ``_l("Customers")``) in its message.
+    """
+    _usages[(type_key, _column_key(column))] = (column, where)
+
+
+def register_product_usage(column, where) -> None:
+    """Declare that ``column`` (e.g. ``OrderLine.product_id``) holds ``basedata_product.id`` values.
+
+    basedata refuses to delete a product while any row refers to it.
+    """
+    _usages[(None, _column_key(column))] = (column, where)
+
+
+def where_used(type_key: str | None, value) -> list[str]:
+    """Labels of the places whose rows hold ``value`` (type None: a product id). One query per place."""
+    tables = set(inspect(db.session.connection()).get_table_names())
+    found = []
+    for (key, _name), (column, where) in _usages.items():
+        if key != type_key or _table_of(column).name not in tables:
+            continue  # a plugin whose tables are not in this database cannot hold the value
+        if db.session.scalar(select(exists().where(column == value))):
+            found.append(str(where))
+    return found
+
+
+def get_product(product_id) -> Product | None:
+    """The product with this id, or None."""
+    return db.session.get(Product, product_id) if product_id is not None else None
+
+
+def product_choices() -> list[tuple[int, str]]:
+    """``[(id, "name model batch"), ...]`` of every product, ordered by name, model and batch."""
+    rows = db.session.scalars(select(Product).order_by(Product.name, Product.model, Product.batch, Product.id))
+    return [(product.id, product.display_name) for product in rows]
+
+
+def seed_dictionary() -> int:
+    """Add the seeded dictionary entries that are missing and commit; returns how many were added.
+
+    The migration seeds a new database; tests that empty the tables call this again.
+    """
+    from plugins.basedata.seed import ensure_dictionary
+
+    added = ensure_dictionary(db.session.connection())
+    db.session.commit()
+    return added
+
+
+def _table_of(column):
+    element = column.__clause_element__() if hasattr(column, "__clause_element__") else column
+    return element.table
+
+
+def _column_key(column) -> str:
+    element = column.__clause_element__() if hasattr(column, "__clause_element__") else column
+    return f"{element.table.name}.{element.name}"
+
+
+register_product_usage(Stock.product_id, _l("Stock"))
+
+__all__ = [
+    "CUSTOMER_LEVEL", "CREDIT", "SATISFACTION", "REGION", "SERVICE_TYPE", "OPPORTUNITY_SOURCE",
+    "ENTERPRISE_TYPE", "ENTERPRISE_NATURE", "BANK", "TYPE_LABELS", "type_label",
+    "choices", "labels", "label", "register_usage", "register_product_usage", "where_used",
+    "get_product", "product_choices", "seed_dictionary", "Product", "DictionaryEntry",
+]

@@ -1,0 +1,105 @@
+"""Stock (库存): list, totals per product, export, create, edit, delete."""
+from __future__ import annotations
+
+from flask import redirect, render_template, request, url_for
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import contains_eager
+
+from core.api import _, csv_response, db, paginate, require_permission, stream
+from plugins.basedata import services
+from plugins.basedata.forms import StockFilter, StockForm
+from plugins.basedata.models import Product, Stock
+from plugins.basedata.views import blueprint
+from plugins.basedata.views.saving import delete, save
+
+SORTS = {"product": Product.name, "warehouse": Stock.warehouse, "location": Stock.location,
+         "quantity": Stock.quantity}
+TOTAL = func.sum(Stock.quantity)
+TOTAL_SORTS = {"product": Product.name, "total": TOTAL}
+
+
+def _filter(stmt, filters: StockFilter):
+    if filters.errors:
+        return stmt.where(False)
+    if filters.product.data:
+        text = filters.product.data
+        stmt = stmt.where(or_(Product.name.icontains(text, autoescape=True),
+                              Product.model.icontains(text, autoescape=True),
+                              Product.batch.icontains(text, autoescape=True)))
+    if filters.warehouse.data:
+        stmt = stmt.where(Stock.warehouse.icontains(filters.warehouse.data, autoescape=True))
+    return stmt
+
+
+def _filters() -> StockFilter:
+    filters = StockFilter(request.args)
+    filters.validate()
+    return filters
+
+
+@blueprint.route("/stock")
+@require_permission("basedata.stock.view")
+def stock():
+    filters = _filters()
+    stmt = _filter(select(Stock).join(Stock.product).options(contains_eager(Stock.product)), filters)
+    if request.args.get("export") == "csv":
+        def rows():  # runs while the response streams, in the context stream_with_context restores
+            for s in stream(stmt, SORTS, "product", Stock.id):
+                yield (s.product.name, s.product.model, s.product.batch, s.warehouse, s.location, s.quantity,
+                       s.product.unit, s.memo)
+
+        header = [_("Product"), _("Model"), _("Grade / batch"), _("Warehouse"), _("Location"), _("Quantity"),
+                  _("Unit"), _("Memo")]
+        return csv_response("stock.csv", header, rows())
+    page = paginate(stmt, SORTS, "product", Stock.id)
+    return render_template("basedata/stock_list.html", page=page, filters=filters)
+
+
+@blueprint.route("/stock/totals")
+@require_permission("basedata.stock.view")
+def stock_totals():
+    """The quantity of each product over every warehouse, summed by the database."""
+    filters = _filters()
+    stmt = _filter(
+        select(Product.id, Product.name, Product.model, Product.batch, Product.unit,
+               func.count(func.distinct(Stock.warehouse)).label("warehouses"), TOTAL.label("total"))
+        .join(Stock, Stock.product_id == Product.id)
+        .group_by(Product.id, Product.name, Product.model, Product.batch, Product.unit),
+        filters,
+    )
+    if request.args.get("export") == "csv":
+        def rows():  # runs while the response streams, in the context stream_with_context restores
+            for r in stream(stmt, TOTAL_SORTS, "product", Product.id):
+                yield r.name, r.model, r.batch, r.warehouses, r.total, r.unit
+
+        header = [_("Product"), _("Model"), _("Grade / batch"), _("Warehouses"), _("Total quantity"), _("Unit")]
+        return csv_response("stock-totals.csv", header, rows())
+    page = paginate(stmt, TOTAL_SORTS, "product", Product.id)
+    return render_template("basedata/stock_totals.html", page=page, filters=filters)
+
+
+def _edit(record: Stock, form: StockForm):
+    form.product_id.choices = services.product_choices()
+    if form.validate_on_submit() and save(form, record):
+        return redirect(url_for("basedata.stock"))
+    return render_template("basedata/stock_form.html", form=form, record=record)
+
+
+@blueprint.route("/stock/new", methods=["GET", "POST"])
+@require_permission("basedata.stock.manage")
+def stock_new():
+    return _edit(Stock(), StockForm(product_id=request.args.get("product", type=int)))
+
+
+@blueprint.route("/stock/<int:stock_id>/edit", methods=["GET", "POST"])
+@require_permission("basedata.stock.manage")
+def stock_edit(stock_id: int):
+    record = db.get_or_404(Stock, stock_id)
+    return _edit(record, StockForm(obj=record))
+
+
+@blueprint.route("/stock/<int:stock_id>/delete", methods=["POST"])
+@require_permission("basedata.stock.manage")
+def stock_delete(stock_id: int):
+    delete(db.get_or_404(Stock, stock_id), [])
+    return redirect(url_for("basedata.stock"))
