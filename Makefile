@@ -5,7 +5,7 @@ STAMP   := $(VENV)/.installed
 PYTHON  ?= python3
 EXAMPLE := examples/crm_notes
 
-.PHONY: run test install translations screenshots clean
+.PHONY: run test install translations catalog screenshots clean
 
 run: install translations
 	$(BIN)/crm init --demo
@@ -34,6 +34,18 @@ translations: install
 	@find core plugins examples -name '*.po' -path '*LC_MESSAGES*' | while read po; do \
 		$(BIN)/pybabel compile -i "$$po" -o "$${po%.po}.mo" -l zh_CN >/dev/null || exit 1; \
 	done
+
+# Refresh one zh_CN catalog after adding strings, then translate the new entries:
+#   make catalog C=core   |   make catalog C=plugins/customers   |   make catalog C=examples/crm_notes/crm_notes
+catalog: install
+	@test -n "$(C)" || { echo "usage: make catalog C=core|plugins/NAME"; exit 2; }
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+		-o $(VENV)/messages.pot $(if $(filter core,$(C)),core templates,$(C))
+	if [ -f $(C)/translations/zh_CN/LC_MESSAGES/messages.po ]; then \
+		$(BIN)/pybabel update --no-fuzzy-matching -i $(VENV)/messages.pot -d $(C)/translations -l zh_CN; \
+	else \
+		$(BIN)/pybabel init -i $(VENV)/messages.pot -d $(C)/translations -l zh_CN; \
+	fi
 
 # Screenshots of the main pages in headless Chromium (needs Debian's chromium package).
 screenshots: install translations

@@ -6,7 +6,7 @@ import sys
 
 import click
 from flask import current_app
-from flask.cli import FlaskGroup
+from flask.cli import AppGroup, FlaskGroup, with_appcontext
 from sqlalchemy import select
 
 from core.db import db
@@ -34,6 +34,7 @@ def register(app) -> None:
 
 
 @click.command()
+@with_appcontext
 @click.option("--demo", is_flag=True, help="Also load the demo data set and demo users.")
 def init(demo: bool) -> None:
     """Create or upgrade the database, sync default roles, create the first administrator."""
@@ -71,6 +72,7 @@ def _create_user(username: str, display_name: str, password: str, role_keys: lis
 
 
 @click.command("plugins")
+@with_appcontext
 def plugins() -> None:
     """List the installed plugins: enabled or not, version, requires, permissions, migration head."""
     from core.migrate import heads
@@ -92,7 +94,7 @@ def plugins() -> None:
         click.echo(f"  permissions: {', '.join(perms.get(info.name, [])) or '-'}")
 
 
-@click.group("db")
+@click.group("db", cls=AppGroup)
 def db_group() -> None:
     """Database migrations of the core and every enabled plugin."""
 
@@ -116,7 +118,7 @@ def db_revision(component: str, message: str) -> None:
     migrate.new_revision(component, message)
 
 
-@click.group("user")
+@click.group("user", cls=AppGroup)
 def user_group() -> None:
     """Manage users from the command line."""
 
@@ -141,7 +143,7 @@ def user_create(username, display_name, roles, email, password) -> None:
     click.echo(f"Created user '{username}'.")
 
 
-@click.group("jobs")
+@click.group("jobs", cls=AppGroup)
 def jobs_group() -> None:
     """Periodic jobs the plugins register."""
 

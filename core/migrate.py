@@ -88,3 +88,16 @@ def owner_of(table_name: str, names) -> str | None:
     """The component a table belongs to: the longest name that prefixes it (``<name>_``)."""
     matches = [name for name in names if table_name.startswith(name + "_")]
     return max(matches, key=len) if matches else None
+
+
+def include_object_for(component: str, known):
+    """Alembic ``include_object``: only ``component``'s own tables, never another plugin's, enabled or not."""
+
+    def include_object(obj, name, type_, reflected, compare_to):
+        table = obj if type_ == "table" else getattr(obj, "table", None)
+        table_name = name if type_ == "table" else getattr(table, "name", None)
+        if table_name is None or table_name.startswith("alembic_version"):
+            return False
+        return owner_of(table_name, known) == component
+
+    return include_object

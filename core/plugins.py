@@ -193,9 +193,16 @@ class PluginHost:
         pm = pluggy.PluginManager("crm")
         pm.add_hookspecs(hookspecs)
         pm.register(core_plugin, name="core")
-        for info in enabled:
-            pm.register(info.obj, name=info.name)
-        pm.check_pending()
+        try:
+            for info in enabled:
+                pm.register(info.obj, name=info.name)
+            pm.check_pending()
+        except pluggy.PluginValidationError as exc:
+            name = next((i.name for i in enabled if i.obj is exc.plugin), "core")
+            raise PluginError(
+                f"Plugin '{name}' implements a hook the CRM does not define ({exc}); "
+                f"match the hook's name and arguments to core/hookspecs.py."
+            ) from exc
         host = cls(installed, [PluginInfo("core", core_plugin)] + enabled, pm)
         host._collect()
         return host
@@ -243,9 +250,9 @@ class PluginHost:
     def blueprints(self) -> Iterator[tuple[str, Any]]:
         for plugin, blueprints in self.each("register_blueprints"):
             for bp in blueprints:
-                if plugin != "core" and not bp.name.startswith(plugin):
+                if plugin != "core" and bp.name != plugin and not bp.name.startswith(plugin + "_"):
                     raise PluginError(
                         f"Plugin '{plugin}' registers blueprint '{bp.name}'; "
-                        f"start the blueprint name with '{plugin}'."
+                        f"name it '{plugin}' or start its name with '{plugin}_'."
                     )
                 yield plugin, bp

@@ -1,0 +1,65 @@
+"""Notes: an example third-party CRM plugin.
+
+A plain pip package (distribution ``crm-notes``) found through the ``crm.plugins``
+entry point ``notes = crm_notes``. This module is the plugin object: its
+metadata and its hook implementations. It imports nothing from the CRM but
+``core.api``.
+"""
+from flask import render_template
+from sqlalchemy import func, select
+
+from core.api import MenuItem, Permission, SlotItem, User, can, db, hookimpl, scoped
+from core.api import lazy_gettext as _l
+
+from crm_notes.models import Note
+
+name = "notes"
+title = _l("Notes")
+version = "0.1.0"
+requires = ()
+
+
+@hookimpl
+def register_blueprints():
+    from crm_notes.views import blueprint
+
+    return [blueprint]
+
+
+@hookimpl
+def register_permissions():
+    return [
+        Permission("notes.note.view", _l("View notes")),
+        Permission("notes.note.edit", _l("Create and edit notes")),
+    ]
+
+
+@hookimpl
+def register_roles():
+    return {"admin": ["notes.note.view", "notes.note.edit"]}
+
+
+@hookimpl
+def register_menu_items():
+    return [MenuItem(_l("Notes"), "notes.index", "notes.note.view", order=500, icon="sticky")]
+
+
+@hookimpl
+def template_slot(slot, context):
+    # Users who may not read notes must not even learn how many there are.
+    if slot != "dashboard.widgets" or not can("notes.note.view"):
+        return None
+    visible = scoped(select(Note), Note)
+    count = db.session.scalar(select(func.count()).select_from(visible.subquery()))
+    latest = db.session.scalars(visible.order_by(Note.id.desc()).limit(5)).all()
+    return SlotItem(render_template("notes/widget.html", count=count, latest=latest), order=500)
+
+
+@hookimpl
+def load_demo_data(session):
+    admin = session.scalar(select(User).where(User.username == "admin"))
+    author = admin.id if admin else None
+    session.add_all([
+        Note(title="Welcome to notes", body="Notes come from the crm-notes example plugin.", created_by_id=author),
+        Note(title="回访计划", body="下周一回访华东区重点客户。", created_by_id=author),
+    ])

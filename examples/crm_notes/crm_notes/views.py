@@ -1,0 +1,66 @@
+"""The notes pages, mounted under /notes/. Every view is guarded by a permission."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from core.api import _, csv_response, db, is_stale, paginate, require_permission, scoped, stream
+
+from crm_notes.forms import NoteFilterForm, NoteForm
+from crm_notes.models import Note
+
+blueprint = Blueprint("notes", __name__, template_folder="templates")
+
+# Sortable columns, each indexed; the id follows creation order.
+SORTS = {"title": Note.title, "created": Note.id}
+DEFAULT_SORT = "-created"
+
+
+@blueprint.route("/")
+@require_permission("notes.note.view")
+def index():
+    form = NoteFilterForm(request.args)
+    notes = scoped(select(Note), Note)
+    if form.validate() and form.q.data:
+        notes = notes.where(Note.title.icontains(form.q.data, autoescape=True))
+    if request.args.get("export") == "csv":
+        return csv_response("notes.csv", [_("ID"), _("Title"), _("Text"), _("Created")], _csv_rows(notes))
+    page = paginate(notes, SORTS, DEFAULT_SORT, Note.id)
+    return render_template("notes/index.html", form=form, page=page)
+
+
+@blueprint.route("/new", methods=["GET", "POST"])
+@require_permission("notes.note.edit")
+def create():
+    form = NoteForm()
+    if form.validate_on_submit():
+        db.session.add(Note(title=form.title.data, body=form.body.data or ""))
+        db.session.commit()
+        flash(_("Note saved."), "success")
+        return redirect(url_for(".index"))
+    return render_template("notes/form.html", form=form, note=None)
+
+
+@blueprint.route("/<int:note_id>/edit", methods=["GET", "POST"])
+@require_permission("notes.note.edit")
+def edit(note_id: int):
+    note = db.session.scalar(scoped(select(Note), Note).where(Note.id == note_id))
+    if note is None:
+        abort(404)
+    form = NoteForm(obj=note)
+    if form.validate_on_submit():
+        if is_stale(note, form.version.data):
+            form.form_errors.append(_("This note was changed by someone else while you were editing it. "
+                                      "Reload the page to see the current text, then make your change again."))
+        else:
+            note.title = form.title.data
+            note.body = form.body.data or ""
+            db.session.commit()
+            flash(_("Note saved."), "success")
+            return redirect(url_for(".index"))
+    return render_template("notes/form.html", form=form, note=note)
+
+
+def _csv_rows(notes):
+    # A generator function: the query runs while the response streams, in the
+    # request context csv_response keeps open, not in the view that has returned.
+    for note in stream(notes, SORTS, DEFAULT_SORT, Note.id):
+        yield note.id, note.title, note.body, note.created_at
