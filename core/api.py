@@ -14,7 +14,7 @@ from core.models import (
     AuditMixin, BusinessRecord, CreatorMixin, TimestampMixin, VersionMixin, is_stale, utcnow,
 )
 from core.plugins import Job, MenuItem, Permission, SlotItem
-from core.rbac.access import can, require_permission, scoped, sees_all
+from core.rbac.access import can, require_permission, scoped, sees_all, users_holding
 from core.rbac.models import User
 from core.web import render_slot
 
@@ -22,7 +22,7 @@ __all__ = [
     "_", "gettext", "lazy_gettext", "ngettext",
     "hookimpl", "db", "current_user", "User",
     "Permission", "MenuItem", "SlotItem", "Job",
-    "require_permission", "can", "scoped", "sees_all",
+    "require_permission", "can", "scoped", "sees_all", "users_holding",
     "emit", "render_slot",
     "BusinessRecord", "TimestampMixin", "CreatorMixin", "VersionMixin", "AuditMixin", "is_stale", "utcnow",
     "FilterForm", "Page", "paginate", "sort_order", "stream", "csv_response",

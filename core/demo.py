@@ -30,7 +30,10 @@ def load_demo(host) -> None:
         user.set_password(DEMO_PASSWORD)
         db.session.add(user)
     db.session.commit()
-    host.pm.hook.load_demo_data(session=db.session)
+    # Dependency order (pluggy itself calls the last registered plugin first),
+    # so a plugin finds its requirements' demo data.
+    for _plugin, _result in host.each("load_demo_data", session=db.session):
+        pass
     db.session.commit()
     click.echo("Demo data loaded. Demo logins (password %s): %s" % (
         DEMO_PASSWORD, ", ".join(username for username, _n, _r in DEMO_USERS)))

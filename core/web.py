@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import current_app, render_template, request, session, url_for
+from flask import current_app, has_request_context, render_template, request, session, url_for
 from babel import Locale
 from flask_babel import Babel, format_date, format_datetime, format_decimal, get_locale
 from flask_bootstrap import Bootstrap5
@@ -42,7 +42,9 @@ def _load_user(token: str):
 
 def select_locale() -> Locale:
     """The user's choice, else the session's, else the browser's Accept-Language."""
-    if current_user and current_user.is_authenticated and current_user.language in LANGUAGES:
+    if not has_request_context():
+        code = "en"  # commands and jobs
+    elif current_user and current_user.is_authenticated and current_user.language in LANGUAGES:
         code = current_user.language
     elif session.get("language") in LANGUAGES:
         code = session["language"]

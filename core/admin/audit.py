@@ -1,11 +1,75 @@
-"""The audit log page."""
-from flask import render_template
+"""The audit log page: who changed which business record, when, from what to what."""
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from flask import render_template, request
+from flask_babel import format_datetime, to_utc
+from sqlalchemy import select
 
 from core.admin import blueprint
+from core.admin.forms import AuditFilterForm
+from core.audit import AuditEntry
+from core.db import db
+from core.i18n import _
+from core.i18n import lazy_gettext as _l
+from core.listing import csv_response, paginate, stream
+from core.models import AuditMixin
 from core.rbac.access import require_permission
+from core.rbac.models import User
+
+SORTS = {"at": AuditEntry.at}
+ACTIONS = {"create": _l("Create"), "update": _l("Update"), "delete": _l("Delete")}
+
+
+def audited_tables() -> list[str]:
+    """Tables of every loaded model that is audited (no query: the log may be huge)."""
+    return sorted({m.class_.__tablename__ for m in db.Model.registry.mappers if issubclass(m.class_, AuditMixin)})
+
+
+def _local_midnight_utc(day) -> datetime:
+    """The start of ``day`` in the CRM's time zone, as the naive UTC the log stores."""
+    return to_utc(datetime.combine(day, time.min)).replace(tzinfo=None)
+
+
+def _filtered(form: AuditFilterForm):
+    stmt = select(AuditEntry)
+    if form.user.data and form.user.data.isdigit():
+        stmt = stmt.where(AuditEntry.user_id == int(form.user.data))
+    if form.table.data:
+        stmt = stmt.where(AuditEntry.table_name == form.table.data)
+    if form.record.data and not form.record.errors:
+        stmt = stmt.where(AuditEntry.record_id == form.record.data)
+    if form.date_from.data and not form.date_from.errors:
+        stmt = stmt.where(AuditEntry.at >= _local_midnight_utc(form.date_from.data))
+    if form.date_to.data and not form.date_to.errors:
+        stmt = stmt.where(AuditEntry.at < _local_midnight_utc(form.date_to.data + timedelta(days=1)))
+    return stmt
 
 
 @blueprint.route("/audit")
 @require_permission("core.audit.view")
 def audit():
-    return render_template("errors.html", code=501, title="Audit", message="")
+    form = AuditFilterForm(request.args)
+    people = db.session.execute(select(User.id, User.display_name).order_by(User.display_name)).all()
+    form.user.choices = [("", _("Anyone"))] + [(str(uid), name) for uid, name in people]
+    form.table.choices = [("", _("Any"))] + [(name, name) for name in audited_tables()]
+    form.validate()
+    if request.args.get("export") == "csv":
+        return _export(_filtered(form))
+    page = paginate(_filtered(form), SORTS, "-at", AuditEntry.id)
+    ids = {entry.user_id for entry in page.items if entry.user_id is not None}
+    names = dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all()) if ids else {}
+    return render_template("core/audit.html", form=form, page=page, names=names, actions=ACTIONS)
+
+
+def _export(stmt):
+    with_names = stmt.add_columns(User.display_name).outerjoin(User, User.id == AuditEntry.user_id)
+
+    def rows():  # runs while the response streams, so the query does too
+        for entry, name in stream(with_names, SORTS, "-at", AuditEntry.id):
+            yield (format_datetime(entry.at, "yyyy-MM-dd HH:mm:ss"), name or (f"#{entry.user_id}" if entry.user_id else _("System")),
+                   str(ACTIONS.get(entry.action, entry.action)), entry.table_name, entry.record_id, entry.changes)
+
+    header = [_("When"), _("Who"), _("Action"), _("Table"), _("Record"), _("Changes")]
+    return csv_response("audit-log.csv", header, rows())

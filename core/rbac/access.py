@@ -79,3 +79,18 @@ def scoped(query, model):
     owned_by = getattr(model, "owned_by", None)
     clause = owned_by(current_user.id) if owned_by else model.created_by_id == current_user.id
     return query.where(clause)
+
+
+def users_holding(code: str):
+    """A ``select(User)`` of the active users whose roles grant permission ``code``.
+
+    For "assigned to" fields, e.g. account managers:
+    ``db.session.scalars(users_holding("customers.customer.edit").order_by(User.display_name))``.
+    """
+    from sqlalchemy import select
+
+    from core.rbac.models import Role, RolePermission, User, user_roles
+
+    granted = (select(user_roles.c.user_id).join(Role, Role.id == user_roles.c.role_id)
+               .join(RolePermission, RolePermission.role_id == Role.id).where(RolePermission.code == code))
+    return select(User).where(User.active.is_(True), User.id.in_(granted))

@@ -36,9 +36,14 @@ class Role(db.Model, BusinessRecord):
         cascade="all, delete-orphan", lazy="selectin", back_populates="role"
     )
 
+    __audit_collections__ = ("grants",)
+
     @property
     def permissions(self) -> set[str]:
         return {grant.code for grant in self.grants}
+
+    def __str__(self) -> str:
+        return self.name
 
     def set_permissions(self, codes) -> None:
         wanted = set(codes)
@@ -54,6 +59,9 @@ class RolePermission(db.Model):
     code: Mapped[str] = mapped_column(String(100), primary_key=True)
     role: Mapped[Role] = relationship(back_populates="grants")
 
+    def __str__(self) -> str:
+        return self.code
+
 
 class SeededGrant(db.Model):
     """A default grant already merged once, so an administrator's removal of it sticks."""
@@ -67,6 +75,9 @@ class SeededGrant(db.Model):
 class User(db.Model, UserMixin, BusinessRecord):
     __tablename__ = "core_user"
     __audit_redact__ = frozenset({"password_hash", "session_token"})
+    # A language switch is a preference, not a change worth auditing.
+    __audit_exclude__ = BusinessRecord.__audit_exclude__ | {"language"}
+    __audit_collections__ = ("roles",)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)

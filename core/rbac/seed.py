@@ -24,6 +24,14 @@ def role_label(role: Role) -> str:
     return role.name
 
 
+def role_description(role: Role) -> str:
+    """A default role's translated description, unless an administrator changed it."""
+    default = DEFAULT_ROLES.get(role.key or "")
+    if default and role.description == _english(default[1]):
+        return str(default[1])
+    return role.description
+
+
 def _english(lazy) -> str:
     return lazy._args[0] if getattr(lazy, "_args", None) else str(lazy)
 
