@@ -1,0 +1,182 @@
+"""Churn management (客户流失管理): warnings, retention measures, confirmed losses.
+
+The nightly ``churn-scan`` job warns about customers whose last order is too
+old; an account manager then postpones the loss with retention measures
+(暂缓流失) or confirms it (确认流失). A new order closes an open warning.
+"""
+from __future__ import annotations
+
+import os
+from datetime import date as Date, datetime
+
+from flask import current_app
+from sqlalchemy import (
+    Date as SQLDate, DateTime, ForeignKey, Index, Integer, String, exists, func, insert, literal, select,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.api import BusinessRecord, User, db, emit, lazy_gettext as _l, utcnow
+from plugins.customers.models import STATUS_LOST, STATUS_NORMAL, Customer, Order
+
+WARNING = "warning"
+POSTPONED = "postponed"
+LOST = "lost"
+CLOSED = "closed"  # the customer ordered again
+OPEN = (WARNING, POSTPONED)
+STATUSES = {WARNING: _l("Warning"), POSTPONED: _l("Postponed"), LOST: _l("Lost"), CLOSED: _l("Closed")}
+
+DEFAULT_MONTHS = 6
+
+
+class ChurnRecord(db.Model, BusinessRecord):
+    """One churn case of a customer; ``created_at`` is the warning date."""
+
+    __tablename__ = "customers_churn"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers_customer.id", ondelete="CASCADE"))
+    # The account manager when the warning was raised (copied: the customer may change hands later).
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id", ondelete="SET NULL"), index=True)
+    last_order_date: Mapped[Date | None] = mapped_column(SQLDate, index=True)
+    status: Mapped[str] = mapped_column(String(10), default=WARNING, index=True)
+    reason: Mapped[str] = mapped_column(String(1000), default="")
+    lost_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    customer: Mapped[Customer] = relationship()
+    manager: Mapped[User | None] = relationship(foreign_keys=[manager_id])
+    measures: Mapped[list["ChurnMeasure"]] = relationship(
+        back_populates="churn", cascade="all, delete-orphan", order_by="ChurnMeasure.id"
+    )
+
+    __table_args__ = (
+        # The scan's "has an open record?" test and the customer 360 tab read this index.
+        Index("ix_customers_churn_customer_status", "customer_id", "status"),
+        Index("ix_customers_churn_created_at", "created_at"),
+    )
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN
+
+    @property
+    def status_label(self) -> str:
+        return str(STATUSES.get(self.status, self.status))
+
+
+class ChurnMeasure(db.Model, BusinessRecord):
+    """A retention measure (暂缓措施); its author is ``created_by_id``, its date ``created_at``."""
+
+    __tablename__ = "customers_churn_measure"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    churn_id: Mapped[int] = mapped_column(ForeignKey("customers_churn.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(String(1000))
+
+    churn: Mapped[ChurnRecord] = relationship(back_populates="measures")
+    author: Mapped[User | None] = relationship(foreign_keys="ChurnMeasure.created_by_id")
+
+
+def churn_months() -> int:
+    return int(current_app.config.get("CRM_CHURN_MONTHS") or os.environ.get("CRM_CHURN_MONTHS") or DEFAULT_MONTHS)
+
+
+def months_before(day: Date, months: int) -> Date:
+    """The same day ``months`` calendar months earlier (the month's last day if it is shorter)."""
+    month_index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(month_index, 12)
+    month += 1
+    for last_day in (31, 30, 29, 28):
+        try:
+            return day.replace(year=year, month=month, day=min(day.day, last_day))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def cutoff_date(today: Date | None = None) -> Date:
+    """Orders before this date are "too old": a customer whose last order is older is at risk."""
+    return months_before(today or Date.today(), churn_months())
+
+
+def scan(today: Date | None = None) -> int:
+    """Warn about every normal customer whose last order is older than the window; returns how many.
+
+    One INSERT ... SELECT, so it costs the same whether there are a hundred or a
+    million customers. Customers who never ordered are not warned: there is no
+    buying relationship to lose yet (SPEC: "or who has orders but none in the window").
+    A customer with an open record (warning or postponed) is skipped, so running
+    the scan twice creates nothing new.
+    """
+    last_orders = (
+        select(Order.customer_id, func.max(Order.date).label("last_date"))
+        .group_by(Order.customer_id)
+        .having(func.max(Order.date) < cutoff_date(today))
+        .subquery()
+    )
+    has_open_record = exists().where(ChurnRecord.customer_id == Customer.id, ChurnRecord.status.in_(OPEN))
+    now = utcnow()
+    source = (
+        select(Customer.id, Customer.manager_id, last_orders.c.last_date, literal(WARNING, String),
+               literal(now, DateTime), literal(now, DateTime), literal(1, Integer))
+        .join(last_orders, last_orders.c.customer_id == Customer.id)
+        .where(Customer.status == STATUS_NORMAL, ~has_open_record)
+    )
+    table = ChurnRecord.__table__
+    columns = [table.c.customer_id, table.c.manager_id, table.c.last_order_date, table.c.status,
+               table.c.created_at, table.c.updated_at, table.c.version]
+    stmt = insert(table).from_select(columns, source).execution_options(preserve_rowcount=True)
+    created = db.session.execute(stmt).rowcount
+    db.session.commit()
+    return created
+
+
+def scan_job() -> str:
+    return f"{scan()} churn warning(s) created."
+
+
+def close_recovered(customer_ids=None) -> int:
+    """Close the open records of customers who ordered within the window again; returns how many.
+
+    ``customer_ids`` limits the check (an order was just saved); None checks
+    every open record (after an import of orders). Orders dated before the
+    window (a late entry of an old order) do not close anything.
+    """
+    ordered_recently = select(Order.customer_id).where(Order.date >= cutoff_date())
+    stmt = select(ChurnRecord).where(ChurnRecord.status.in_(OPEN), ChurnRecord.customer_id.in_(ordered_recently))
+    if customer_ids is not None:
+        stmt = stmt.where(ChurnRecord.customer_id.in_(list(customer_ids)))
+    records = list(db.session.scalars(stmt))
+    now = utcnow()
+    for record in records:
+        record.status = CLOSED
+        record.closed_at = now
+    if records:
+        db.session.commit()
+    return len(records)
+
+
+def on_order_created(payload: dict) -> None:
+    customer_id = payload.get("customer_id")
+    if customer_id is not None:
+        close_recovered([customer_id])
+
+
+def postpone(record: ChurnRecord, measure: str) -> None:
+    """Append a retention measure (暂缓措施); the record becomes postponed."""
+    record.measures.append(ChurnMeasure(text=measure))
+    record.status = POSTPONED
+    record.updated_at = utcnow()  # a new version even when already postponed: others' open forms go stale
+    db.session.commit()
+
+
+def confirm_lost(record: ChurnRecord, reason: str) -> None:
+    """Confirm the loss (确认流失): record and customer become lost; others hear ``customers.customer_lost``."""
+    record.status = LOST
+    record.reason = reason
+    record.lost_at = utcnow()
+    record.customer.status = STATUS_LOST
+    emit("customers.customer_lost", {
+        "customer_id": record.customer_id, "churn_id": record.id, "reason": reason,
+    })
+    db.session.commit()

@@ -1,0 +1,94 @@
+"""Demo data: about 200 customers with contacts, activities and orders over two years."""
+from __future__ import annotations
+
+import random
+from collections import Counter
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from core.api import User, utcnow
+
+from plugins.basedata import services as basedata
+from plugins.customers.models import ORDER_PAID, ORDER_UNPAID, Activity, Contact, Customer, Order, OrderLine
+
+CUSTOMERS = 200
+CITIES = ["北京", "上海", "天津", "石家庄", "太原", "郑州", "武汉", "长沙", "广州", "深圳", "沈阳", "长春",
+          "哈尔滨", "大连", "成都", "重庆", "西安", "兰州", "昆明", "贵阳", "南宁", "济南", "青岛", "杭州"]
+STEMS = ["华信", "宏达", "金鼎", "瑞丰", "鼎盛", "恒通", "嘉禾", "远航", "天成", "中联", "博远", "新锐", "汇通",
+         "永泰", "星辰", "东方", "安和", "盛世", "凯旋", "明德", "锦程", "润泽", "腾飞", "同创", "海纳"]
+TRADES = ["科技", "电子", "贸易", "机械", "建材", "物流", "医药", "食品", "软件", "化工", "纺织", "通信"]
+FORMS = ["有限公司", "股份有限公司", "集团有限公司"]
+STREETS = ["中山路", "人民路", "建设大道", "解放路", "长江路", "黄河路", "科技园路", "新华街"]
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
+GIVEN = ["伟", "芳", "娜", "敏", "静", "强", "磊", "洋", "艳", "勇", "军", "杰", "娟", "涛", "明", "超", "秀英", "建华"]
+POSITIONS = ["总经理", "采购经理", "财务总监", "技术主管", "行政主管", "销售总监"]
+SUMMARIES = ["上门拜访，介绍新产品", "电话回访，了解使用情况", "商务洽谈，讨论年度合同", "参加客户年会",
+             "处理售后问题", "邀请参观公司展厅", "节日问候，赠送礼品", "技术交流会"]
+
+
+def _phone(rng) -> str:
+    return f"0{rng.randint(10, 99)}-{rng.randint(60000000, 89999999)}"
+
+
+def _values(session, type_key: str) -> list[str]:
+    # Values only: labels need a request's locale, and the demo loads from the command line.
+    entry = basedata.DictionaryEntry
+    return list(session.scalars(select(entry.value).where(entry.type == type_key).order_by(entry.sort_order)))
+
+
+def load(session) -> None:
+    """Idempotent: does nothing when customers exist already."""
+    if session.scalar(select(func.count(Customer.id))):
+        return
+    rng = random.Random(2026)
+    managers = list(session.scalars(select(User).where(User.username.in_(["manager1", "manager2", "manager3"]))))
+    if not managers:
+        managers = list(session.scalars(select(User).order_by(User.id).limit(1)))
+    regions = _values(session, basedata.REGION) or [""]
+    banks = _values(session, basedata.BANK) or [""]
+    products = list(session.scalars(select(basedata.Product)))
+    today = utcnow().date()
+    numbers = Counter()
+    names = set()
+    for i in range(CUSTOMERS):
+        created = today - timedelta(days=rng.randint(400, 760))
+        city = rng.choice(CITIES)
+        name = f"{city}{rng.choice(STEMS)}{rng.choice(TRADES)}{rng.choice(FORMS)}"
+        while name in names:
+            name = f"{city}{rng.choice(STEMS)}{rng.choice(STEMS)}{rng.choice(TRADES)}{rng.choice(FORMS)}"
+        names.add(name)
+        prefix = "KH" + created.strftime("%Y%m%d")
+        numbers[prefix] += 1
+        customer = Customer(
+            number=f"{prefix}{numbers[prefix]:05d}", name=name, region=rng.choice(regions),
+            manager=rng.choice(managers), level=str(rng.choice([1, 1, 1, 2, 2, 3, 4, 5])),
+            satisfaction=str(rng.randint(2, 5)), credit=str(rng.randint(2, 5)),
+            address=f"{city}市{rng.choice(STREETS)}{rng.randint(1, 300)}号", postcode=f"{rng.randint(100000, 850000)}",
+            phone=_phone(rng), fax=_phone(rng), website=f"www.example{i + 1}.cn",
+            licence_no=f"{rng.randint(10**14, 10**15 - 1)}", legal_person=rng.choice(SURNAMES) + rng.choice(GIVEN),
+            capital=Decimal(rng.randint(50, 5000)), turnover=Decimal(rng.randint(100, 20000)),
+            bank=rng.choice(banks), bank_account=f"{rng.randint(10**15, 10**16 - 1)}",
+            local_tax_no=f"{rng.randint(10**14, 10**15 - 1)}", national_tax_no=f"{rng.randint(10**14, 10**15 - 1)}",
+            created_at=datetime.combine(created, datetime.min.time()) + timedelta(hours=rng.randint(8, 18)),
+        )
+        session.add(customer)
+        for _n in range(rng.randint(1, 3)):
+            session.add(Contact(customer=customer, name=rng.choice(SURNAMES) + rng.choice(GIVEN),
+                                sex=rng.choice(["male", "female"]), position=rng.choice(POSITIONS),
+                                office_phone=_phone(rng), mobile=f"1{rng.randint(3000000000, 8999999999)}"))
+        for _n in range(rng.randint(0, 5)):
+            session.add(Activity(customer=customer, date=today - timedelta(days=rng.randint(0, 700)),
+                                 place=city, summary=rng.choice(SUMMARIES), details="", remark=""))
+        # One customer in four stopped ordering more than six months ago: the churn scan warns about them.
+        last_day = rng.randint(200, 400) if i % 4 == 0 else rng.randint(0, 150)
+        for n in range(rng.randint(1, 6) if products else 0):
+            when = today - timedelta(days=last_day + n * rng.randint(20, 90))
+            order = Order(customer=customer, number=f"DD{when:%Y%m%d}{i:03d}{n}", date=when,
+                          address=customer.address, status=ORDER_PAID if when < today - timedelta(days=60) else
+                          rng.choice([ORDER_PAID, ORDER_UNPAID]))
+            for product in rng.sample(products, min(len(products), rng.randint(1, 3))):
+                order.lines.append(OrderLine(product=product, quantity=Decimal(rng.randint(1, 50)),
+                                             unit=product.unit, price=product.price))
+            session.add(order)

@@ -1,0 +1,167 @@
+"""Forms of the customer, contact, activity and order pages, and the list filters."""
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField, DecimalField, FieldList, FormField, HiddenField, SelectField, StringField, TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, StopValidation, ValidationError,
+)
+
+from core.api import FilterForm, lazy_gettext as _l
+
+from plugins.customers.models import CUSTOMER_STATUSES, ORDER_STATUSES, SEXES, STATUS_DELETED
+
+MAX_MONEY = Decimal("999999999999.99")  # what Numeric(14, 2) holds
+STALE_MESSAGE = _l("This record was changed by someone else while you were editing it. "
+                   "Nothing was saved: reload the page to see their changes, then make yours again.")
+
+_MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z!?]|javascript:", re.IGNORECASE)
+_PHONE = r"^\+?[0-9][0-9 ()\-]{4,28}[0-9]$"
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def no_markup(form, field):
+    """Text fields take plain text: markup is refused rather than stored."""
+    if isinstance(field.data, str) and _MARKUP.search(field.data):
+        raise ValidationError(_l("HTML tags and scripts are not allowed here."))
+
+
+def _text(label, max_length, required=False, area=False):
+    first = DataRequired() if required else Optional()
+    kind = TextAreaField if area else StringField
+    return kind(label, filters=[_strip], validators=[first, Length(max=max_length), no_markup])
+
+
+def _phone(label, required=False):
+    return StringField(label, filters=[_strip], validators=[
+        DataRequired() if required else Optional(), Length(max=30),
+        Regexp(_PHONE, message=_l("Enter a phone number of digits, e.g. 010-88886666 or 13800138000.")),
+    ])
+
+
+def _money(label):
+    return DecimalField(label, places=2, validators=[
+        Optional(), NumberRange(min=0, max=MAX_MONEY, message=_l("Enter an amount from 0 to %(max)s.")),
+    ])
+
+
+class VersionedForm(FlaskForm):
+    """An edit form that carries the version it was filled from (optimistic locking)."""
+
+    version = HiddenField()
+
+    def apply_to(self, record, skip=()) -> None:
+        """Copy the fields onto ``record``, never the version (the database keeps it)."""
+        for name, field in self._fields.items():
+            if name not in ("version", "csrf_token", *skip):
+                field.populate_obj(record, name)
+
+
+class CustomerForm(VersionedForm):
+    name = _text(_l("Name"), 200, required=True)
+    region = SelectField(_l("Region"), validators=[DataRequired()])
+    manager_id = SelectField(_l("Account manager"), coerce=int, validate_choice=False,
+                             validators=[InputRequired(message=_l("Choose an active account manager."))])
+    level = SelectField(_l("Level"), validators=[DataRequired()], default="1")
+    satisfaction = SelectField(_l("Satisfaction"), validators=[DataRequired()], default="3")
+    credit = SelectField(_l("Credit"), validators=[DataRequired()], default="3")
+    address = _text(_l("Address"), 300)
+    postcode = StringField(_l("Postcode"), filters=[_strip], validators=[
+        Optional(), Regexp(r"^\d{6}$", message=_l("A postcode has 6 digits."))])
+    phone = _phone(_l("Phone"))
+    fax = _phone(_l("Fax"))
+    website = StringField(_l("Website"), filters=[_strip], validators=[
+        Optional(), Length(max=200),
+        Regexp(r"^(https?://)?[\w\-]+(\.[\w\-]+)+(/[^\s<>\"']*)?$", re.IGNORECASE,
+               message=_l("Enter a web address, e.g. www.example.com."))])
+    licence_no = _text(_l("Business licence no."), 50)
+    legal_person = _text(_l("Legal representative"), 50)
+    capital = _money(_l("Registered capital (10k CNY)"))
+    turnover = _money(_l("Annual turnover (10k CNY)"))
+    bank = SelectField(_l("Bank"), validators=[Optional()])
+    bank_account = _text(_l("Bank account"), 50)
+    local_tax_no = _text(_l("Local tax no."), 50)
+    national_tax_no = _text(_l("National tax no."), 50)
+
+    def validate_manager_id(self, field):
+        if field.data not in {value for value, _label in field.choices}:
+            raise ValidationError(_l("Choose an active account manager."))
+
+
+class CustomerFilter(FilterForm):
+    number = StringField(_l("Number"), filters=[_strip], validators=[Optional(), Length(max=20)])
+    name = StringField(_l("Name contains"), filters=[_strip], validators=[Optional(), Length(max=200)])
+    region = SelectField(_l("Region"), validate_choice=False)
+    manager = SelectField(_l("Account manager"), validate_choice=False)
+    level = SelectField(_l("Level"), validate_choice=False)
+    status = SelectField(_l("Status"), validate_choice=False, choices=[("", _l("Normal and lost"))] + [
+        (key, label) for key, label in CUSTOMER_STATUSES.items() if key != STATUS_DELETED])
+
+
+class ContactForm(VersionedForm):
+    name = _text(_l("Name"), 50, required=True)
+    sex = SelectField(_l("Sex"), choices=[("", "—")] + list(SEXES.items()), validators=[Optional()])
+    position = _text(_l("Position"), 50, required=True)
+    office_phone = _phone(_l("Office phone"), required=True)
+    mobile = _phone(_l("Mobile"))
+    memo = _text(_l("Memo"), 500, area=True)
+
+
+class ActivityForm(VersionedForm):
+    date = DateField(_l("Date"), validators=[InputRequired(message=_l("Enter a date."))])
+    place = _text(_l("Place"), 100, required=True)
+    summary = _text(_l("Summary"), 200, required=True)
+    details = _text(_l("Details"), 5000, area=True)
+    remark = _text(_l("Remark"), 500)
+
+
+def _with_product(form, field):
+    """A line row needs a quantity once it has a product; rows without a product are ignored."""
+    if form.product_id.data is None:
+        field.errors[:] = []
+        raise StopValidation()
+    if not field.raw_data or not str(field.raw_data[0]).strip():
+        raise StopValidation(_l("Enter a quantity."))
+
+
+class OrderLineForm(FlaskForm):
+    """One line row; a row with no product is ignored (the form shows spare empty rows)."""
+
+    class Meta:
+        csrf = False
+
+    product_id = SelectField(_l("Product"), coerce=lambda v: int(v) if v not in (None, "", "None") else None,
+                             validate_choice=False)
+    quantity = DecimalField(_l("Quantity"), places=2, validators=[_with_product])
+    unit = _text(_l("Unit"), 20)
+    price = DecimalField(_l("Unit price"), places=2, validators=[
+        Optional(), NumberRange(min=0, max=MAX_MONEY, message=_l("Enter an amount from 0 to %(max)s."))])
+
+    def validate_quantity(self, field):
+        if field.data <= 0 or field.data > Decimal("99999999"):
+            raise ValidationError(_l("The quantity must be greater than 0."))
+
+    def validate_product_id(self, field):
+        offered = {value for value, _label in field.choices}
+        if field.data is not None and field.data not in offered:
+            raise ValidationError(_l("This product does not exist."))
+
+
+class OrderForm(VersionedForm):
+    number = _text(_l("Order number"), 40, required=True)
+    date = DateField(_l("Date"), validators=[InputRequired(message=_l("Enter a date."))])
+    address = _text(_l("Delivery address"), 300)
+    status = SelectField(_l("Status"), choices=list(ORDER_STATUSES.items()))
+    lines = FieldList(FormField(OrderLineForm), min_entries=1)
+
+    def validate_lines(self, field):
+        if not any(row.product_id.data for row in field):
+            raise ValidationError(_l("Add at least one line with a product."))

@@ -1,0 +1,102 @@
+"""The public service of the customers plugin: the only module other plugins import.
+
+    from plugins.customers import services as customers
+
+    customer = customers.visible_customer(customer_id)          # 404 unless the user may see it
+    stmt = customers.scope_through_customer(select(Ticket), Ticket.customer_id)
+
+The customer 360 page (``/customers/<id>``) offers the slot ``customers.detail.tabs``
+with ``context["customer"]``. A plugin adds a tab by returning a section whose
+``data-title`` names the tab; without JavaScript the sections show one below another::
+
+    SlotItem('<section class="crm-tab" id="tab-service" data-title="Service requests">…</section>', order=50)
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import abort
+from sqlalchemy import func, or_, select
+
+from core.api import db, emit, scoped, users_holding
+
+from plugins.basedata import services as basedata
+from plugins.customers.models import STATUS_DELETED, Contact, Customer, Order
+from plugins.customers.numbering import add_numbered
+
+MANAGER_PERMISSION = "customers.customer.edit"
+
+
+def visible_customers_query():
+    """``select(Customer)`` of the customers the current user may see (deleted ones excluded)."""
+    return scoped(select(Customer), Customer).where(Customer.status != STATUS_DELETED)
+
+
+def scope_through_customer(stmt, customer_id_column):
+    """Narrow ``stmt`` over a table with a customer id (contacts, orders, churn records, ...)
+    to rows whose customer the current user may see."""
+    stmt = stmt.join(Customer, customer_id_column == Customer.id).where(Customer.status != STATUS_DELETED)
+    return scoped(stmt, Customer)
+
+
+def visible_customer(customer_id) -> Customer:
+    """The customer if the current user may see it; otherwise abort with 404 (nothing leaks)."""
+    customer = db.session.scalar(visible_customers_query().where(Customer.id == customer_id))
+    if customer is None:
+        abort(404)
+    return customer
+
+
+def customer_search(term: str, limit: int = 20) -> list[dict]:
+    """Customers the user may see whose name or number contains ``term`` (for select fields)."""
+    term = (term or "").strip()[:100]
+    stmt = visible_customers_query()
+    if term:
+        pattern = f"%{term}%"
+        stmt = stmt.where(or_(Customer.name.ilike(pattern), Customer.number.ilike(pattern)))
+    rows = db.session.execute(stmt.with_only_columns(Customer.id, Customer.number, Customer.name)
+                              .order_by(Customer.name, Customer.id).limit(limit))
+    return [{"id": id_, "number": number, "name": name, "label": f"{name} ({number})"}
+            for id_, number, name in rows]
+
+
+def last_order_date(customer_id) -> date | None:
+    """The date of the customer's latest order, or None."""
+    return db.session.scalar(select(func.max(Order.date)).where(Order.customer_id == customer_id))
+
+
+def account_managers():
+    """``select(User)`` of the active users who may be a customer's account manager."""
+    return users_holding(MANAGER_PERMISSION)
+
+
+def create_customer_with_contact(name: str, manager_id: int | None, *, region: str | None = None,
+                                 contact_name: str = "", contact_phone: str = "", contact_position: str = "",
+                                 **fields) -> Customer:
+    """Create a customer (and its first contact when ``contact_name`` is given) and flush.
+
+    The caller commits; ``customers.customer_created`` is delivered after that
+    commit. ``region`` defaults to the first region of the dictionary; other
+    ``fields`` are Customer columns (address, phone, level, ...).
+    """
+    if region is None:
+        regions = basedata.choices(basedata.REGION)
+        region = regions[0][0] if regions else ""
+    customer = Customer(name=name[:200], manager_id=manager_id, region=region, **fields)
+    add_numbered(customer)
+    if contact_name:
+        db.session.add(Contact(customer_id=customer.id, name=contact_name[:50],
+                               position=contact_position[:50], office_phone=contact_phone[:30]))
+        db.session.flush()
+    customer_created(customer)
+    return customer
+
+
+def customer_created(customer: Customer) -> None:
+    emit("customers.customer_created", {"id": customer.id, "number": customer.number, "name": customer.name,
+                                        "manager_id": customer.manager_id})
+
+
+def order_created(order: Order) -> None:
+    emit("customers.order_created", {"id": order.id, "number": order.number, "customer_id": order.customer_id,
+                                     "total": str(order.total), "date": order.date.isoformat()})

@@ -1,0 +1,37 @@
+"""What the customers plugin contributes to other pages' slots: dashboard widgets."""
+from __future__ import annotations
+
+from flask import render_template
+from sqlalchemy import func, select
+
+from core.api import SlotItem, can, current_user, db
+
+from plugins.customers import services
+from plugins.customers.models import STATUS_DELETED, Activity, Customer
+
+RECENT_ACTIVITIES = 5
+
+
+def my_customers_widget():
+    if not can("customers.customer.view"):
+        return None
+    count = db.session.scalar(select(func.count(Customer.id)).where(
+        Customer.manager_id == current_user.id, Customer.status != STATUS_DELETED))
+    return SlotItem(render_template("customers/widget_my_customers.html", count=count), order=10)
+
+
+def recent_activities_widget():
+    if not (can("customers.activity.view") and can("customers.customer.view")):
+        return None
+    stmt = services.scope_through_customer(select(Activity, Customer.name), Activity.customer_id)
+    rows = db.session.execute(stmt.order_by(Activity.date.desc(), Activity.id.desc()).limit(RECENT_ACTIVITIES)).all()
+    return SlotItem(render_template("customers/widget_recent_activities.html", rows=rows), order=20)
+
+
+WIDGETS = [my_customers_widget, recent_activities_widget]
+
+
+def contribute(slot, context):
+    if slot != "dashboard.widgets":
+        return None
+    return [item for item in (widget() for widget in WIDGETS) if item is not None]

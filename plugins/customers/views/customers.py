@@ -1,0 +1,168 @@
+"""Customer list, CSV export, 360 page, create, edit, soft delete, autocomplete."""
+from __future__ import annotations
+
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from core.api import (
+    _, User, csv_response, current_user, db, is_stale, paginate, require_permission, sees_all, stream,
+)
+
+from plugins.basedata import services as basedata
+from plugins.customers import services
+from plugins.customers.forms import STALE_MESSAGE, CustomerFilter, CustomerForm
+from plugins.customers.models import SEXES, STATUS_DELETED, Activity, Contact, Customer, Order
+from plugins.customers.numbering import add_numbered
+from plugins.customers.views import blueprint
+
+SORTS = {
+    "number": Customer.number, "name": Customer.name, "region": Customer.region,
+    "manager": Customer.manager_id, "level": Customer.level, "status": Customer.status,
+    "created": Customer.created_at,
+}
+DEFAULT_SORT = "-created"
+TAB_ROWS = 10  # rows per tab on the 360 page; the full lists are paginated pages
+
+
+def manager_choices() -> list[tuple[int, str]]:
+    """Active account managers; a user who sees only their own customers can only choose themselves."""
+    stmt = services.account_managers().order_by(User.display_name)
+    if not sees_all():
+        stmt = stmt.where(User.id == current_user.id)
+    return [(user.id, str(user)) for user in db.session.scalars(stmt)]
+
+
+def _filtered(form: CustomerFilter):
+    stmt = services.visible_customers_query()
+    if form.number.data:
+        stmt = stmt.where(Customer.number == form.number.data.upper())
+    if form.name.data:
+        stmt = stmt.where(Customer.name.ilike(f"%{form.name.data}%"))
+    for column, value in ((Customer.region, form.region.data), (Customer.level, form.level.data),
+                          (Customer.status, form.status.data)):
+        if value:
+            stmt = stmt.where(column == value)
+    if form.manager.data and form.manager.data.isdigit():
+        stmt = stmt.where(Customer.manager_id == int(form.manager.data))
+    return stmt
+
+
+def _dictionary_labels() -> dict:
+    return {key: basedata.labels(key) for key in
+            (basedata.REGION, basedata.CUSTOMER_LEVEL, basedata.SATISFACTION, basedata.CREDIT, basedata.BANK)}
+
+
+@blueprint.route("/")
+@require_permission("customers.customer.view")
+def customer_list():
+    form = CustomerFilter(request.args)
+    any_ = [("", _("Any"))]
+    form.region.choices = any_ + basedata.choices(basedata.REGION)
+    form.level.choices = any_ + basedata.choices(basedata.CUSTOMER_LEVEL)
+    form.manager.choices = any_ + [(str(i), label) for i, label in manager_choices()]
+    stmt = _filtered(form) if form.validate() else services.visible_customers_query().where(False)
+    if request.args.get("export") == "csv":
+        return _export(stmt)
+    page = paginate(stmt.options(joinedload(Customer.manager)), SORTS, DEFAULT_SORT, Customer.id)
+    return render_template("customers/customer_list.html", form=form, page=page, labels=_dictionary_labels())
+
+
+@require_permission("customers.customer.export")
+def _export(stmt):
+    labels = _dictionary_labels()
+    region, level = labels[basedata.REGION], labels[basedata.CUSTOMER_LEVEL]
+
+    def rows():  # runs while the response streams, so the query runs in the streaming context
+        for c in stream(stmt.options(joinedload(Customer.manager)), SORTS, DEFAULT_SORT, Customer.id):
+            yield [c.number, c.name, region.get(c.region, c.region), c.manager or "", level.get(c.level, c.level),
+                   c.satisfaction, c.credit, c.address, c.postcode, c.phone, c.fax, c.website, c.status_label,
+                   c.created_at.date().isoformat()]
+
+    header = [_("Number"), _("Name"), _("Region"), _("Account manager"), _("Level"), _("Satisfaction"),
+              _("Credit"), _("Address"), _("Postcode"), _("Phone"), _("Fax"), _("Website"), _("Status"),
+              _("Created")]
+    return csv_response("customers.csv", header, rows())
+
+
+@blueprint.route("/search.json")
+@require_permission("customers.customer.view")
+def customer_search():
+    return jsonify(services.customer_search(request.args.get("q", ""),
+                                            limit=min(request.args.get("limit", 20, type=int) or 20, 50)))
+
+
+@blueprint.route("/<int:customer_id>")
+@require_permission("customers.customer.view")
+def customer_detail(customer_id):
+    customer = db.session.scalar(services.visible_customers_query().options(joinedload(Customer.manager))
+                                 .where(Customer.id == customer_id))
+    if customer is None:
+        abort(404)
+    recent = {}
+    for key, model, order in (("contacts", Contact, Contact.id.desc()),
+                              ("activities", Activity, Activity.date.desc()),
+                              ("orders", Order, Order.date.desc())):
+        recent[key] = list(db.session.scalars(
+            select(model).where(model.customer_id == customer.id).order_by(order, model.id.desc()).limit(TAB_ROWS)))
+    return render_template("customers/customer_detail.html", customer=customer, recent=recent,
+                           labels=_dictionary_labels(), last_order=services.last_order_date(customer.id),
+                           sexes=SEXES)
+
+
+def _fill_choices(form: CustomerForm) -> None:
+    form.region.choices = basedata.choices(basedata.REGION)
+    form.level.choices = basedata.choices(basedata.CUSTOMER_LEVEL)
+    form.satisfaction.choices = basedata.choices(basedata.SATISFACTION)
+    form.credit.choices = basedata.choices(basedata.CREDIT)
+    form.bank.choices = [("", "—")] + basedata.choices(basedata.BANK)
+    form.manager_id.choices = manager_choices()
+
+
+@blueprint.route("/new", methods=["GET", "POST"])
+@require_permission("customers.customer.create")
+def customer_create():
+    form = CustomerForm()
+    _fill_choices(form)
+    if request.method == "GET":
+        form.manager_id.data = current_user.id
+    if form.validate_on_submit():
+        customer = Customer()
+        form.apply_to(customer)
+        add_numbered(customer)
+        services.customer_created(customer)
+        db.session.commit()
+        flash(_("Customer %(number)s created.", number=customer.number), "success")
+        return redirect(url_for(".customer_detail", customer_id=customer.id))
+    return render_template("customers/customer_form.html", form=form, customer=None)
+
+
+@blueprint.route("/<int:customer_id>/edit", methods=["GET", "POST"])
+@require_permission("customers.customer.edit")
+def customer_edit(customer_id):
+    customer = services.visible_customer(customer_id)
+    form = CustomerForm(obj=customer)
+    _fill_choices(form)
+    if customer.manager_id and customer.manager_id not in dict(form.manager_id.choices) and request.method == "GET":
+        form.manager_id.data = None  # the manager left: make the user choose an active one
+    if request.method == "GET":
+        form.version.data = customer.version
+    if form.validate_on_submit():
+        if is_stale(customer, form.version.data):
+            form.form_errors.append(STALE_MESSAGE)
+        else:
+            form.apply_to(customer)
+            db.session.commit()
+            flash(_("Customer %(number)s saved.", number=customer.number), "success")
+            return redirect(url_for(".customer_detail", customer_id=customer.id))
+    return render_template("customers/customer_form.html", form=form, customer=customer)
+
+
+@blueprint.route("/<int:customer_id>/delete", methods=["POST"])
+@require_permission("customers.customer.delete")
+def customer_delete(customer_id):
+    customer = services.visible_customer(customer_id)
+    customer.status = STATUS_DELETED  # soft delete: kept for reports and the audit log
+    db.session.commit()
+    flash(_("Customer %(number)s deleted.", number=customer.number), "success")
+    return redirect(url_for(".customer_list"))

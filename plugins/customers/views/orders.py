@@ -1,0 +1,107 @@
+"""Orders (历史订单) of a customer: list, detail, create and edit with lines."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from core.api import _, db, is_stale, require_permission, utcnow
+
+from plugins.basedata import services as basedata
+from plugins.customers import services
+from plugins.customers.forms import STALE_MESSAGE, OrderForm
+from plugins.customers.models import Order, OrderLine
+from plugins.customers.views import blueprint, related
+
+SORTS = {"date": Order.date, "number": Order.number}
+SPARE_ROWS = 5  # empty line rows offered by the form; more lines: save and edit again
+
+
+@blueprint.route("/<int:customer_id>/orders")
+@require_permission("customers.order.view")
+def order_list(customer_id):
+    return related.list_page(Order, customer_id, SORTS, "-date", "customers/order_list.html")
+
+
+@blueprint.route("/<int:customer_id>/orders/<int:order_id>")
+@require_permission("customers.order.view")
+def order_detail(customer_id, order_id):
+    customer = services.visible_customer(customer_id)
+    order = db.session.scalar(select(Order).options(selectinload(Order.lines))
+                              .where(Order.id == order_id, Order.customer_id == customer.id))
+    if order is None:
+        abort(404)
+    return render_template("customers/order_detail.html", customer=customer, order=order)
+
+
+def _form_data(order: Order) -> dict:
+    lines = [{"product_id": line.product_id, "quantity": line.quantity, "unit": line.unit, "price": line.price}
+             for line in order.lines]
+    return {"number": order.number, "date": order.date, "address": order.address, "status": order.status,
+            "version": order.version, "lines": lines + [{}] * SPARE_ROWS}
+
+
+def _build_form(data: dict | None) -> OrderForm:
+    form = OrderForm(data=data) if request.method == "GET" else OrderForm()
+    products = [("", "—")] + basedata.product_choices()
+    for row in form.lines:
+        row.product_id.choices = products
+    return form
+
+
+def _number_taken(number: str, order: Order) -> bool:
+    return db.session.scalar(select(Order.id).where(Order.number == number, Order.id != (order.id or 0))) is not None
+
+
+def _save_lines(form: OrderForm, order: Order) -> None:
+    rows = [row for row in form.lines if row.product_id.data]
+    ids = {row.product_id.data for row in rows}
+    products = {p.id: p for p in db.session.scalars(select(basedata.Product).where(basedata.Product.id.in_(ids)))}
+    order.lines = [OrderLine(product_id=row.product_id.data, quantity=row.quantity.data,
+                             unit=row.unit.data or products[row.product_id.data].unit,
+                             price=row.price.data if row.price.data is not None else products[row.product_id.data].price)
+                   for row in rows]
+
+
+def _edit(customer, order: Order):
+    is_new = order.id is None
+    form = _build_form(_form_data(order) if not is_new else
+                       {"number": "DD" + utcnow().strftime("%Y%m%d%H%M%S"), "date": utcnow().date(),
+                        "address": customer.address, "lines": [{}] * SPARE_ROWS})
+    if form.validate_on_submit():
+        if not is_new and is_stale(order, form.version.data):
+            form.form_errors.append(STALE_MESSAGE)
+        elif _number_taken(form.number.data, order):
+            form.number.errors.append(_("Another order already has this number."))
+        else:
+            form.apply_to(order, skip=("lines",))
+            order.customer_id = customer.id
+            _save_lines(form, order)
+            db.session.add(order)
+            db.session.flush()
+            if is_new:
+                services.order_created(order)
+            db.session.commit()
+            flash(_("Order %(number)s saved.", number=order.number), "success")
+            return redirect(url_for(".order_detail", customer_id=customer.id, order_id=order.id))
+    return render_template("customers/order_form.html", form=form, order=order, customer=customer)
+
+
+@blueprint.route("/<int:customer_id>/orders/new", methods=["GET", "POST"])
+@require_permission("customers.order.edit")
+def order_create(customer_id):
+    return _edit(services.visible_customer(customer_id), Order())
+
+
+@blueprint.route("/<int:customer_id>/orders/<int:order_id>/edit", methods=["GET", "POST"])
+@require_permission("customers.order.edit")
+def order_edit(customer_id, order_id):
+    customer, order = related.visible_record(Order, customer_id, order_id)
+    return _edit(customer, order)
+
+
+@blueprint.route("/<int:customer_id>/orders/<int:order_id>/delete", methods=["POST"])
+@require_permission("customers.order.edit")
+def order_delete(customer_id, order_id):
+    customer, order = related.visible_record(Order, customer_id, order_id)
+    return related.delete(order, customer, "customers.order_list")

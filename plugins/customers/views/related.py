@@ -1,0 +1,50 @@
+"""What contacts, activities and orders pages share: records reached through a visible customer."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from core.api import _, db, is_stale, paginate
+
+from plugins.customers import services
+from plugins.customers.forms import STALE_MESSAGE
+
+
+def visible_record(model, customer_id: int, record_id: int):
+    """The record of a customer the user may see, or 404 (also when the ids do not belong together)."""
+    customer = services.visible_customer(customer_id)
+    record = db.session.scalar(select(model).where(model.id == record_id, model.customer_id == customer.id))
+    if record is None:
+        abort(404)
+    return customer, record
+
+
+def list_page(model, customer_id: int, sorts: dict, default: str, template: str, **context):
+    customer = services.visible_customer(customer_id)
+    page = paginate(select(model).where(model.customer_id == customer.id), sorts, default, model.id)
+    return render_template(template, customer=customer, page=page, **context)
+
+
+def edit_page(form, record, customer, title, back_endpoint: str):
+    """Create (``record.id`` is None) or edit ``record`` from ``form``; refuses stale saves."""
+    if request.method == "GET" and record.id is not None:
+        form.version.data = record.version
+    if form.validate_on_submit():
+        if record.id is not None and is_stale(record, form.version.data):
+            form.form_errors.append(STALE_MESSAGE)
+        else:
+            form.apply_to(record)
+            record.customer_id = customer.id
+            db.session.add(record)
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for(back_endpoint, customer_id=customer.id))
+    return render_template("customers/record_form.html", form=form, record=record, customer=customer,
+                           title=title, back_endpoint=back_endpoint)
+
+
+def delete(record, customer, back_endpoint: str):
+    db.session.delete(record)
+    db.session.commit()
+    flash(_("Deleted."), "success")
+    return redirect(url_for(back_endpoint, customer_id=customer.id))

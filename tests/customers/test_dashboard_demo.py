@@ -1,0 +1,48 @@
+"""Dashboard widgets and the demo data."""
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+
+from core.api import db
+from plugins.customers.models import Activity, Customer, Order
+
+
+def test_widgets_count_my_customers_and_show_visible_activities(app, login_as, add_customer):
+    manager = login_as("account_manager")
+    other = login_as("account_manager")
+    for n in range(3):
+        add_customer(manager.user_id, name=f"我的{n}")
+    foreign = add_customer(other.user_id, name="别人的")
+    with app.app_context():
+        db.session.add(Activity(customer_id=foreign, date=date(2026, 1, 1), place="x", summary="秘密拜访"))
+        db.session.commit()
+    page = manager.get("/").get_data(as_text=True)
+    assert "My customers" in page and '<div class="display-6">3</div>' in page
+    assert "Recent activities" in page and "秘密拜访" not in page
+    assert "秘密拜访" in login_as("sales_director").get("/").get_data(as_text=True)
+    assert "My customers" not in login_as(permissions=["core.dashboard.view"]).get("/").get_data(as_text=True)
+
+
+def test_demo_data_loads_once(app, login_as):
+    from core.demo import DEMO_USERS
+    from core.testing import create_user
+    from plugins.basedata.demo import load as load_products
+    from plugins.customers.demo import load
+
+    for username, _name, role in DEMO_USERS:
+        create_user(app, role, username=username)
+    with app.app_context():
+        load_products(db.session)
+        db.session.commit()
+        load(db.session)
+        db.session.commit()
+        load(db.session)
+        db.session.commit()
+        assert db.session.scalar(select(func.count(Customer.id))) == 200
+        numbers = db.session.scalars(select(Customer.number)).all()
+        assert len(set(numbers)) == 200
+        # Some customers stopped ordering more than six months ago: the churn scan has work to do.
+        last = select(Order.customer_id, func.max(Order.date).label("last")).group_by(Order.customer_id).subquery()
+        stale = db.session.scalar(select(func.count()).where(last.c.last < date.today() - timedelta(days=183)))
+        assert stale >= 20
+        assert db.session.scalar(select(func.count(Order.id))) > 400

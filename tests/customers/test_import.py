@@ -1,0 +1,306 @@
+"""CSV import of customers and orders: command line and upload page, all or nothing."""
+import io
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from core.api import db
+from core.testing import create_user
+from plugins.basedata import services as basedata
+from plugins.customers.churn import ChurnRecord
+from plugins.customers.models import Customer, Order, OrderLine
+
+
+@pytest.fixture(autouse=True)
+def seeded(app):
+    with app.app_context():
+        basedata.seed_dictionary()
+
+
+@pytest.fixture
+def manager(app):
+    return create_user(app, "account_manager", username="zhang")
+
+
+@pytest.fixture
+def printer(app):
+    with app.app_context():
+        product = basedata.Product(name="Printer", model="P-100", unit="台", price=Decimal("1999.00"))
+        db.session.add_all([product, basedata.Product(name="Toner", model="T-1", unit="box", price=Decimal("80")),
+                            basedata.Product(name="Toner", model="T-2", unit="box", price=Decimal("95"))])
+        db.session.commit()
+        return product.id
+
+
+def run(app, tmp_path, kind, content: bytes):
+    path = tmp_path / f"{kind}.csv"
+    path.write_bytes(content)
+    return app.test_cli_runner().invoke(args=["import", kind, str(path)])
+
+
+def count(app, model) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(model))
+
+
+def customers(app) -> list[Customer]:
+    with app.app_context():
+        found = list(db.session.scalars(select(Customer).order_by(Customer.id)))
+        db.session.expunge_all()
+        return found
+
+
+# -- customers from the command line -------------------------------------------------------------
+
+
+def test_import_customers_utf8_with_bom(app, tmp_path, manager):
+    content = ("name,region,manager,level,satisfaction,phone,postcode,capital\n"
+               "Acme Trading,beijing,zhang,2,5,010-88886666,100080,1200.50\n"
+               "北方贸易,北京,ZHANG,大客户,,,,\n").encode("utf-8-sig")
+    result = run(app, tmp_path, "customers", content)
+    assert result.exit_code == 0, result.output
+    assert "Imported 2 customers." in result.output
+    acme, north = customers(app)
+    today = date.today().strftime("%Y%m%d")
+    assert acme.number.startswith("KH" + today) and north.number > acme.number
+    assert (acme.region, acme.manager_id, acme.level, acme.satisfaction, acme.credit) == ("beijing", manager, "2", "5", "3")
+    assert acme.capital == Decimal("1200.50") and acme.status == "normal"
+    assert (north.name, north.region, north.level) == ("北方贸易", "beijing", "3")
+
+
+def test_import_customers_gbk_with_chinese_headers(app, tmp_path, manager):
+    content = "客户名称,地区,客户经理,客户等级,电话\n华北机械厂,华北,zhang,1,13800138000\n".encode("gbk")
+    result = run(app, tmp_path, "customers", content)
+    assert result.exit_code == 0, result.output
+    [customer] = customers(app)
+    assert (customer.name, customer.region, customer.phone) == ("华北机械厂", "north_china", "13800138000")
+
+
+def test_each_bad_row_is_reported_and_nothing_is_saved(app, tmp_path, manager):
+    create_user(app, "account_manager", username="gone", active=False)
+    content = ("name,region,manager,level,phone,postcode,website\n"
+               "Good Ltd,beijing,zhang,1,010-88886666,100080,www.good.cn\n"
+               ",mars,nobody,9,abc,12,\n"
+               f"{'x' * 300},beijing,gone,1,,,\n"
+               "<script>alert(1)</script>,beijing,zhang,1,,,\n").encode()
+    result = run(app, tmp_path, "customers", content)
+    assert result.exit_code == 1
+    output = result.output
+    assert "Refused, nothing was imported: 9 error(s)" in output
+    for expected in ("line 3, Name: This field is required.",
+                     'line 3, Region: "mars" is not an entry of the data dictionary (Region).',
+                     'line 3, Account manager: No active account manager has the login "nobody".',
+                     'line 3, Level: "9" is not an entry',
+                     "line 3, Phone: Enter a phone number", "line 3, Postcode: A postcode has 6 digits.",
+                     "line 4, Name: Field cannot be longer than 200 characters.",
+                     'line 4, Account manager: No active account manager has the login "gone".',
+                     "line 5, Name: HTML tags and scripts are not allowed here."):
+        assert expected in output
+    assert "line 2" not in output
+    assert count(app, Customer) == 0
+
+
+def test_missing_column_is_refused(app, tmp_path, manager):
+    result = run(app, tmp_path, "customers", b"name,manager\nAcme,zhang\n")
+    assert result.exit_code == 1
+    assert "Missing column(s): Region." in result.output
+    assert count(app, Customer) == 0
+
+
+def test_unknown_and_repeated_columns_are_refused(app, tmp_path, manager):
+    result = run(app, tmp_path, "customers", b"name,region,manager,colour,name\nA,beijing,zhang,red,B\n")
+    assert result.exit_code == 1
+    assert "Unknown column(s): colour." in result.output and "Repeated column(s): Name." in result.output
+
+
+@pytest.mark.parametrize("content", [
+    "name,region,manager\nAcme,beijing,zhang\n".encode("utf-16"),
+    "name,region,manager\nAcme,beijing,zhang\n".encode("utf-16-le"),
+    b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01",
+])
+def test_a_file_that_is_neither_utf8_nor_gbk_is_refused(app, tmp_path, manager, content):
+    result = run(app, tmp_path, "customers", content)
+    assert result.exit_code == 1
+    assert "neither UTF-8 nor GBK" in result.output
+    assert count(app, Customer) == 0
+
+
+def test_empty_file_and_header_only_are_refused(app, tmp_path):
+    assert "The file is empty." in run(app, tmp_path, "customers", b"").output
+    assert "no rows" in run(app, tmp_path, "customers", b"name,region,manager\n").output
+
+
+def test_50000_rows_with_one_bad_row_are_refused_whole(app, tmp_path, manager):
+    lines = ["name,region,manager,level,phone,postcode"]
+    lines += [f"Customer {i},beijing,zhang,{i % 5 + 1},010-8888{i % 10000:04d},100080" for i in range(50_000)]
+    lines[31_416] = "Customer bad,beijing,zhang,1,010-88886666,1000800"
+    result = run(app, tmp_path, "customers", ("\n".join(lines) + "\n").encode())
+    assert result.exit_code == 1
+    assert "1 error(s)" in result.output and "line 31417, Postcode: A postcode has 6 digits." in result.output
+    assert count(app, Customer) == 0
+
+
+def test_many_good_rows_go_in_with_consecutive_numbers(app, tmp_path, manager):
+    lines = ["name,region,manager"] + [f"Customer {i},west,zhang" for i in range(3000)]
+    result = run(app, tmp_path, "customers", ("\n".join(lines) + "\n").encode())
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        numbers = list(db.session.scalars(select(Customer.number).order_by(Customer.id)))
+    assert len(set(numbers)) == 3000 and numbers == sorted(numbers)
+    assert numbers[-1].endswith("03000")
+
+
+# -- orders from the command line ----------------------------------------------------------------
+
+
+@pytest.fixture
+def customer_numbers(app, tmp_path, manager):
+    run(app, tmp_path, "customers", b"name,region,manager\nAcme,beijing,zhang\nBeta,west,zhang\n")
+    return [c.number for c in customers(app)]
+
+
+def test_import_orders_groups_lines_by_order_number(app, tmp_path, printer, customer_numbers):
+    acme, beta = customer_numbers
+    content = ("order_number,customer_number,date,status,product_id,product_name,product_model,quantity,unit,price\n"
+               f"SO-1,{acme},2025-01-15,paid,{printer},,,2,,1999.00\n"
+               f"SO-1,{acme},2025-01-15,paid,,Toner,T-2,3,,\n"
+               f"SO-2,{beta},2025/02/01,,,printer,p-100,1,piece,1500\n").encode()
+    result = run(app, tmp_path, "orders", content)
+    assert result.exit_code == 0, result.output
+    assert "Imported 2 orders." in result.output
+    with app.app_context():
+        first, second = db.session.scalars(select(Order).order_by(Order.number))
+        assert (first.number, first.date, first.status, first.total) == ("SO-1", date(2025, 1, 15), "paid",
+                                                                         Decimal("4283.00"))
+        assert [(l.quantity, l.unit, l.price) for l in first.lines] == [
+            (Decimal("2"), "台", Decimal("1999.00")), (Decimal("3"), "box", Decimal("95.00"))]
+        assert (second.status, second.total, second.lines[0].unit) == ("unpaid", Decimal("1500.00"), "piece")
+
+
+def test_bad_order_lines_are_reported_and_nothing_is_saved(app, tmp_path, printer, customer_numbers):
+    acme, beta = customer_numbers
+    run(app, tmp_path, "orders", f"order_number,customer_number,date,product_id,quantity\nOLD-1,{acme},2025-01-01,{printer},1\n".encode())
+    content = ("订单号,客户编号,日期,产品名称,型号,数量,单价\n"
+               f"SO-1,{acme},2025-01-15,Printer,P-100,2,10\n"
+               f"SO-1,{beta},2025-01-15,Printer,P-100,1,10\n"
+               f"SO-2,KH-NOPE,2025-02-30,Scanner,,0,-1\n"
+               f"SO-3,{acme},2025-03-01,Toner,,1,abc\n"
+               f"OLD-1,{acme},2025-03-01,Printer,P-100,1,1\n").encode("gbk")
+    result = run(app, tmp_path, "orders", content)
+    assert result.exit_code == 1
+    output = result.output
+    for expected in ("line 3, Customer number: Differs from line 2 of the same order.",
+                     'line 4, Customer number: No customer has the number "KH-NOPE".',
+                     "line 4, Date: Enter a date as YYYY-MM-DD.",
+                     'line 4, Product name: No product is named "Scanner".',
+                     "line 4, Quantity: The quantity must be greater than 0.",
+                     "line 4, Unit price: Enter an amount from 0 to",
+                     'line 5, Product name: Several products match "Toner"',
+                     "line 5, Unit price: Enter a number",
+                     "line 6, Order number: An order with this number exists already."):
+        assert expected in output
+    assert count(app, Order) == 1 and count(app, OrderLine) == 1
+
+
+def test_orders_need_a_product_column(app, tmp_path):
+    result = run(app, tmp_path, "orders", b"order_number,customer_number,date,quantity\nSO-1,KH1,2025-01-01,1\n")
+    assert result.exit_code == 1 and "Give a product id or a product name." in result.output
+
+
+def test_50000_order_lines_with_one_bad_line_are_refused_whole(app, tmp_path, printer, customer_numbers):
+    acme, beta = customer_numbers
+    lines = ["order_number,customer_number,date,product_id,quantity,price"]
+    lines += [f"SO-{i},{acme if i % 2 else beta},2025-01-{i % 28 + 1:02d},{printer},{line + 1},10"
+              for i in range(25_000) for line in range(2)]
+    lines[40_001] = lines[40_001].replace(f",{printer},1,10", f",{printer},-3,10")  # line 40002
+    result = run(app, tmp_path, "orders", ("\n".join(lines) + "\n").encode())
+    assert result.exit_code == 1, result.output
+    assert "1 error(s)" in result.output and "line 40002, Quantity: The quantity must be greater than 0." in result.output
+    assert count(app, Order) == 0
+
+
+def test_imported_old_orders_raise_churn_warnings_and_a_new_order_closes_them(app, tmp_path, printer,
+                                                                             customer_numbers):
+    acme, beta = customer_numbers
+    old = (date.today() - timedelta(days=300)).isoformat()
+    recent = (date.today() - timedelta(days=10)).isoformat()
+    result = run(app, tmp_path, "orders", (f"order_number,customer_number,date,product_id,quantity\n"
+                                           f"SO-1,{acme},{old},{printer},1\nSO-2,{beta},{recent},{printer},1\n").encode())
+    assert result.exit_code == 0, result.output
+    assert "1 churn warning(s)" in app.test_cli_runner().invoke(args=["jobs", "run", "churn-scan"]).output
+    run(app, tmp_path, "orders", f"order_number,customer_number,date,product_id,quantity\nSO-3,{acme},{recent},{printer},1\n".encode())
+    with app.app_context():
+        assert list(db.session.scalars(select(ChurnRecord.status))) == ["closed"]
+
+
+# -- the upload page -----------------------------------------------------------------------------
+
+
+def upload(client, kind, content: bytes, filename="data.csv"):
+    return client.post(f"/customers/import/{kind}", data={"file": (io.BytesIO(content), filename)},
+                       content_type="multipart/form-data")
+
+
+def test_upload_page_documents_the_columns(app, login_as):
+    admin = login_as("admin")
+    page = admin.get("/customers/import/customers").get_data(as_text=True)
+    assert "national_tax_no" in page and "客户经理" in page
+    page = admin.get("/customers/import/orders").get_data(as_text=True)
+    assert "order_number" in page and "客户编号" in page
+
+
+def test_upload_with_errors_shows_the_report(app, login_as, manager):
+    admin = login_as("admin")
+    response = upload(admin, "customers", b"name,region,manager\nGood,beijing,zhang\nBad,mars,zhang\n")
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "The file was refused: 1 error. Nothing was imported." in page
+    assert "&#34;mars&#34; is not an entry" in page or "&quot;mars&quot; is not an entry" in page
+    assert count(app, Customer) == 0
+
+
+def test_upload_of_a_good_file_imports_it(app, login_as, manager):
+    admin = login_as("admin")
+    response = upload(admin, "customers", "name,region,manager\n东方公司,beijing,zhang\n".encode("gb18030"))
+    assert response.status_code == 302
+    assert "1 record(s) imported." in admin.get(response.location).get_data(as_text=True)
+    assert [c.name for c in customers(app)] == ["东方公司"]
+    [customer] = customers(app)
+    with app.app_context():
+        assert db.session.get(Customer, customer.id).created_by_id == admin.user_id
+
+
+@pytest.mark.parametrize("content, filename, message", [
+    (b"", "data.csv", "Choose a CSV file."),
+    (b"name\n", "data.xlsx", "Choose a .csv file"),
+    ("name,region,manager\nA,beijing,zhang\n".encode("utf-16"), "data.csv", "neither UTF-8 nor GBK"),
+    (b"name,manager\nA,zhang\n", "data.csv", "Missing column(s): Region."),
+])
+def test_upload_refusals_are_shown_beside_the_field(app, login_as, manager, content, filename, message):
+    admin = login_as("admin")
+    data = {"file": (io.BytesIO(content), filename)} if content else {}
+    response = admin.post("/customers/import/customers", data=data, content_type="multipart/form-data")
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+    assert count(app, Customer) == 0
+
+
+def test_only_importers_may_upload(app, login_as, manager):
+    for role in ("account_manager", "sales_director", "executive"):
+        client = login_as(role)
+        assert client.get("/customers/import/customers").status_code == 403
+        assert upload(client, "orders", b"order_number\n").status_code == 403
+    orders_only = login_as(permissions=["customers.order.import"])
+    assert orders_only.get("/customers/import/orders").status_code == 200
+    assert upload(orders_only, "customers", b"name,region,manager\nA,beijing,zhang\n").status_code == 403
+    assert count(app, Customer) == 0
+
+
+def test_upload_without_csrf_token_is_refused(app, login_as, manager):
+    admin = login_as("admin")
+    response = admin.post("/customers/import/customers", csrf=False, content_type="multipart/form-data",
+                          data={"file": (io.BytesIO(b"name,region,manager\nA,beijing,zhang\n"), "a.csv")})
+    assert response.status_code == 400
+    assert count(app, Customer) == 0
