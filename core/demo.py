@@ -10,12 +10,12 @@ from core.rbac.models import Role, User
 DEMO_PASSWORD = "demo1234"
 DEMO_USERS = [
     # login, display name, role key
-    ("admin", "系统管理员 Admin", "admin"),
-    ("director", "王主管 Wang (sales director)", "sales_director"),
-    ("manager1", "李经理 Li (account manager)", "account_manager"),
-    ("manager2", "张经理 Zhang (account manager)", "account_manager"),
-    ("manager3", "刘经理 Liu (account manager)", "account_manager"),
-    ("ceo", "陈总 Chen (executive)", "executive"),
+    ("admin", "管理员 Admin", "admin"),
+    ("director", "王强 Wang Qiang", "sales_director"),
+    ("manager1", "李明 Li Ming", "account_manager"),
+    ("manager2", "张伟 Zhang Wei", "account_manager"),
+    ("manager3", "刘洋 Liu Yang", "account_manager"),
+    ("ceo", "陈静 Chen Jing", "executive"),
 ]
 
 

@@ -62,3 +62,12 @@ def test_error_pages_are_friendly(login_as):
 def test_session_cookie_is_http_only(app, client):
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_language_chosen_before_login_is_kept(app, client):
+    from core.testing import create_user
+
+    create_user(app, "account_manager", username="lin")
+    client.get("/language/zh_CN?next=/login")
+    log_in(client, "lin")
+    assert 'lang="zh-CN"' in client.get("/").get_data(as_text=True)

@@ -46,7 +46,10 @@ def login():
             return render_template("core/login.html", form=form), 200
         throttle.clear_failures(username)
         db.session.commit()
-        session.clear()
+        language = session.get("language")
+        session.clear()  # a fresh session on login: nothing from before carries over but the language
+        if language:
+            session["language"] = language
         login_user(user, remember=form.remember.data)
         return redirect(_local_target(request.args.get("next")))
     return render_template("core/login.html", form=form)
