@@ -80,9 +80,6 @@ def plugins() -> None:
     host = current_app.extensions["crm"]
     enabled = set(host.enabled_names)
     revisions = heads()
-    perms: dict[str, list[str]] = {}
-    for perm in host.permissions.values():
-        perms.setdefault(perm.plugin, []).append(perm.code)
     for info in [host.enabled[0], *sorted(host.installed.values(), key=lambda i: i.name)]:
         if info.problem:
             click.echo(f"{info.name} [broken] {info.problem}")
@@ -91,7 +88,8 @@ def plugins() -> None:
         click.echo(f"{info.name} {info.version} [{state}]")
         click.echo(f"  requires: {', '.join(info.requires) or '-'}")
         click.echo(f"  migration head: {revisions.get(info.name, '-')}")
-        click.echo(f"  permissions: {', '.join(perms.get(info.name, [])) or '-'}")
+        codes = [perm.code for perm in host.permissions_of(info.name)]
+        click.echo(f"  permissions: {', '.join(codes) or '-'}")
 
 
 @click.group("db", cls=AppGroup)

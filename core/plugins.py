@@ -247,6 +247,13 @@ class PluginHost:
             for role_key, codes in grants.items():
                 self.default_grants.setdefault(role_key, []).extend(codes)
 
+    def permissions_of(self, name: str) -> list[Permission]:
+        """The permissions a plugin registers, also for an installed plugin that is not enabled."""
+        if name in self.enabled_names:
+            return [perm for perm in self.permissions.values() if perm.plugin == name]
+        register = getattr(self.installed[name].obj, "register_permissions", None)
+        return list(register() or []) if callable(register) else []
+
     def blueprints(self) -> Iterator[tuple[str, Any]]:
         for plugin, blueprints in self.each("register_blueprints"):
             for bp in blueprints:

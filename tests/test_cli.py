@@ -75,7 +75,9 @@ def test_plugins_shows_enabled_and_disabled_plugins(make_app):
     enabled = run(make_app(plugins="notes"), "plugins").output
     assert "notes 0.1.0 [enabled]\n  requires: -\n" in enabled
     assert "  permissions: notes.note.view, notes.note.edit\n" in enabled
-    assert "notes 0.1.0 [disabled]" in run(make_app(plugins=""), "plugins").output
+    disabled = run(make_app(plugins=""), "plugins").output
+    assert "notes 0.1.0 [disabled]" in disabled
+    assert "  permissions: notes.note.view, notes.note.edit\n" in disabled  # what enabling it would add
 
 
 def test_unknown_plugin_in_crm_plugins_exits_with_one_line():

@@ -11,10 +11,8 @@ from core.rbac.access import require_permission
 def plugins():
     host = current_app.extensions["crm"]
     enabled = set(host.enabled_names)
-    permissions: dict[str, list] = {}
-    for perm in host.permissions.values():
-        permissions.setdefault(perm.plugin, []).append(perm)
     rows = [("core", host.enabled[0], True)] + [
         (name, info, name in enabled) for name, info in sorted(host.installed.items()) if not info.problem
     ]
+    permissions = {name: host.permissions_of(name) for name, _info, _enabled in rows}
     return render_template("core/plugins.html", rows=rows, permissions=permissions, heads=heads())
