@@ -10,6 +10,7 @@ from core.events import emit
 from core.hookspecs import hookimpl
 from core.i18n import _, gettext, lazy_gettext, ngettext
 from core.listing import FilterForm, Page, csv_response, paginate, sort_order, stream
+from core.listing import list_page
 from core.models import (
     AuditMixin, BusinessRecord, CreatorMixin, TimestampMixin, VersionMixin, is_stale, utcnow,
 )
@@ -17,6 +18,7 @@ from core.plugins import Job, MenuItem, Permission, SlotItem
 from core.rbac.access import can, require_permission, scoped, sees_all, users_holding
 from core.rbac.models import User
 from core.web import render_slot
+from core.audit import record_bulk
 
 __all__ = [
     "_", "gettext", "lazy_gettext", "ngettext",
@@ -26,4 +28,6 @@ __all__ = [
     "emit", "render_slot",
     "BusinessRecord", "TimestampMixin", "CreatorMixin", "VersionMixin", "AuditMixin", "is_stale", "utcnow",
     "FilterForm", "Page", "paginate", "sort_order", "stream", "csv_response",
+    "list_page",
+    "record_bulk",
 ]

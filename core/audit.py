@@ -93,10 +93,14 @@ def _record_id(obj) -> str:
     return ",".join(str(v) for v in state.mapper.primary_key_from_instance(obj))
 
 
+def _actor(session) -> int | None:
+    return session.info.get("actor_id") or current_actor_id()
+
+
 @event.listens_for(Session, "after_flush")
 def _write_audit(session, flush_context):
     rows = []
-    actor = session.info.get("actor_id") or current_actor_id()
+    actor = _actor(session)
     for action, objects in (("create", session.new), ("update", session.dirty), ("delete", session.deleted)):
         for obj in objects:
             if not isinstance(obj, AuditMixin):
@@ -113,3 +117,35 @@ def _write_audit(session, flush_context):
             })
     if rows:
         session.connection().execute(insert(AuditEntry.__table__), rows)
+
+
+def record_bulk(action: str, model, rows: list[dict]) -> None:
+    """Audit rows written with bulk statements (``insert(Model)``, ...), which the ORM never sees flushed.
+
+    ``action`` is "create" or "delete"; ``rows`` hold each row's column values
+    (with its primary key) as written or as they were. Other keys go in as they
+    are, e.g. a summary of child rows. The model's ``__audit_exclude__`` and
+    ``__audit_redact__`` apply as for ORM changes, and the user is the current
+    one (None for commands and jobs). One executemany INSERT in the caller's
+    transaction: the entries are committed or rolled back with the rows.
+    """
+    if action not in ("create", "delete"):
+        raise ValueError(f"record_bulk audits creates and deletes, not {action!r}")
+    session = db.session
+    actor, now = _actor(session), utcnow()
+    key_columns = [column.key for column in model.__table__.primary_key]
+    entries = []
+    for row in rows:
+        changes = {}
+        for key, value in row.items():
+            if key in model.__audit_exclude__ or value is None:
+                continue
+            value = REDACTED if key in model.__audit_redact__ else value
+            changes[key] = [None, value] if action == "create" else [value, None]
+        entries.append({
+            "at": now, "user_id": actor, "action": action, "table_name": model.__tablename__,
+            "record_id": ",".join(str(row[key]) for key in key_columns),
+            "changes": json.dumps(changes, default=str, ensure_ascii=False),
+        })
+    if entries:
+        session.execute(insert(AuditEntry.__table__), entries)

@@ -4,11 +4,13 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from math import ceil
+from typing import Any
 from urllib.parse import quote
 
-from flask import Response, current_app, request, stream_with_context
+from flask import Response, current_app, render_template, request, stream_with_context
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 
@@ -126,10 +128,28 @@ def csv_response(filename: str, header: list, rows) -> Response:
     )
 
 
-def stream(stmt, sorts: dict, default: str, tiebreak, batch: int = 1000):
-    """Every row of ``stmt`` in the list's sort order, fetched in batches (for exports)."""
+def stream(stmt, sorts: dict, default: str, tiebreak, batch: int = 1000) -> Iterator:
+    """Every row of ``stmt`` in the list's sort order, fetched in batches (for exports).
+
+    A generator: nothing runs until the first row is asked for, so handed to
+    ``csv_response`` the query runs while the response streams, in the request
+    context ``stream_with_context`` keeps open.
+    """
     sort = sort_order(sorts, default)
     column = sorts[sort.lstrip("-")]
     order = [column.desc(), tiebreak.desc()] if sort.startswith("-") else [column.asc(), tiebreak.asc()]
-    result = db.session.execute(stmt.order_by(*order).execution_options(yield_per=batch))
-    return result.scalars() if len(stmt.column_descriptions) == 1 else result
+    with db.session.execute(stmt.order_by(*order).execution_options(yield_per=batch)) as result:
+        yield from (result.scalars() if len(stmt.column_descriptions) == 1 else result)
+
+
+def list_page(stmt, sorts: dict, default: str, tiebreak, *, template: str,
+              export: tuple[str, Sequence, Callable[[Any], Sequence]] | None = None, **context) -> Response | str:
+    """A list view's answer: with ``?export=csv`` and ``export=(filename, header, to_row)``
+    every row of ``stmt`` streamed as CSV (``to_row`` turns one result row into the
+    cells); otherwise one page of ``stmt`` rendered with ``template``, as ``page``,
+    beside ``context``. Sorting and the tiebreak are those of ``paginate``/``stream``.
+    """
+    if export is not None and request.args.get("export") == "csv":
+        filename, header, to_row = export
+        return csv_response(filename, header, map(to_row, stream(stmt, sorts, default, tiebreak)))
+    return render_template(template, page=paginate(stmt, sorts, default, tiebreak), **context)

@@ -168,3 +168,15 @@ def test_csv_export_follows_the_filters(app, login_as):
     lines = response.get_data(as_text=True).strip().splitlines()
     assert response.mimetype == "text/csv" and len(lines) == 3
     assert "Some One" in lines[2] and "exported-title" in lines[2] and "System" in lines[1]
+
+
+def test_bulk_writes_are_recorded_with_secrets_redacted(app):
+    from core.api import record_bulk
+
+    with app.app_context():
+        record_bulk("create", User, [{"id": 41, "username": "bulk.one", "password_hash": "not-a-real-hash",
+                                      "version": 1, "email": None}])
+        db.session.commit()
+    [(action, who, changes)] = entries(app, table_name="core_user", record_id="41")
+    assert (action, who) == ("create", None)
+    assert changes == {"id": [None, 41], "username": [None, "bulk.one"], "password_hash": [None, "***"]}

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from flask import render_template, request
+from flask import request
 from flask_babel import format_datetime, to_utc
 from sqlalchemy import select
 
@@ -13,7 +13,7 @@ from core.audit import AuditEntry
 from core.db import db
 from core.i18n import _
 from core.i18n import lazy_gettext as _l
-from core.listing import csv_response, paginate, stream
+from core.listing import list_page
 from core.models import AuditMixin
 from core.rbac.access import require_permission
 from core.rbac.models import User
@@ -55,21 +55,14 @@ def audit():
     form.user.choices = [("", _("Anyone"))] + [(str(uid), name) for uid, name in people]
     form.table.choices = [("", _("Any"))] + [(name, name) for name in audited_tables()]
     form.validate()
-    if request.args.get("export") == "csv":
-        return _export(_filtered(form))
-    page = paginate(_filtered(form), SORTS, "-at", AuditEntry.id)
-    ids = {entry.user_id for entry in page.items if entry.user_id is not None}
-    names = dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all()) if ids else {}
-    return render_template("core/audit.html", form=form, page=page, names=names, actions=ACTIONS)
-
-
-def _export(stmt):
-    with_names = stmt.add_columns(User.display_name).outerjoin(User, User.id == AuditEntry.user_id)
-
-    def rows():  # runs while the response streams, so the query does too
-        for entry, name in stream(with_names, SORTS, "-at", AuditEntry.id):
-            yield (format_datetime(entry.at, "yyyy-MM-dd HH:mm:ss"), name or (f"#{entry.user_id}" if entry.user_id else _("System")),
-                   str(ACTIONS.get(entry.action, entry.action)), entry.table_name, entry.record_id, entry.changes)
-
+    # Each entry comes with its author's name (None for the system or a removed user).
+    with_names = _filtered(form).add_columns(User.display_name).outerjoin(User, User.id == AuditEntry.user_id)
     header = [_("When"), _("Who"), _("Action"), _("Table"), _("Record"), _("Changes")]
-    return csv_response("audit-log.csv", header, rows())
+    return list_page(with_names, SORTS, "-at", AuditEntry.id, template="core/audit.html",
+                     export=("audit-log.csv", header, _csv_row), form=form, actions=ACTIONS)
+
+
+def _csv_row(row) -> tuple:
+    entry, name = row
+    return (format_datetime(entry.at, "yyyy-MM-dd HH:mm:ss"), name or (f"#{entry.user_id}" if entry.user_id else _("System")),
+            str(ACTIONS.get(entry.action, entry.action)), entry.table_name, entry.record_id, entry.changes)

@@ -10,7 +10,7 @@ from core.admin.forms import STALE_MESSAGE, PasswordResetForm, UserCreateForm, U
 from core.admin.lockout import LOCKOUT_MESSAGE, commit_unless_locked_out
 from core.db import db
 from core.i18n import _
-from core.listing import csv_response, paginate, stream
+from core.listing import list_page
 from core.models import is_stale, utcnow
 from core.rbac.access import require_permission
 from core.rbac.models import Role, User
@@ -46,17 +46,14 @@ def users():
     form = UserFilterForm(request.args)
     form.role.choices = [("", _("Any"))] + [(str(value), label) for value, label in _role_choices()]
     form.validate()
-    stmt = _filtered(form)
-    if request.args.get("export") == "csv":
-        def rows():  # runs while the response streams, so the query does too
-            for u in stream(stmt, SORTS, "username", User.id):
-                yield (u.username, u.display_name, u.email, ", ".join(role_label(r) for r in u.roles),
-                       _("Active") if u.active else _("Inactive"))
+    header = [_("Login name"), _("Display name"), _("Email"), _("Roles"), _("Status")]
+    return list_page(_filtered(form), SORTS, "username", User.id, template="core/users.html",
+                     export=("users.csv", header, _csv_row), form=form, role_label=role_label)
 
-        header = [_("Login name"), _("Display name"), _("Email"), _("Roles"), _("Status")]
-        return csv_response("users.csv", header, rows())
-    page = paginate(stmt, SORTS, "username", User.id)
-    return render_template("core/users.html", form=form, page=page, role_label=role_label)
+
+def _csv_row(u: User) -> tuple:
+    return (u.username, u.display_name, u.email, ", ".join(role_label(r) for r in u.roles),
+            _("Active") if u.active else _("Inactive"))
 
 
 def _apply(form: UserForm, user: User) -> None:

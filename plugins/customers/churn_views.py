@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from core.api import (
-    SlotItem, User, _, can, csv_response, db, is_stale, paginate, require_permission, stream,
+    SlotItem, User, _, can, db, is_stale, list_page, require_permission,
 )
 from plugins.customers import churn, services as customers
 from plugins.customers.churn import ChurnMeasure, ChurnRecord
@@ -64,23 +64,16 @@ def _manager_choices():
 def churn_list():
     form = ChurnFilterForm(_manager_choices(), request.args)
     form.validate()
-    stmt = _filtered(form)
-    if request.args.get("export") == "csv":
-        return _export(stmt)
-    page = paginate(stmt, SORTS, DEFAULT_SORT, ChurnRecord.id)
-    return render_template("customers/churn_list.html", form=form, page=page, months=churn.churn_months())
-
-
-def _export(stmt):
     header = [_("Customer number"), _("Customer"), _("Account manager"), _("Last order"), _("Warning date"),
               _("Status"), _("Lost date"), _("Reason for the loss")]
+    return list_page(_filtered(form), SORTS, DEFAULT_SORT, ChurnRecord.id, template="customers/churn_list.html",
+                     export=("churn.csv", header, _csv_row), form=form, months=churn.churn_months())
 
-    def rows():  # a generator: the query runs while the response streams, inside its context
-        for record, number, name, manager in stream(stmt, SORTS, DEFAULT_SORT, ChurnRecord.id):
-            yield (number, name, manager or "", record.last_order_date, record.created_at.date(),
-                   record.status_label, record.lost_at.date() if record.lost_at else "", record.reason)
 
-    return csv_response("churn.csv", header, rows())
+def _csv_row(row) -> tuple:
+    record, number, name, manager = row
+    return (number, name, manager or "", record.last_order_date, record.created_at.date(),
+            record.status_label, record.lost_at.date() if record.lost_at else "", record.reason)
 
 
 def _render_detail(record, postpone_form=None, lost_form=None, status=200):

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from core.api import User, utcnow
 
 from plugins.basedata import services as basedata
+from plugins.customers import churn
 from plugins.customers.models import ORDER_PAID, ORDER_UNPAID, Activity, Contact, Customer, Order, OrderLine
 
 CUSTOMERS = 200
@@ -92,3 +93,7 @@ def load(session) -> None:
                 order.lines.append(OrderLine(product=product, quantity=Decimal(rng.randint(1, 50)),
                                              unit=product.unit, price=product.price))
             session.add(order)
+    session.flush()
+    # Warn about the customers who stopped ordering, as the nightly job would, so the demo shows churn
+    # warnings at once. Like the rest of ``load`` it runs only once; the scan skips warned customers anyway.
+    churn.scan()

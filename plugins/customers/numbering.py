@@ -24,6 +24,28 @@ def _next_number(prefix: str) -> str:
     return f"{prefix}{sequence:05d}"
 
 
+def today_prefix() -> str:
+    return PREFIX + utcnow().strftime("%Y%m%d")
+
+
+def reserve_numbers(count: int) -> list[str]:
+    """``count`` consecutive fresh numbers of today, for a bulk insert (the CSV import).
+
+    Nothing is locked: the numbers follow the day's highest number as this
+    transaction sees it. A customer created in the UI meanwhile may compute one
+    of the same numbers; the unique constraint on ``number`` lets only one of
+    the two rows in. If the UI's row is in first, the bulk insert fails with an
+    IntegrityError: the caller runs it in a savepoint, rolls that back and
+    retries with freshly reserved numbers (which now follow the UI's). If the
+    bulk insert is in first, the UI's insert waits until the import commits,
+    then fails on the constraint and ``add_numbered`` takes the next free
+    number. Either way no number is ever given twice.
+    """
+    prefix = today_prefix()
+    first = int(_next_number(prefix)[len(prefix):])
+    return [f"{prefix}{first + offset:05d}" for offset in range(count)]
+
+
 def add_numbered(customer: Customer) -> None:
     """Add ``customer`` to the session with a fresh number, flushed (the caller commits).
 
@@ -31,7 +53,7 @@ def add_numbered(customer: Customer) -> None:
     unique constraint refuses the second, which takes the next number inside a
     savepoint, so the caller's other work in the transaction is kept.
     """
-    prefix = PREFIX + utcnow().strftime("%Y%m%d")
+    prefix = today_prefix()
     for attempt in range(ATTEMPTS):
         customer.number = _next_number(prefix)
         try:

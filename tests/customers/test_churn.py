@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from core.api import db, hookimpl
+from core.audit import AuditEntry
 from core.testing import create_user, log_in
 from plugins.basedata import services as basedata
 from plugins.customers import services
@@ -88,6 +89,10 @@ def test_scan_warns_normal_customers_whose_last_order_is_old(app, manager):
     assert (record.customer_id, record.manager_id, record.last_order_date) == (old, manager, OLD)
     assert record.status == "warning" and record.created_by_id is None
     assert {recent, never_ordered, lost, deleted}.isdisjoint({r.customer_id for r in records(app)})
+    with app.app_context():
+        [entry] = db.session.scalars(select(AuditEntry).where(AuditEntry.table_name == "customers_churn"))
+        assert (entry.action, entry.user_id, entry.record_id) == ("create", None, str(record.id))
+        assert entry.changed_fields["customer_id"] == [None, old]
 
 
 def test_scan_twice_creates_nothing_new(app, manager):

@@ -4,6 +4,8 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 
 from core.api import db
+from plugins.customers import churn
+from plugins.customers.churn import ChurnRecord
 from plugins.customers.models import Activity, Customer, Order
 
 
@@ -41,8 +43,10 @@ def test_demo_data_loads_once(app, login_as):
         assert db.session.scalar(select(func.count(Customer.id))) == 200
         numbers = db.session.scalars(select(Customer.number)).all()
         assert len(set(numbers)) == 200
-        # Some customers stopped ordering more than six months ago: the churn scan has work to do.
+        # Some customers stopped ordering more than six months ago: the demo warns about them at once.
         last = select(Order.customer_id, func.max(Order.date).label("last")).group_by(Order.customer_id).subquery()
         stale = db.session.scalar(select(func.count()).where(last.c.last < date.today() - timedelta(days=183)))
         assert stale >= 20
+        warned = db.session.scalar(select(func.count(ChurnRecord.id)).where(ChurnRecord.status == "warning"))
+        assert warned >= 20 and churn.scan() == 0
         assert db.session.scalar(select(func.count(Order.id))) > 400

@@ -7,8 +7,10 @@ import pytest
 from sqlalchemy import func, select
 
 from core.api import db
+from core.audit import AuditEntry
 from core.testing import create_user
 from plugins.basedata import services as basedata
+from plugins.customers import numbering
 from plugins.customers.churn import ChurnRecord
 from plugins.customers.models import Customer, Order, OrderLine
 
@@ -152,6 +154,49 @@ def test_many_good_rows_go_in_with_consecutive_numbers(app, tmp_path, manager):
     assert numbers[-1].endswith("03000")
 
 
+def audited(app, table_name) -> list[tuple]:
+    with app.app_context():
+        return [(e.action, e.user_id, e.record_id, e.changed_fields) for e in db.session.scalars(
+            select(AuditEntry).where(AuditEntry.table_name == table_name).order_by(AuditEntry.id))]
+
+
+def test_imported_customers_are_audited(app, tmp_path, manager):
+    result = run(app, tmp_path, "customers", b"name,region,manager,phone\nAcme,beijing,zhang,010-88886666\nBeta,west,zhang,\n")
+    assert result.exit_code == 0, result.output
+    acme, beta = customers(app)
+    entries = audited(app, "customers_customer")
+    assert [(action, who, record) for action, who, record, _changes in entries] == [
+        ("create", None, str(acme.id)), ("create", None, str(beta.id))]
+    changes = entries[0][3]
+    assert changes["number"] == [None, acme.number] and changes["phone"] == [None, "010-88886666"]
+    assert changes["manager_id"] == [None, manager] and "fax" in changes
+
+
+def test_a_refused_file_leaves_no_audit_entries(app, tmp_path, manager):
+    assert run(app, tmp_path, "customers", b"name,region,manager\nAcme,mars,zhang\n").exit_code == 1
+    assert audited(app, "customers_customer") == []
+
+
+def test_numbers_taken_meanwhile_in_the_ui_are_skipped(app, tmp_path, manager, monkeypatch):
+    """A customer created in the UI between reserving the numbers and inserting them takes the first one."""
+    reserve, taken = numbering.reserve_numbers, []
+
+    def reserve_while_someone_creates_a_customer(count):
+        numbers = reserve(count)
+        if not taken:
+            db.session.add(Customer(number=numbers[0], name="Made in the UI", region="beijing", manager_id=manager))
+            db.session.flush()
+            taken.append(numbers[0])
+        return numbers
+
+    monkeypatch.setattr(numbering, "reserve_numbers", reserve_while_someone_creates_a_customer)
+    result = run(app, tmp_path, "customers", b"name,region,manager\nAcme,beijing,zhang\nBeta,west,zhang\n")
+    assert result.exit_code == 0, result.output
+    ui, acme, beta = customers(app)
+    assert ui.number == taken[0] and acme.number > ui.number and beta.number > acme.number
+    assert [e[2] for e in audited(app, "customers_customer")] == [str(ui.id), str(acme.id), str(beta.id)]
+
+
 # -- orders from the command line ----------------------------------------------------------------
 
 
@@ -177,6 +222,20 @@ def test_import_orders_groups_lines_by_order_number(app, tmp_path, printer, cust
         assert [(l.quantity, l.unit, l.price) for l in first.lines] == [
             (Decimal("2"), "台", Decimal("1999.00")), (Decimal("3"), "box", Decimal("95.00"))]
         assert (second.status, second.total, second.lines[0].unit) == ("unpaid", Decimal("1500.00"), "piece")
+
+
+def test_imported_orders_are_audited_with_their_lines(app, tmp_path, printer, customer_numbers):
+    acme, _beta = customer_numbers
+    content = (f"order_number,customer_number,date,product_id,quantity,price\n"
+               f"SO-1,{acme},2025-01-15,{printer},2,1999\nSO-1,{acme},2025-01-15,{printer},1,10.5\n").encode()
+    assert run(app, tmp_path, "orders", content).exit_code == 0
+    with app.app_context():
+        order_id = db.session.scalar(select(Order.id))
+    [(action, who, record, changes)] = audited(app, "customers_order")
+    assert (action, who, record) == ("create", None, str(order_id))
+    assert changes["number"] == [None, "SO-1"] and changes["total"] == [None, "4008.50"]
+    assert changes["lines"] == [None, [f"product #{printer} × 2.00 台 @ 1999.00",
+                                       f"product #{printer} × 1.00 台 @ 10.50"]]
 
 
 def test_bad_order_lines_are_reported_and_nothing_is_saved(app, tmp_path, printer, customer_numbers):
@@ -270,6 +329,10 @@ def test_upload_of_a_good_file_imports_it(app, login_as, manager):
     [customer] = customers(app)
     with app.app_context():
         assert db.session.get(Customer, customer.id).created_by_id == admin.user_id
+    page = admin.get(f"/admin/audit?table=customers_customer&record={customer.id}").get_data(as_text=True)
+    assert customer.number in page and "东方公司" in page
+    assert [(action, who) for action, who, _r, _c in audited(app, "customers_customer")] == [
+        ("create", admin.user_id)]
 
 
 @pytest.mark.parametrize("content, filename, message", [

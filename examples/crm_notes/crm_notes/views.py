@@ -2,7 +2,7 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from core.api import _, csv_response, db, is_stale, paginate, require_permission, scoped, stream
+from core.api import _, db, is_stale, list_page, require_permission, scoped
 
 from crm_notes.forms import NoteFilterForm, NoteForm
 from crm_notes.models import Note
@@ -21,10 +21,8 @@ def index():
     notes = scoped(select(Note), Note)
     if form.validate() and form.q.data:
         notes = notes.where(Note.title.icontains(form.q.data, autoescape=True))
-    if request.args.get("export") == "csv":
-        return csv_response("notes.csv", [_("ID"), _("Title"), _("Text"), _("Created")], _csv_rows(notes))
-    page = paginate(notes, SORTS, DEFAULT_SORT, Note.id)
-    return render_template("notes/index.html", form=form, page=page)
+    export = ("notes.csv", [_("ID"), _("Title"), _("Text"), _("Created")], _csv_row)
+    return list_page(notes, SORTS, DEFAULT_SORT, Note.id, template="notes/index.html", export=export, form=form)
 
 
 @blueprint.route("/new", methods=["GET", "POST"])
@@ -59,8 +57,5 @@ def edit(note_id: int):
     return render_template("notes/form.html", form=form, note=note)
 
 
-def _csv_rows(notes):
-    # A generator function: the query runs while the response streams, in the
-    # request context csv_response keeps open, not in the view that has returned.
-    for note in stream(notes, SORTS, DEFAULT_SORT, Note.id):
-        yield note.id, note.title, note.body, note.created_at
+def _csv_row(note: Note) -> tuple:
+    return note.id, note.title, note.body, note.created_at

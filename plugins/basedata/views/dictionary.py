@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import abort, make_response, redirect, render_template, request, url_for
 from sqlalchemy import or_, select
 
-from core.api import _, csv_response, db, paginate, require_permission, stream
+from core.api import _, db, list_page, require_permission
 from plugins.basedata import services
 from plugins.basedata.forms import DictionaryEntryForm, DictionaryFilter
 from plugins.basedata.models import DictionaryEntry as Entry
@@ -32,16 +32,13 @@ def dictionary():
     filters = DictionaryFilter(request.args)
     filters.validate()
     stmt = _filtered(filters) if not filters.errors else select(Entry).where(False)
-    if request.args.get("export") == "csv":
-        def rows():  # runs while the response streams, in the context stream_with_context restores
-            for e in stream(stmt, SORTS, "type", Entry.id):
-                yield e.type, e.item, e.item_en, e.value, e.sort_order, _("Yes") if e.editable else _("No")
+    header = [_("Type"), _("Item"), _("English label"), _("Value"), _("Sort order"), _("Editable")]
+    return list_page(stmt, SORTS, "type", Entry.id, template="basedata/dictionary_list.html",
+                     export=("dictionary.csv", header, _csv_row), filters=filters, type_label=services.type_label)
 
-        header = [_("Type"), _("Item"), _("English label"), _("Value"), _("Sort order"), _("Editable")]
-        return csv_response("dictionary.csv", header, rows())
-    page = paginate(stmt, SORTS, "type", Entry.id)
-    return render_template("basedata/dictionary_list.html", page=page, filters=filters,
-                           type_label=services.type_label)
+
+def _csv_row(e: Entry) -> tuple:
+    return e.type, e.item, e.item_en, e.value, e.sort_order, _("Yes") if e.editable else _("No")
 
 
 def _known_types() -> list[tuple[str, str]]:

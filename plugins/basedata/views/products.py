@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from core.api import _, csv_response, db, paginate, require_permission, stream
+from core.api import _, db, list_page, require_permission
 from plugins.basedata import services
 from plugins.basedata.forms import ProductFilter, ProductForm
 from plugins.basedata.models import Product
@@ -29,15 +29,13 @@ def products():
     filters = ProductFilter(request.args)
     filters.validate()
     stmt = _filtered(filters) if not filters.errors else select(Product).where(False)
-    if request.args.get("export") == "csv":
-        def rows():  # runs while the response streams, in the context stream_with_context restores
-            for p in stream(stmt, SORTS, "name", Product.id):
-                yield p.name, p.model, p.batch, p.unit, p.price, p.memo
+    header = [_("Name"), _("Model"), _("Grade / batch"), _("Unit"), _("Unit price"), _("Memo")]
+    return list_page(stmt, SORTS, "name", Product.id, template="basedata/product_list.html",
+                     export=("products.csv", header, _csv_row), filters=filters)
 
-        header = [_("Name"), _("Model"), _("Grade / batch"), _("Unit"), _("Unit price"), _("Memo")]
-        return csv_response("products.csv", header, rows())
-    page = paginate(stmt, SORTS, "name", Product.id)
-    return render_template("basedata/product_list.html", page=page, filters=filters)
+
+def _csv_row(p: Product) -> tuple:
+    return p.name, p.model, p.batch, p.unit, p.price, p.memo
 
 
 def _edit(product: Product, form: ProductForm):

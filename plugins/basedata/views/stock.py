@@ -5,7 +5,7 @@ from flask import redirect, render_template, request, url_for
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import contains_eager
 
-from core.api import _, csv_response, db, paginate, require_permission, stream
+from core.api import _, db, list_page, require_permission
 from plugins.basedata import services
 from plugins.basedata.forms import StockFilter, StockForm
 from plugins.basedata.models import Product, Stock
@@ -42,17 +42,15 @@ def _filters() -> StockFilter:
 def stock():
     filters = _filters()
     stmt = _filter(select(Stock).join(Stock.product).options(contains_eager(Stock.product)), filters)
-    if request.args.get("export") == "csv":
-        def rows():  # runs while the response streams, in the context stream_with_context restores
-            for s in stream(stmt, SORTS, "product", Stock.id):
-                yield (s.product.name, s.product.model, s.product.batch, s.warehouse, s.location, s.quantity,
-                       s.product.unit, s.memo)
+    header = [_("Product"), _("Model"), _("Grade / batch"), _("Warehouse"), _("Location"), _("Quantity"),
+              _("Unit"), _("Memo")]
+    return list_page(stmt, SORTS, "product", Stock.id, template="basedata/stock_list.html",
+                     export=("stock.csv", header, _stock_row), filters=filters)
 
-        header = [_("Product"), _("Model"), _("Grade / batch"), _("Warehouse"), _("Location"), _("Quantity"),
-                  _("Unit"), _("Memo")]
-        return csv_response("stock.csv", header, rows())
-    page = paginate(stmt, SORTS, "product", Stock.id)
-    return render_template("basedata/stock_list.html", page=page, filters=filters)
+
+def _stock_row(s: Stock) -> tuple:
+    return (s.product.name, s.product.model, s.product.batch, s.warehouse, s.location, s.quantity,
+            s.product.unit, s.memo)
 
 
 @blueprint.route("/stock/totals")
@@ -67,15 +65,13 @@ def stock_totals():
         .group_by(Product.id, Product.name, Product.model, Product.batch, Product.unit),
         filters,
     )
-    if request.args.get("export") == "csv":
-        def rows():  # runs while the response streams, in the context stream_with_context restores
-            for r in stream(stmt, TOTAL_SORTS, "product", Product.id):
-                yield r.name, r.model, r.batch, r.warehouses, r.total, r.unit
+    header = [_("Product"), _("Model"), _("Grade / batch"), _("Warehouses"), _("Total quantity"), _("Unit")]
+    return list_page(stmt, TOTAL_SORTS, "product", Product.id, template="basedata/stock_totals.html",
+                     export=("stock-totals.csv", header, _total_row), filters=filters)
 
-        header = [_("Product"), _("Model"), _("Grade / batch"), _("Warehouses"), _("Total quantity"), _("Unit")]
-        return csv_response("stock-totals.csv", header, rows())
-    page = paginate(stmt, TOTAL_SORTS, "product", Product.id)
-    return render_template("basedata/stock_totals.html", page=page, filters=filters)
+
+def _total_row(r) -> tuple:
+    return r.name, r.model, r.batch, r.warehouses, r.total, r.unit
 
 
 def _edit(record: Stock, form: StockForm):

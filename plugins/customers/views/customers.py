@@ -1,12 +1,14 @@
 """Customer list, CSV export, 360 page, create, edit, soft delete, autocomplete."""
 from __future__ import annotations
 
+from functools import partial
+
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from core.api import (
-    _, User, csv_response, current_user, db, is_stale, paginate, require_permission, sees_all, stream,
+    _, User, can, current_user, db, is_stale, list_page, require_permission, sees_all,
 )
 
 from plugins.basedata import services as basedata
@@ -62,27 +64,22 @@ def customer_list():
     form.level.choices = any_ + basedata.choices(basedata.CUSTOMER_LEVEL)
     form.manager.choices = any_ + [(str(i), label) for i, label in manager_choices()]
     stmt = _filtered(form) if form.validate() else services.visible_customers_query().where(False)
-    if request.args.get("export") == "csv":
-        return _export(stmt)
-    page = paginate(stmt.options(joinedload(Customer.manager)), SORTS, DEFAULT_SORT, Customer.id)
-    return render_template("customers/customer_list.html", form=form, page=page, labels=_dictionary_labels())
-
-
-@require_permission("customers.customer.export")
-def _export(stmt):
+    if request.args.get("export") == "csv" and not can("customers.customer.export"):
+        abort(403)
     labels = _dictionary_labels()
-    region, level = labels[basedata.REGION], labels[basedata.CUSTOMER_LEVEL]
-
-    def rows():  # runs while the response streams, so the query runs in the streaming context
-        for c in stream(stmt.options(joinedload(Customer.manager)), SORTS, DEFAULT_SORT, Customer.id):
-            yield [c.number, c.name, region.get(c.region, c.region), c.manager or "", level.get(c.level, c.level),
-                   c.satisfaction, c.credit, c.address, c.postcode, c.phone, c.fax, c.website, c.status_label,
-                   c.created_at.date().isoformat()]
-
     header = [_("Number"), _("Name"), _("Region"), _("Account manager"), _("Level"), _("Satisfaction"),
               _("Credit"), _("Address"), _("Postcode"), _("Phone"), _("Fax"), _("Website"), _("Status"),
               _("Created")]
-    return csv_response("customers.csv", header, rows())
+    return list_page(stmt.options(joinedload(Customer.manager)), SORTS, DEFAULT_SORT, Customer.id,
+                     template="customers/customer_list.html",
+                     export=("customers.csv", header, partial(_csv_row, labels)), form=form, labels=labels)
+
+
+def _csv_row(labels: dict, c: Customer) -> list:
+    region, level = labels[basedata.REGION], labels[basedata.CUSTOMER_LEVEL]
+    return [c.number, c.name, region.get(c.region, c.region), c.manager or "", level.get(c.level, c.level),
+            c.satisfaction, c.credit, c.address, c.postcode, c.phone, c.fax, c.website, c.status_label,
+            c.created_at.date().isoformat()]
 
 
 @blueprint.route("/search.json")

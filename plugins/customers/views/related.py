@@ -4,7 +4,8 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from core.api import _, db, is_stale, paginate
+from core import api
+from core.api import _, db, is_stale
 
 from plugins.customers import services
 from plugins.customers.forms import STALE_MESSAGE
@@ -20,9 +21,10 @@ def visible_record(model, customer_id: int, record_id: int):
 
 
 def list_page(model, customer_id: int, sorts: dict, default: str, template: str, **context):
+    """One page of the records of a customer the user may see, rendered with ``template``."""
     customer = services.visible_customer(customer_id)
-    page = paginate(select(model).where(model.customer_id == customer.id), sorts, default, model.id)
-    return render_template(template, customer=customer, page=page, **context)
+    return api.list_page(select(model).where(model.customer_id == customer.id), sorts, default, model.id,
+                         template=template, customer=customer, **context)
 
 
 def edit_page(form, record, customer, title, back_endpoint: str):

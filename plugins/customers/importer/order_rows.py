@@ -1,0 +1,175 @@
+"""Importing orders: one CSV line per order line, grouped by order number; the checks and the bulk insert."""
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from core.api import _, db, lazy_gettext as _l, record_bulk
+from plugins.basedata import services as basedata
+from plugins.customers import churn
+from plugins.customers.forms import OrderForm, OrderLineForm
+from plugins.customers.importer.database import Progress, advance, all_or_nothing, bulk_insert, lookup
+from plugins.customers.importer.report import Report
+from plugins.customers.importer.rules import CENT, FormRules, parse_date, parse_decimal
+from plugins.customers.importer.table import Column, Table
+from plugins.customers.models import ORDER_STATUSES, ORDER_UNPAID, STATUS_DELETED, Customer, Order, OrderLine
+
+ORDER_COLUMNS = [
+    Column("order_number", _l("Order number"), ("订单号", "订单编号"), True,
+           _l("Lines with the same order number form one order")),
+    Column("customer_number", _l("Customer number"), ("客户编号",), True),
+    Column("date", _l("Date"), ("order_date", "订单日期", "日期"), True, _l("YYYY-MM-DD")),
+    Column("address", _l("Delivery address"), ("送货地址",)),
+    Column("status", _l("Status"), ("回款状态", "状态"), help=_l("unpaid (default) or paid")),
+    Column("product_id", _l("Product id"), ("产品编号",), help=_l("Or product name and model")),
+    Column("product_name", _l("Product name"), ("product", "产品名称", "产品")),
+    Column("product_model", _l("Product model"), ("model", "型号")),
+    Column("quantity", _l("Quantity"), ("数量",), True, _l("Greater than 0")),
+    Column("unit", _l("Unit"), ("单位",), help=_l("Default: the product's unit")),
+    Column("price", _l("Unit price"), ("单价",), help=_l("0 or more; default: the product's price")),
+]
+
+
+def _order_statuses() -> dict[str, str]:
+    accepted = {}
+    for key, label in ORDER_STATUSES.items():
+        accepted[key] = key
+        accepted[str(label).lower()] = key
+    accepted.update({"未回款": ORDER_UNPAID, "已回款": "paid"})
+    return accepted
+
+
+class _Products:
+    """Products by id and by name (and model), loaded once."""
+
+    def __init__(self):
+        self.by_id = {}
+        self.by_name = defaultdict(list)
+        for product in db.session.scalars(select(basedata.Product)):
+            self.by_id[product.id] = product
+            self.by_name[product.name.strip().lower()].append(product)
+
+    def find(self, values: dict):
+        """(product, None) or (None, message)."""
+        if values.get("product_id"):
+            text = values["product_id"]
+            product = self.by_id.get(int(text)) if text.isdigit() else None
+            return (product, None) if product else (None, _("No product has the id %(id)s.", id=text[:20]))
+        name = values.get("product_name", "")
+        if not name:
+            return None, _("Give a product id or a product name.")
+        model = values.get("product_model", "").lower()
+        matches = [p for p in self.by_name.get(name.lower(), []) if not model or p.model.strip().lower() == model]
+        if not matches and model:
+            return None, _("No product is named \"%(name)s\" with the model \"%(model)s\".",
+                           name=name[:100], model=values["product_model"][:60])
+        if not matches:
+            return None, _("No product is named \"%(name)s\".", name=name[:100])
+        if len(matches) > 1:
+            return None, _("Several products match \"%(name)s\"; give the model or the product id.", name=name[:100])
+        return matches[0], None
+
+
+def check_orders(table: Table, report: Report, progress: Progress | None = None) -> dict[str, dict]:
+    """The orders of the file by number: {"order": Order column values, "lines": [OrderLine values]}."""
+    order_rules, line_rules = FormRules(OrderForm), FormRules(OrderLineForm)
+    line_rules.form.product_id.data = 0  # the quantity rule applies to lines that name a product
+    products = _Products()
+    statuses = _order_statuses()
+    customer_numbers = {values.get("customer_number", "") for _line, values in table.rows}
+    customers = lookup(Customer.number, customer_numbers, Customer.status != STATUS_DELETED)
+    existing = lookup(Order.number, {values.get("order_number", "") for _line, values in table.rows})
+    orders: dict[str, dict] = {}
+    for line, values in table.rows:
+        advance(progress, 1)
+        if not report.check_extra(line, values):
+            continue
+        errors_before = report.error_count
+        number = values.get("order_number", "")
+        message = order_rules.error("number", number)
+        if message:
+            report.add(line, table.label("order_number"), message)
+        elif number in existing:
+            report.add(line, table.label("order_number"), _("An order with this number exists already."))
+        customer_number = values.get("customer_number", "")
+        customer_id = customers.get(customer_number)
+        if customer_id is None:
+            report.add(line, table.label("customer_number"),
+                       _("No customer has the number \"%(number)s\".", number=customer_number[:40])
+                       if customer_number else _("This field is required."))
+        order_date = parse_date(values.get("date", ""))
+        if order_date is None:
+            report.add(line, table.label("date"), _("Enter a date as YYYY-MM-DD."))
+        address = values.get("address", "")
+        message = order_rules.error("address", address)
+        if message:
+            report.add(line, table.label("address"), message)
+        status = statuses.get(values.get("status", "").lower() or ORDER_UNPAID)
+        if status is None:
+            report.add(line, table.label("status"), _("Enter unpaid or paid."))
+        product, message = products.find(values)
+        if message:
+            report.add(line, table.label("product_id" if values.get("product_id") else "product_name"), message)
+        quantity = parse_decimal(values.get("quantity", ""))
+        message = line_rules.error("quantity", quantity) if quantity is not None else _("Enter a quantity.")
+        if message:
+            report.add(line, table.label("quantity"), message)
+        price_text = values.get("price", "")
+        price = parse_decimal(price_text) if price_text else (product.price if product else None)
+        if price_text and price is None:
+            report.add(line, table.label("price"), _("Enter a number, e.g. 1200.50."))
+        elif price is not None and (message := line_rules.error("price", price)):
+            report.add(line, table.label("price"), message)
+        unit = values.get("unit", "") or (product.unit if product else "")
+        message = line_rules.error("unit", unit)
+        if message:
+            report.add(line, table.label("unit"), message)
+        if report.error_count != errors_before:
+            continue
+        header = {"customer_id": customer_id, "date": order_date, "address": address, "status": status}
+        order = orders.get(number)
+        if order is None:
+            order = orders[number] = {"line": line, "order": {"number": number, **header}, "lines": []}
+        else:
+            differing = [key for key in header if order["order"][key] != header[key]]
+            if differing:
+                field_key = {"customer_id": "customer_number"}.get(differing[0], differing[0])
+                report.add(line, table.label(field_key),
+                           _("Differs from line %(line)s of the same order.", line=order["line"]))
+                continue
+        order["lines"].append({"product_id": product.id, "quantity": quantity.quantize(CENT),
+                               "unit": unit, "price": price.quantize(CENT)})
+    return orders
+
+
+def _audit(order_ids: list[int], order_rows: list[dict], orders) -> None:
+    """One audit entry per order; its lines are summarised in it rather than audited one by one."""
+    record_bulk("create", Order, [
+        {"id": order_id, **row, "lines": [f"product #{line['product_id']} × {line['quantity']} {line['unit']} "
+                                          f"@ {line['price']}" for line in order["lines"]]}
+        for order_id, row, order in zip(order_ids, order_rows, orders)
+    ])
+
+
+def import_orders(table: Table, actor_id: int | None = None, progress: Progress | None = None) -> Report:
+    """Check every line; import all orders (with totals) only if every line is good."""
+    report = Report()
+    orders = check_orders(table, report, progress)
+    if report.error_count:
+        report.sort(table)
+        return report
+    order_rows = []
+    for order in orders.values():
+        total = sum((line["quantity"] * line["price"] for line in order["lines"]), Decimal("0")).quantize(CENT)
+        order_rows.append({**order["order"], "total": total, "created_by_id": actor_id})
+    with all_or_nothing():
+        ids = bulk_insert(Order, order_rows, None, returning=Order.id)
+        line_rows = [{**line, "order_id": order_id}
+                     for order_id, order in zip(ids, orders.values()) for line in order["lines"]]
+        bulk_insert(OrderLine, line_rows, progress)
+        _audit(ids, order_rows, orders.values())
+    churn.close_recovered()  # customers who ordered again are no longer at risk
+    report.imported = len(order_rows)
+    return report
