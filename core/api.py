@@ -10,7 +10,7 @@ from core.events import emit
 from core.hookspecs import hookimpl
 from core.i18n import _, gettext, lazy_gettext, ngettext
 from core.listing import FilterForm, Page, csv_response, paginate, sort_order, stream
-from core.listing import list_page
+from core.listing import contains, list_page
 from core.models import (
     AuditMixin, BusinessRecord, CreatorMixin, TimestampMixin, VersionMixin, is_stale, utcnow,
 )
@@ -28,6 +28,6 @@ __all__ = [
     "emit", "render_slot",
     "BusinessRecord", "TimestampMixin", "CreatorMixin", "VersionMixin", "AuditMixin", "is_stale", "utcnow",
     "FilterForm", "Page", "paginate", "sort_order", "stream", "csv_response",
-    "list_page",
+    "list_page", "contains",
     "record_bulk",
 ]

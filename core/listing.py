@@ -94,6 +94,15 @@ def _fetch(query) -> list:
     return list(result.scalars() if len(query.column_descriptions) == 1 else result)
 
 
+def contains(column, text: str):
+    """``column`` contains ``text``, case-insensitively, with ``%`` and ``_`` taken literally.
+
+    Rendered as ILIKE on PostgreSQL, where a trigram (``gin_trgm_ops``) index can serve it.
+    """
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return column.ilike(f"%{escaped}%", escape="\\")
+
+
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 

@@ -90,13 +90,19 @@ def owner_of(table_name: str, names) -> str | None:
     return max(matches, key=len) if matches else None
 
 
-def include_object_for(component: str, known):
-    """Alembic ``include_object``: only ``component``'s own tables, never another plugin's, enabled or not."""
+def include_object_for(component: str, known, dialect: str):
+    """Alembic ``include_object``: only ``component``'s own tables, never another plugin's, enabled or not.
+
+    An index whose ``info["dialects"]`` lists database kinds (e.g. a PostgreSQL
+    trigram index) exists only on those; its migration creates it only there.
+    """
 
     def include_object(obj, name, type_, reflected, compare_to):
         table = obj if type_ == "table" else getattr(obj, "table", None)
         table_name = name if type_ == "table" else getattr(table, "name", None)
         if table_name is None or table_name.startswith("alembic_version"):
+            return False
+        if type_ == "index" and dialect not in getattr(obj, "info", {}).get("dialects", (dialect,)):
             return False
         return owner_of(table_name, known) == component
 

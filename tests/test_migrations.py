@@ -19,7 +19,7 @@ def schema_differences(app) -> dict[str, list]:
     with app.app_context(), db.engine.connect() as connection:
         for name, _folder in migrate.components(app):
             context = MigrationContext.configure(connection, opts={
-                "include_object": migrate.include_object_for(name, known),
+                "include_object": migrate.include_object_for(name, known, connection.dialect.name),
                 "compare_type": True,
             })
             differences[name] = compare_metadata(context, db.metadata)

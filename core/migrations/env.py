@@ -13,7 +13,7 @@ with db.engine.connect() as connection:
         connection=connection,
         target_metadata=db.metadata,
         version_table=f"alembic_version_{component}",
-        include_object=include_object_for(component, known),
+        include_object=include_object_for(component, known, connection.dialect.name),
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
     )

@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from core.api import (
-    SlotItem, User, _, can, db, is_stale, list_page, require_permission,
+    SlotItem, User, _, can, contains, db, is_stale, list_page, require_permission,
 )
 from plugins.customers import churn, services as customers
 from plugins.customers.churn import ChurnMeasure, ChurnRecord
@@ -46,7 +46,7 @@ def _filtered(form: ChurnFilterForm):
     )
     if form.customer.data:
         text = form.customer.data.strip()
-        stmt = stmt.where(Customer.name.icontains(text, autoescape=True) | (Customer.number == text))
+        stmt = stmt.where(contains(Customer.name, text) | (Customer.number == text))
     if form.manager.data and form.manager.data.isdigit():
         stmt = stmt.where(ChurnRecord.manager_id == int(form.manager.data))
     if form.status.data in churn.STATUSES:

@@ -53,7 +53,13 @@ class Customer(db.Model, BusinessRecord):
 
     manager: Mapped[User | None] = relationship(foreign_keys=[manager_id])
 
-    __table_args__ = (Index("ix_customers_customer_created_at", "created_at"),)
+    __table_args__ = (
+        Index("ix_customers_customer_created_at", "created_at"),
+        # "Name contains" searches: a trigram index lets PostgreSQL answer ILIKE '%...%'
+        # from the index at a million rows (SQLite scans; it is the small embedded default).
+        Index("ix_customers_customer_name_trgm", "name", postgresql_using="gin",
+              postgresql_ops={"name": "gin_trgm_ops"}, info={"dialects": ("postgresql",)}),
+    )
 
     @classmethod
     def owned_by(cls, user_id: int):

@@ -18,7 +18,7 @@ from datetime import date
 from flask import abort
 from sqlalchemy import func, or_, select
 
-from core.api import db, emit, scoped, users_holding
+from core.api import contains, db, emit, scoped, users_holding
 
 from plugins.basedata import services as basedata
 from plugins.customers.models import STATUS_DELETED, Contact, Customer, Order
@@ -52,8 +52,7 @@ def customer_search(term: str, limit: int = 20) -> list[dict]:
     term = (term or "").strip()[:100]
     stmt = visible_customers_query()
     if term:
-        pattern = f"%{term}%"
-        stmt = stmt.where(or_(Customer.name.ilike(pattern), Customer.number.ilike(pattern)))
+        stmt = stmt.where(or_(contains(Customer.name, term), contains(Customer.number, term)))
     rows = db.session.execute(stmt.with_only_columns(Customer.id, Customer.number, Customer.name)
                               .order_by(Customer.name, Customer.id).limit(limit))
     return [{"id": id_, "number": number, "name": name, "label": f"{name} ({number})"}

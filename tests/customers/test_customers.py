@@ -184,3 +184,18 @@ def test_numbers_keep_counting_past_five_digits(app, login_as, add_customer, cus
     with app.app_context():
         newest = db.session.scalar(select(Customer.number).order_by(Customer.id.desc()).limit(1))
     assert newest == today + "100000"
+
+
+def test_name_filter_takes_wildcards_literally(app, login_as):
+    from plugins.customers.services import create_customer_with_contact
+
+    client = login_as("sales_director")
+    with app.app_context():
+        from core.api import db
+        create_customer_with_contact("100% 纯净水公司", None, contact_name="王五", contact_phone="13800000000")
+        create_customer_with_contact("华北贸易公司", None, contact_name="赵六", contact_phone="13900000000")
+        db.session.commit()
+    page = client.get("/customers/?name=100%25").get_data(as_text=True)
+    assert "100% 纯净水公司" in page and "华北贸易公司" not in page
+    page = client.get("/customers/?name=%25").get_data(as_text=True)
+    assert "100% 纯净水公司" in page and "华北贸易公司" not in page

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from core.api import (
-    _, User, can, current_user, db, is_stale, list_page, require_permission, sees_all,
+    _, User, can, contains, current_user, db, is_stale, list_page, require_permission, sees_all,
 )
 
 from plugins.basedata import services as basedata
@@ -40,7 +40,7 @@ def _filtered(form: CustomerFilter):
     if form.number.data:
         stmt = stmt.where(Customer.number == form.number.data.upper())
     if form.name.data:
-        stmt = stmt.where(Customer.name.ilike(f"%{form.name.data}%"))
+        stmt = stmt.where(contains(Customer.name, form.name.data))
     for column, value in ((Customer.region, form.region.data), (Customer.level, form.level.data),
                           (Customer.status, form.status.data)):
         if value:
