@@ -27,6 +27,13 @@ def create_app(config: dict | None = None, extra_plugins: list | None = None) ->
     app = Flask("core", root_path=str(ROOT / "core"), instance_path=str(ROOT / "instance"),
                 template_folder=str(ROOT / "templates"))
     settings.load(app, config)
+    if app.config["CRM_PROXIES"]:
+        # Behind N reverse proxies: take the client address and scheme from their headers
+        # (the login rate limit counts per client address).
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        proxies = app.config["CRM_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     host = PluginHost.start(CorePlugin(), app.config["CRM_PLUGINS"], extra_plugins)
     app.extensions["crm"] = host
     db.init_app(app)

@@ -5,12 +5,14 @@
 """
 from flask_login import current_user
 
+from core.audit import record_bulk
 from core.db import db
 from core.events import emit
 from core.hookspecs import hookimpl
 from core.i18n import _, gettext, lazy_gettext, ngettext
-from core.listing import FilterForm, Page, csv_response, paginate, sort_order, stream
-from core.listing import contains, list_page
+from core.listing import (
+    FilterForm, Page, contains, csv_response, id_or_none, list_page, paginate, sort_order, stream,
+)
 from core.models import (
     AuditMixin, BusinessRecord, CreatorMixin, TimestampMixin, VersionMixin, is_stale, utcnow,
 )
@@ -18,7 +20,6 @@ from core.plugins import Job, MenuItem, Permission, SlotItem
 from core.rbac.access import can, require_permission, scoped, sees_all, users_holding
 from core.rbac.models import User
 from core.web import render_slot
-from core.audit import record_bulk
 
 __all__ = [
     "_", "gettext", "lazy_gettext", "ngettext",
@@ -27,7 +28,7 @@ __all__ = [
     "require_permission", "can", "scoped", "sees_all", "users_holding",
     "emit", "render_slot",
     "BusinessRecord", "TimestampMixin", "CreatorMixin", "VersionMixin", "AuditMixin", "is_stale", "utcnow",
-    "FilterForm", "Page", "paginate", "sort_order", "stream", "csv_response",
-    "list_page", "contains",
     "record_bulk",
+    "FilterForm", "Page", "paginate", "sort_order", "stream", "csv_response", "list_page", "contains",
+    "id_or_none",
 ]

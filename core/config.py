@@ -49,6 +49,7 @@ def load(app, overrides: dict | None) -> None:
         BABEL_DEFAULT_LOCALE="en",
         BABEL_DEFAULT_TIMEZONE=os.environ.get("CRM_TIMEZONE", "Asia/Shanghai"),
         BOOTSTRAP_SERVE_LOCAL=True,
+        CRM_PROXIES=int(os.environ.get("CRM_PROXIES", 0)),
         MAX_CONTENT_LENGTH=int(os.environ.get("CRM_MAX_UPLOAD_MB", 64)) * 1024 * 1024,
     )
     if overrides:

@@ -94,6 +94,20 @@ def _fetch(query) -> list:
     return list(result.scalars() if len(query.column_descriptions) == 1 else result)
 
 
+MAX_ID = 2**31 - 1  # record ids are INTEGER columns (PostgreSQL int4)
+
+
+def id_or_none(text) -> int | None:
+    """``text`` (a query argument, a CSV cell) as a record id, or None when it cannot be one.
+
+    ``str.isdigit`` alone lets through "²" (int() fails) and numbers the
+    database refuses to compare with an INTEGER column: both were errors, not "no match".
+    """
+    if isinstance(text, str) and text.isascii() and text.isdigit() and int(text) <= MAX_ID:
+        return int(text)
+    return None
+
+
 def contains(column, text: str):
     """``column`` contains ``text``, case-insensitively, with ``%`` and ``_`` taken literally.
 

@@ -13,10 +13,12 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.routing import IntegerConverter
 
 from core.config import LANGUAGES
 from core.db import db
 from core.i18n import lazy_gettext as _l
+from core.listing import MAX_ID
 from core.migrate import configure as configure_migrations
 from core.rbac.access import can, principal
 
@@ -96,6 +98,14 @@ def url_with(**changes) -> str:
     return url_for(request.endpoint, **(request.view_args or {}), **args)
 
 
+class RecordIdConverter(IntegerConverter):
+    """``<int:...>`` in every route: an id beyond the INTEGER columns' range is a 404, not a database error."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
 def _error_page(code: int, title, message):
     def handler(error):
         db.session.rollback()
@@ -104,6 +114,7 @@ def _error_page(code: int, title, message):
 
 
 def init_app(app, host) -> None:
+    app.url_map.converters["int"] = RecordIdConverter  # before any blueprint adds its rules
     login_manager.init_app(app)
     principal.init_app(app)
     csrf.init_app(app)

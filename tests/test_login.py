@@ -63,3 +63,16 @@ def test_post_without_csrf_token_is_refused(app, client):
     response = client.post("/login", data={"username": "boss", "password": TEST_PASSWORD}, csrf=False)
     assert response.status_code == 400
     assert client.get("/").status_code == 302
+
+
+def test_rate_limit_counts_the_client_address_behind_a_proxy(make_app):
+    app = make_app(CRM_PROXIES=1, CRM_LOGIN_MAX_FAILURES_PER_ADDRESS=2)
+    create_user(app, "admin", username="boss")
+    first = app.test_client()
+    for _ in range(2):
+        first.post("/login", data={"username": "x", "password": "y"}, headers={"X-Forwarded-For": "192.0.2.1"})
+    assert first.post("/login", data={"username": "boss", "password": TEST_PASSWORD},
+                      headers={"X-Forwarded-For": "192.0.2.1"}).status_code == 429
+    other = app.test_client()
+    assert other.post("/login", data={"username": "boss", "password": TEST_PASSWORD},
+                      headers={"X-Forwarded-For": "192.0.2.2"}).status_code == 302

@@ -13,7 +13,7 @@ from core.audit import AuditEntry
 from core.db import db
 from core.i18n import _
 from core.i18n import lazy_gettext as _l
-from core.listing import list_page
+from core.listing import id_or_none, list_page
 from core.models import AuditMixin
 from core.rbac.access import require_permission
 from core.rbac.models import User
@@ -27,23 +27,33 @@ def audited_tables() -> list[str]:
     return sorted({m.class_.__tablename__ for m in db.Model.registry.mappers if issubclass(m.class_, AuditMixin)})
 
 
-def _local_midnight_utc(day) -> datetime:
-    """The start of ``day`` in the CRM's time zone, as the naive UTC the log stores."""
-    return to_utc(datetime.combine(day, time.min)).replace(tzinfo=None)
+def _local_midnight_utc(day, days_after: int = 0) -> datetime | None:
+    """The start of ``day`` (plus ``days_after``) in the CRM's time zone, as the naive UTC the log stores.
+
+    None at the calendar's ends (year 1, year 9999), where no bound is needed.
+    """
+    try:
+        return to_utc(datetime.combine(day, time.min) + timedelta(days=days_after)).replace(tzinfo=None)
+    except OverflowError:
+        return None
 
 
 def _filtered(form: AuditFilterForm):
     stmt = select(AuditEntry)
-    if form.user.data and form.user.data.isdigit():
-        stmt = stmt.where(AuditEntry.user_id == int(form.user.data))
+    if id_or_none(form.user.data) is not None:
+        stmt = stmt.where(AuditEntry.user_id == id_or_none(form.user.data))
     if form.table.data:
         stmt = stmt.where(AuditEntry.table_name == form.table.data)
     if form.record.data and not form.record.errors:
         stmt = stmt.where(AuditEntry.record_id == form.record.data)
     if form.date_from.data and not form.date_from.errors:
-        stmt = stmt.where(AuditEntry.at >= _local_midnight_utc(form.date_from.data))
+        start = _local_midnight_utc(form.date_from.data)
+        if start is not None:
+            stmt = stmt.where(AuditEntry.at >= start)
     if form.date_to.data and not form.date_to.errors:
-        stmt = stmt.where(AuditEntry.at < _local_midnight_utc(form.date_to.data + timedelta(days=1)))
+        end = _local_midnight_utc(form.date_to.data, days_after=1)
+        if end is not None:
+            stmt = stmt.where(AuditEntry.at < end)
     return stmt
 
 

@@ -10,7 +10,7 @@ from core.admin.forms import STALE_MESSAGE, PasswordResetForm, UserCreateForm, U
 from core.admin.lockout import LOCKOUT_MESSAGE, commit_unless_locked_out
 from core.db import db
 from core.i18n import _
-from core.listing import list_page
+from core.listing import id_or_none, list_page
 from core.models import is_stale, utcnow
 from core.rbac.access import require_permission
 from core.rbac.models import Role, User
@@ -33,8 +33,8 @@ def _filtered(form: UserFilterForm):
         text = form.q.data.lower()
         stmt = stmt.where(or_(func.lower(User.username).contains(text, autoescape=True),
                               func.lower(User.display_name).contains(text, autoescape=True)))
-    if form.role.data and form.role.data.isdigit():
-        stmt = stmt.where(User.roles.any(Role.id == int(form.role.data)))
+    if id_or_none(form.role.data) is not None:
+        stmt = stmt.where(User.roles.any(Role.id == id_or_none(form.role.data)))
     if form.active.data in ("0", "1"):
         stmt = stmt.where(User.active.is_(form.active.data == "1"))
     return stmt

@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import func, select
+from werkzeug.security import generate_password_hash
 
 from core.auth import throttle
 from core.auth.forms import LoginForm, PasswordChangeForm
@@ -40,6 +41,10 @@ def login():
             flash(_("Too many failed logins. Try again in %(minutes)d minutes.", minutes=wait), "danger")
             return render_template("core/login.html", form=form), 429
         user = db.session.scalar(select(User).where(func.lower(User.username) == username.lower()))
+        if user is None:
+            # Hash anyway: an unknown name answers as slowly as a wrong password, so timing reveals no login names.
+            generate_password_hash(form.password.data,
+                                   method=current_app.config.get("CRM_PASSWORD_HASH_METHOD", "scrypt"))
         if user is None or not user.check_password(form.password.data) or not user.active:
             throttle.record_failure(username, address)
             flash(_("Invalid login name or password."), "danger")

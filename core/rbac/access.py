@@ -32,7 +32,8 @@ def _add_needs(sender, identity):
     identity.provides.add(UserNeed(current_user.id))
     registered = current_app.extensions["crm"].permissions
     for role in current_user.roles:
-        identity.provides.add(RoleNeed(role.key or role.name))
+        # Default roles by key; a custom role by id, so no name can pass for a default role.
+        identity.provides.add(RoleNeed(role.key or f"role-{role.id}"))
     # Codes of disabled plugins stay stored on roles but grant nothing.
     for code in current_user.permissions & registered.keys():
         identity.provides.add(PermissionNeed(code))

@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from core.api import (
-    SlotItem, User, _, can, contains, db, is_stale, list_page, require_permission,
+    SlotItem, User, _, can, contains, db, id_or_none, is_stale, list_page, require_permission,
 )
 from plugins.customers import churn, services as customers
 from plugins.customers.churn import ChurnMeasure, ChurnRecord
@@ -47,8 +47,8 @@ def _filtered(form: ChurnFilterForm):
     if form.customer.data:
         text = form.customer.data.strip()
         stmt = stmt.where(contains(Customer.name, text) | (Customer.number == text))
-    if form.manager.data and form.manager.data.isdigit():
-        stmt = stmt.where(ChurnRecord.manager_id == int(form.manager.data))
+    if id_or_none(form.manager.data) is not None:
+        stmt = stmt.where(ChurnRecord.manager_id == id_or_none(form.manager.data))
     if form.status.data in churn.STATUSES:
         stmt = stmt.where(ChurnRecord.status == form.status.data)
     return stmt
@@ -64,6 +64,8 @@ def _manager_choices():
 def churn_list():
     form = ChurnFilterForm(_manager_choices(), request.args)
     form.validate()
+    if request.args.get("export") == "csv" and not can("customers.customer.export"):
+        abort(403)  # the file lists customers: the same permission as the customer export
     header = [_("Customer number"), _("Customer"), _("Account manager"), _("Last order"), _("Warning date"),
               _("Status"), _("Lost date"), _("Reason for the loss")]
     return list_page(_filtered(form), SORTS, DEFAULT_SORT, ChurnRecord.id, template="customers/churn_list.html",

@@ -229,6 +229,16 @@ def test_pages_need_the_churn_permissions(app, login_as, manager):
     assert records(app)[0].status == "warning"
 
 
+def test_export_needs_the_customer_export_permission(app, login_as, manager):
+    warned(app, manager, name="Exported Ltd")
+    reader = login_as(permissions=["customers.churn.view"])
+    assert "Export CSV" not in reader.get("/customers/churn/").get_data(as_text=True)
+    refused = reader.get("/customers/churn/?export=csv")
+    assert refused.status_code == 403 and "Exported Ltd" not in refused.get_data(as_text=True)
+    exporter = login_as(permissions=["customers.churn.view", "customers.customer.export"])
+    assert "Exported Ltd" in exporter.get("/customers/churn/?export=csv").get_data(as_text=True)
+
+
 # -- postpone and confirm lost --------------------------------------------------------------------
 
 

@@ -263,6 +263,17 @@ def test_bad_order_lines_are_reported_and_nothing_is_saved(app, tmp_path, printe
     assert count(app, Order) == 1 and count(app, OrderLine) == 1
 
 
+def test_product_ids_that_cannot_be_ids_are_reported(app, tmp_path, printer, customer_numbers):
+    acme, _beta = customer_numbers
+    content = ("order_number,customer_number,date,product_id,quantity\n"
+               f"SO-1,{acme},2025-01-15,\u00b2,1\nSO-2,{acme},2025-01-15,99999999999999999999,1\n").encode()
+    result = run(app, tmp_path, "orders", content)
+    assert result.exit_code == 1
+    assert "line 2, Product id: No product has the id \u00b2." in result.output
+    assert "line 3, Product id: No product has the id 99999999999999999999." in result.output
+    assert count(app, Order) == 0
+
+
 def test_orders_need_a_product_column(app, tmp_path):
     result = run(app, tmp_path, "orders", b"order_number,customer_number,date,quantity\nSO-1,KH1,2025-01-01,1\n")
     assert result.exit_code == 1 and "Give a product id or a product name." in result.output

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from core.api import _, db, lazy_gettext as _l, record_bulk
+from core.api import _, db, id_or_none, lazy_gettext as _l, record_bulk
 from plugins.basedata import services as basedata
 from plugins.customers import churn
 from plugins.customers.forms import OrderForm, OrderLineForm
@@ -55,7 +55,7 @@ class _Products:
         """(product, None) or (None, message)."""
         if values.get("product_id"):
             text = values["product_id"]
-            product = self.by_id.get(int(text)) if text.isdigit() else None
+            product = self.by_id.get(id_or_none(text))
             return (product, None) if product else (None, _("No product has the id %(id)s.", id=text[:20]))
         name = values.get("product_name", "")
         if not name:

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from core.api import (
-    _, User, can, contains, current_user, db, is_stale, list_page, require_permission, sees_all,
+    _, User, can, contains, current_user, db, id_or_none, is_stale, list_page, require_permission, sees_all,
 )
 
 from plugins.basedata import services as basedata
@@ -45,8 +45,8 @@ def _filtered(form: CustomerFilter):
                           (Customer.status, form.status.data)):
         if value:
             stmt = stmt.where(column == value)
-    if form.manager.data and form.manager.data.isdigit():
-        stmt = stmt.where(Customer.manager_id == int(form.manager.data))
+    if id_or_none(form.manager.data) is not None:
+        stmt = stmt.where(Customer.manager_id == id_or_none(form.manager.data))
     return stmt
 
 
@@ -85,8 +85,8 @@ def _csv_row(labels: dict, c: Customer) -> list:
 @blueprint.route("/search.json")
 @require_permission("customers.customer.view")
 def customer_search():
-    return jsonify(services.customer_search(request.args.get("q", ""),
-                                            limit=min(request.args.get("limit", 20, type=int) or 20, 50)))
+    limit = min(max(request.args.get("limit", 20, type=int) or 20, 1), 50)  # a negative LIMIT fails on PostgreSQL
+    return jsonify(services.customer_search(request.args.get("q", ""), limit=limit))
 
 
 @blueprint.route("/<int:customer_id>")
