@@ -42,7 +42,7 @@ catalog: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
 		-o $(VENV)/messages.pot $(if $(filter core,$(C)),core templates,$(C))
 	if [ -f $(C)/translations/zh_CN/LC_MESSAGES/messages.po ]; then \
-		$(BIN)/pybabel update --no-fuzzy-matching -i $(VENV)/messages.pot -d $(C)/translations -l zh_CN; \
+		$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i $(VENV)/messages.pot -d $(C)/translations -l zh_CN; \
 	else \
 		$(BIN)/pybabel init -i $(VENV)/messages.pot -d $(C)/translations -l zh_CN; \
 	fi

@@ -71,3 +71,13 @@ def test_language_chosen_before_login_is_kept(app, client):
     client.get("/language/zh_CN?next=/login")
     log_in(client, "lin")
     assert 'lang="zh-CN"' in client.get("/").get_data(as_text=True)
+
+
+def test_guesses_of_the_current_password_are_rate_limited(app, login_as):
+    client = login_as("account_manager", username="mia")
+    for _ in range(app.config["CRM_LOGIN_MAX_FAILURES"]):
+        client.post("/account/password", data=_password_form(current="guess-guess"))
+    page = client.post("/account/password", data=_password_form()).get_data(as_text=True)
+    assert "Too many failed attempts." in page
+    with app.app_context():
+        assert db.session.scalar(select(User).where(User.username == "mia")).check_password(TEST_PASSWORD)

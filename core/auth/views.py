@@ -73,7 +73,14 @@ def logout():
 def change_password():
     form = PasswordChangeForm()
     if form.validate_on_submit():
-        if not current_user.check_password(form.current.data):
+        # Guesses of the current password count like failed logins, so a stolen session
+        # cannot be used to find the password.
+        address = request.remote_addr or "-"
+        wait = throttle.retry_after(current_user.username, address)
+        if wait is not None:
+            form.current.errors.append(_("Too many failed attempts. Try again in %(minutes)d minutes.", minutes=wait))
+        elif not current_user.check_password(form.current.data):
+            throttle.record_failure(current_user.username, address)
             form.current.errors.append(_("The current password is wrong."))
         else:
             user = current_user._get_current_object()

@@ -155,13 +155,19 @@ class OrderLineForm(FlaskForm):
             raise ValidationError(_l("This product does not exist."))
 
 
+MAX_ORDER_LINES = 500
+
+
 class OrderForm(VersionedForm):
     number = _text(_l("Order number"), 40, required=True)
     date = DateField(_l("Date"), validators=[InputRequired(message=_l("Enter a date."))])
     address = _text(_l("Delivery address"), 300)
     status = SelectField(_l("Status"), choices=list(ORDER_STATUSES.items()))
-    lines = FieldList(FormField(OrderLineForm), min_entries=1)
+    # One entry past the limit is read, so a longer order is refused rather than cut short.
+    lines = FieldList(FormField(OrderLineForm), min_entries=1, max_entries=MAX_ORDER_LINES + 1)
 
     def validate_lines(self, field):
+        if len(field.entries) > MAX_ORDER_LINES:
+            raise ValidationError(_l("An order can have at most %(count)d lines.", count=MAX_ORDER_LINES))
         if not any(row.product_id.data for row in field):
             raise ValidationError(_l("Add at least one line with a product."))

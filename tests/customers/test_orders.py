@@ -85,6 +85,7 @@ def test_bad_order_lines_are_refused(app, login_as, add_customer, add_product):
         ([{**good, "product_id": "999999"}], "This product does not exist."),
         ([{**good, "price": "-1"}], "Enter an amount from 0"),
         ([{"product_id": "", "quantity": "", "unit": "", "price": ""}], "Add at least one line with a product."),
+        ([good] * 501, "An order can have at most 500 lines."),
     ]
     for lines, message in cases:
         response = manager.post(url, data=order_form(lines))
