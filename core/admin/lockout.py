@@ -5,7 +5,8 @@ from sqlalchemy import select
 
 from core.db import db
 from core.i18n import lazy_gettext as _l
-from core.rbac.models import RolePermission, User, user_roles
+from core.rbac.access import holder_ids
+from core.rbac.models import User
 
 ADMIN_PERMISSIONS = ("core.user.manage", "core.role.manage")
 
@@ -15,19 +16,13 @@ LOCKOUT_MESSAGE = _l(
 )
 
 
-def _holders(code: str):
-    return (select(user_roles.c.user_id)
-            .join(RolePermission, RolePermission.role_id == user_roles.c.role_id)
-            .where(RolePermission.code == code))
-
-
 def administrators_remain() -> bool:
     """After the session's pending changes, does an active user still hold every admin permission?
 
     Call it before committing; on False, roll the session back.
     """
     db.session.flush()
-    stmt = select(User.id).where(User.active.is_(True), *(User.id.in_(_holders(code)) for code in ADMIN_PERMISSIONS))
+    stmt = select(User.id).where(User.active.is_(True), *(User.id.in_(holder_ids(code)) for code in ADMIN_PERMISSIONS))
     return db.session.scalar(stmt.limit(1)) is not None
 
 

@@ -82,6 +82,17 @@ def scoped(query, model):
     return query.where(clause)
 
 
+def holder_ids(code: str):
+    """A ``select`` of the ids of users (active or not) whose roles grant permission ``code``."""
+    from sqlalchemy import select
+
+    from core.rbac.models import RolePermission, user_roles
+
+    return (select(user_roles.c.user_id)
+            .join(RolePermission, RolePermission.role_id == user_roles.c.role_id)
+            .where(RolePermission.code == code))
+
+
 def users_holding(code: str):
     """A ``select(User)`` of the active users whose roles grant permission ``code``.
 
@@ -90,8 +101,6 @@ def users_holding(code: str):
     """
     from sqlalchemy import select
 
-    from core.rbac.models import Role, RolePermission, User, user_roles
+    from core.rbac.models import User
 
-    granted = (select(user_roles.c.user_id).join(Role, Role.id == user_roles.c.role_id)
-               .join(RolePermission, RolePermission.role_id == Role.id).where(RolePermission.code == code))
-    return select(User).where(User.active.is_(True), User.id.in_(granted))
+    return select(User).where(User.active.is_(True), User.id.in_(holder_ids(code)))
