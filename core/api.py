@@ -19,12 +19,13 @@ from core.models import (
 from core.plugins import Job, MenuItem, Permission, SlotItem
 from core.rbac.access import can, require_permission, scoped, sees_all, users_holding
 from core.rbac.models import User
+from core.reports import Chart, Column, Report
 from core.web import render_slot
 
 __all__ = [
     "_", "gettext", "lazy_gettext", "ngettext",
     "hookimpl", "db", "current_user", "User",
-    "Permission", "MenuItem", "SlotItem", "Job",
+    "Permission", "MenuItem", "SlotItem", "Job", "Report", "Column", "Chart",
     "require_permission", "can", "scoped", "sees_all", "users_holding",
     "emit", "render_slot",
     "BusinessRecord", "TimestampMixin", "CreatorMixin", "VersionMixin", "AuditMixin", "is_stale", "utcnow",

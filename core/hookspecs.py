@@ -82,7 +82,12 @@ def register_jobs():
 
 @hookspec
 def register_reports():
-    """Return a list of report definitions for the reports plugin to render."""
+    """Return a list of ``Report`` definitions (``core.reports``) for the reports plugin to render.
+
+    A report's key starts with the plugin name; its ``query(form)`` returns one
+    aggregate ``Select`` already narrowed to the user's data scope. The host
+    collects them in ``current_app.extensions["crm"].reports`` (key -> Report).
+    """
 
 
 @hookspec

@@ -1,6 +1,7 @@
 """Plugin discovery, enabling, dependency order and the plugin manager."""
 from __future__ import annotations
 
+import dataclasses
 import graphlib
 import importlib.metadata
 from dataclasses import dataclass, field
@@ -9,6 +10,7 @@ from typing import Any, Iterator
 import pluggy
 
 from core import hookspecs
+from core.reports import Report
 
 ENTRY_POINT_GROUP = "crm.plugins"
 
@@ -183,7 +185,7 @@ class PluginHost:
     permissions: dict[str, Permission] = field(default_factory=dict)
     menu_items: list[MenuItem] = field(default_factory=list)
     jobs: dict[str, Job] = field(default_factory=dict)
-    reports: list = field(default_factory=list)
+    reports: dict[str, Report] = field(default_factory=dict)
     default_grants: dict[str, list[str]] = field(default_factory=dict)
 
     @classmethod
@@ -242,7 +244,13 @@ class PluginHost:
                     raise PluginError(f"Plugin '{plugin}' registers job '{job.name}', which already exists; rename it.")
                 self.jobs[job.name] = Job(job.name, job.func, job.schedule, plugin)
         for plugin, reports in self.each("register_reports"):
-            self.reports.extend(reports)
+            for report in reports:
+                problem = report.problem(plugin) if isinstance(report, Report) else "return core.api.Report objects"
+                if problem is None and report.key in self.reports:
+                    problem = "rename it: another plugin registers that key"
+                if problem:
+                    raise PluginError(f"Plugin '{plugin}' registers report '{getattr(report, 'key', report)}'; {problem}.")
+                self.reports[report.key] = dataclasses.replace(report, plugin=plugin)
         for plugin, grants in self.each("register_roles"):
             for role_key, codes in grants.items():
                 self.default_grants.setdefault(role_key, []).extend(codes)

@@ -198,3 +198,19 @@ def test_demo_data_adds_notes_by_the_demo_administrator(make_app):
         rows = db.session.execute(text(
             "SELECT u.username FROM notes_note n JOIN core_user u ON u.id = n.created_by_id")).scalars().all()
     assert rows == ["admin", "admin"]
+
+
+def test_report_counts_the_users_own_notes_per_month(app, login_as):
+    from flask_login import login_user
+
+    from core.api import User, utcnow
+
+    mine = login_as(permissions=["notes.note.view", "notes.note.edit"], scope="own")
+    other = login_as(permissions=["notes.note.view", "notes.note.edit"], scope="own")
+    for client, title in ((mine, "one"), (mine, "two"), (other, "three")):
+        client.post("/notes/new", data={"title": title})
+    report = app.extensions["crm"].reports["notes.per_month"]
+    with app.test_request_context():
+        login_user(db.session.get(User, mine.user_id))
+        rows = db.session.execute(report.query(None)).all()
+    assert [(row.month, row.notes) for row in rows] == [(utcnow().strftime("%Y-%m"), 2)]

@@ -5,11 +5,11 @@ import click
 import pytest
 from flask import Blueprint, current_app, request
 from markupsafe import escape
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core import hookspecs
 from core.api import (
-    Job, MenuItem, Permission, SlotItem, User, can, db, emit, hookimpl, require_permission,
+    Chart, Column, Job, MenuItem, Permission, Report, SlotItem, User, can, db, emit, hookimpl, require_permission,
 )
 from core.plugins import PluginError
 from core.rbac.models import Role
@@ -34,6 +34,17 @@ def act():
         db.session.rollback()
     db.session.commit()
     return "done"
+
+
+def users_by_state(form):
+    return select(User.active.label("active"), func.count().label("users")).group_by(User.active)
+
+
+USERS_BY_STATE = Report(
+    key="hooky.users", title="Users by state", section="Hooky", permission="hooky.thing.view",
+    columns=(Column("active", "Active"), Column("users", "Users", "integer")),
+    query=users_by_state, chart=Chart("pie", label="active", values=("users",)),
+)
 
 
 class Hooky:
@@ -93,7 +104,7 @@ class Hooky:
 
     @hookimpl
     def register_reports(self):
-        return [{"name": "hooky.summary", "title": "Things by month"}]
+        return [USERS_BY_STATE]
 
     @hookimpl
     def load_demo_data(self, session):
@@ -232,8 +243,34 @@ def test_register_jobs_lists_and_runs_a_job(hooky_app, hooky):
     assert unknown.exit_code == 2 and "no job 'nosuch'" in unknown.output
 
 
-def test_register_reports_are_collected_by_the_host(hooky_app):
-    assert {"name": "hooky.summary", "title": "Things by month"} in hooky_app.extensions["crm"].reports
+def test_register_reports_are_collected_by_the_host_with_their_plugin(hooky_app):
+    report = hooky_app.extensions["crm"].reports["hooky.users"]
+    assert report.plugin == "hooky" and report.title == "Users by state"
+    create_user(hooky_app, "executive")
+    create_user(hooky_app, "executive", active=False)
+    create_user(hooky_app, "executive", active=False)
+    with hooky_app.app_context():
+        assert dict(db.session.execute(report.query(None)).all()) == {True: 1, False: 2}
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"key": "customers.users"}, "prefix its key with 'reporty.'"),
+    ({"columns": (Column("n", "N", "float"),)}, "give column 'n' one of the types"),
+    ({"chart": Chart("radar", label="active", values=("users",))}, "give its chart one of the kinds"),
+    ({"chart": Chart("bar", label="active", values=("nosuch",))}, "draw its chart from its own columns"),
+])
+def test_malformed_report_fails_startup(make_app, change, message):
+    import dataclasses
+
+    class Reporty:
+        name = "reporty"
+
+        @hookimpl
+        def register_reports(self):
+            return [dataclasses.replace(USERS_BY_STATE, **{"key": "reporty.users", **change})]
+
+    with pytest.raises(PluginError, match=f"Plugin 'reporty' registers report .*; {message}"):
+        make_app(plugins="reporty", extra_plugins=[Reporty()])
 
 
 def test_load_demo_data_is_called_by_init_demo_and_committed(hooky_app, hooky):

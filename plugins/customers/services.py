@@ -5,6 +5,9 @@
     customer = customers.visible_customer(customer_id)          # 404 unless the user may see it
     stmt = customers.scope_through_customer(select(Ticket), Ticket.customer_id)
 
+    class TicketForm(FlaskForm):
+        customer_id = customers.CustomerField(_l("Customer"), [InputRequired()])  # .data: a visible customer's id
+
 The customer 360 page (``/customers/<id>``) offers the slot ``customers.detail.tabs``
 with ``context["customer"]``. A plugin adds a tab by returning a section whose
 ``data-title`` names the tab; without JavaScript the sections show one below another::
@@ -23,6 +26,7 @@ from core.api import contains, db, emit, scoped, users_holding
 from plugins.basedata import services as basedata
 from plugins.customers.models import STATUS_DELETED, Contact, Customer, Order
 from plugins.customers.numbering import add_numbered
+from plugins.customers.picker import CustomerField, label_of  # noqa: F401  (public)
 
 MANAGER_PERMISSION = "customers.customer.edit"
 

@@ -45,6 +45,13 @@ def register_menu_items():
 
 
 @hookimpl
+def register_reports():
+    from crm_notes.reports import NOTES_PER_MONTH
+
+    return [NOTES_PER_MONTH]
+
+
+@hookimpl
 def template_slot(slot, context):
     # Users who may not read notes must not even learn how many there are.
     if slot != "dashboard.widgets" or not can("notes.note.view"):
