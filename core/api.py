@@ -20,14 +20,14 @@ from core.plugins import Job, MenuItem, Permission, SlotItem
 from core.rbac.access import can, require_permission, scoped, sees_all, users_holding
 from core.rbac.models import User
 from core.reports import Chart, Column, Report
-from core.web import render_slot
+from core.web import render_slot, slot_items
 
 __all__ = [
     "_", "gettext", "lazy_gettext", "ngettext",
     "hookimpl", "db", "current_user", "User",
     "Permission", "MenuItem", "SlotItem", "Job", "Report", "Column", "Chart",
     "require_permission", "can", "scoped", "sees_all", "users_holding",
-    "emit", "render_slot",
+    "emit", "render_slot", "slot_items",
     "BusinessRecord", "TimestampMixin", "CreatorMixin", "VersionMixin", "AuditMixin", "is_stale", "utcnow",
     "record_bulk",
     "FilterForm", "Page", "paginate", "sort_order", "stream", "csv_response", "list_page", "contains",

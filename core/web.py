@@ -72,12 +72,21 @@ def translation_directories(host) -> list[str]:
     return dirs
 
 
-def render_slot(slot: str, **context) -> Markup:
-    """HTML the enabled plugins contribute to ``slot``, in their ``order``."""
+def slot_items(slot: str, **context) -> list:
+    """Everything the enabled plugins return for ``slot``, flattened, in no particular order.
+
+    For slots whose items are data rather than HTML (the customer timeline's
+    entries, say): the page that offers the slot decides how to merge them.
+    """
     items = []
     for result in current_app.extensions["crm"].pm.hook.template_slot(slot=slot, context=context):
         items.extend(result if isinstance(result, (list, tuple)) else [result])
-    items.sort(key=lambda item: item.order)
+    return items
+
+
+def render_slot(slot: str, **context) -> Markup:
+    """HTML the enabled plugins contribute to ``slot``, in their ``order``."""
+    items = sorted(slot_items(slot, **context), key=lambda item: item.order)
     return Markup("").join(Markup(item.html) for item in items)
 
 

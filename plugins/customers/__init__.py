@@ -100,9 +100,9 @@ def register_jobs():
 
 
 def _slot_providers():
-    from plugins.customers import churn_views, slots
+    from plugins.customers import churn_views, slots, timeline_sources
 
-    return [slots.contribute, churn_views.contribute]
+    return [slots.contribute, churn_views.contribute, timeline_sources.contribute]
 
 
 @hookimpl

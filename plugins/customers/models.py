@@ -98,7 +98,8 @@ class Activity(db.Model, BusinessRecord):
     __tablename__ = "customers_activity"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers_customer.id", ondelete="CASCADE"), index=True)
+    # Indexed by ix_customers_activity_customer_date below (customer_id comes first).
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers_customer.id", ondelete="CASCADE"))
     date: Mapped[Date] = mapped_column(SQLDate, index=True)
     place: Mapped[str] = mapped_column(String(100))
     summary: Mapped[str] = mapped_column(String(200))
@@ -106,6 +107,9 @@ class Activity(db.Model, BusinessRecord):
     remark: Mapped[str] = mapped_column(String(500), default="")
 
     customer: Mapped[Customer] = relationship()
+
+    # A customer's activities newest first (tab, timeline pages) read this index only.
+    __table_args__ = (Index("ix_customers_activity_customer_date", "customer_id", "date"),)
 
     def __str__(self) -> str:
         return self.summary

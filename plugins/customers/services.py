@@ -8,11 +8,18 @@
     class TicketForm(FlaskForm):
         customer_id = customers.CustomerField(_l("Customer"), [InputRequired()])  # .data: a visible customer's id
 
-The customer 360 page (``/customers/<id>``) offers the slot ``customers.detail.tabs``
-with ``context["customer"]``. A plugin adds a tab by returning a section whose
-``data-title`` names the tab; without JavaScript the sections show one below another::
+The customer 360 page (``/customers/<id>``) offers three slots, each with
+``context["customer"]`` (see docs/plugins.md for examples):
 
-    SlotItem('<section class="crm-tab" id="tab-service" data-title="Service requests">…</section>', order=50)
+- ``customers.detail.tabs``: a ``SlotItem`` holding a section; ``data-title`` names the tab,
+  ``data-count`` (optional) is shown beside it; without JavaScript the sections stack::
+
+    SlotItem('<section class="crm-tab" id="tab-service" data-title="Service requests" data-count="3">…</section>', order=50)
+
+- ``customers.detail.actions``: a ``SlotItem`` holding a small button (``btn btn-sm``) or link.
+- ``customers.timeline``: a list of ``TimelineEntry`` for the customer's timeline, at most
+  ``context["limit"]`` of them, newest first, all placed before ``context["before"]`` (None on the
+  first page); ``timeline_query`` builds the query that reads just those rows.
 """
 from __future__ import annotations
 
@@ -27,6 +34,9 @@ from plugins.basedata import services as basedata
 from plugins.customers.models import STATUS_DELETED, Contact, Customer, Order
 from plugins.customers.numbering import add_numbered
 from plugins.customers.picker import CustomerField, label_of  # noqa: F401  (public)
+from plugins.customers.timeline import (  # noqa: F401  (public)
+    Position as TimelinePosition, TimelineEntry, timeline_query,
+)
 
 MANAGER_PERMISSION = "customers.customer.edit"
 

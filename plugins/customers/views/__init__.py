@@ -1,6 +1,14 @@
 """Routes of the customers plugin, mounted under ``/customers``."""
 from flask import Blueprint
 
-blueprint = Blueprint("customers", __name__, template_folder="../templates")
+from plugins.customers import links
 
-from plugins.customers.views import activities, contacts, customers, orders  # noqa: E402,F401  (routes)
+blueprint = Blueprint("customers", __name__, template_folder="../templates", static_folder="../static")
+
+
+@blueprint.context_processor
+def _link_helper():
+    return {"link_href": links.href}
+
+
+from plugins.customers.views import activities, contacts, customers, detail, orders  # noqa: E402,F401  (routes)

@@ -1,10 +1,9 @@
-"""Customer list, CSV export, 360 page, create, edit, soft delete, autocomplete."""
+"""Customer list, CSV export, create, edit, soft delete, autocomplete."""
 from __future__ import annotations
 
 from functools import partial
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
-from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from core.api import (
@@ -14,7 +13,7 @@ from core.api import (
 from plugins.basedata import services as basedata
 from plugins.customers import services
 from plugins.customers.forms import STALE_MESSAGE, CustomerFilter, CustomerForm
-from plugins.customers.models import SEXES, STATUS_DELETED, Activity, Contact, Customer, Order
+from plugins.customers.models import STATUS_DELETED, Customer
 from plugins.customers.numbering import add_numbered
 from plugins.customers.views import blueprint
 
@@ -24,7 +23,6 @@ SORTS = {
     "created": Customer.created_at,
 }
 DEFAULT_SORT = "-created"
-TAB_ROWS = 10  # rows per tab on the 360 page; the full lists are paginated pages
 
 
 def manager_choices() -> list[tuple[int, str]]:
@@ -50,7 +48,7 @@ def _filtered(form: CustomerFilter):
     return stmt
 
 
-def _dictionary_labels() -> dict:
+def dictionary_labels() -> dict:
     return {key: basedata.labels(key) for key in
             (basedata.REGION, basedata.CUSTOMER_LEVEL, basedata.SATISFACTION, basedata.CREDIT, basedata.BANK)}
 
@@ -66,7 +64,7 @@ def customer_list():
     stmt = _filtered(form) if form.validate() else services.visible_customers_query().where(False)
     if request.args.get("export") == "csv" and not can("customers.customer.export"):
         abort(403)
-    labels = _dictionary_labels()
+    labels = dictionary_labels()
     header = [_("Number"), _("Name"), _("Region"), _("Account manager"), _("Level"), _("Satisfaction"),
               _("Credit"), _("Address"), _("Postcode"), _("Phone"), _("Fax"), _("Website"), _("Status"),
               _("Created")]
@@ -87,24 +85,6 @@ def _csv_row(labels: dict, c: Customer) -> list:
 def customer_search():
     limit = min(max(request.args.get("limit", 20, type=int) or 20, 1), 50)  # a negative LIMIT fails on PostgreSQL
     return jsonify(services.customer_search(request.args.get("q", ""), limit=limit))
-
-
-@blueprint.route("/<int:customer_id>")
-@require_permission("customers.customer.view")
-def customer_detail(customer_id):
-    customer = db.session.scalar(services.visible_customers_query().options(joinedload(Customer.manager))
-                                 .where(Customer.id == customer_id))
-    if customer is None:
-        abort(404)
-    recent = {}
-    for key, model, order in (("contacts", Contact, Contact.id.desc()),
-                              ("activities", Activity, Activity.date.desc()),
-                              ("orders", Order, Order.date.desc())):
-        recent[key] = list(db.session.scalars(
-            select(model).where(model.customer_id == customer.id).order_by(order, model.id.desc()).limit(TAB_ROWS)))
-    return render_template("customers/customer_detail.html", customer=customer, recent=recent,
-                           labels=_dictionary_labels(), last_order=services.last_order_date(customer.id),
-                           sexes=SEXES)
 
 
 def _fill_choices(form: CustomerForm) -> None:
