@@ -21,7 +21,7 @@ def create_app(config: dict | None = None, extra_plugins: list | None = None) ->
     from core.db import db
     from core.plugins import PluginHost
     from core import audit, events  # noqa: F401  (listeners)
-    from core.auth import throttle  # noqa: F401  (table)
+    from core.auth import logins, throttle  # noqa: F401  (tables)
     from core.rbac import models  # noqa: F401  (tables)
 
     app = Flask("core", root_path=str(ROOT / "core"), instance_path=str(ROOT / "instance"),

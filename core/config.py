@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 LANGUAGES = {"en": "English", "zh_CN": "简体中文"}
@@ -36,15 +37,19 @@ def load(app, overrides: dict | None) -> None:
         CRM_PLUGINS=os.environ.get("CRM_PLUGINS"),
         CRM_PAGE_SIZES=(20, 50, 100),
         CRM_LOGIN_MAX_FAILURES=int(os.environ.get("CRM_LOGIN_MAX_FAILURES", 5)),
+        CRM_LOGIN_MAX_FAILURES_PER_ACCOUNT=int(os.environ.get("CRM_LOGIN_MAX_FAILURES_PER_ACCOUNT", 50)),
         CRM_LOGIN_MAX_FAILURES_PER_ADDRESS=int(os.environ.get("CRM_LOGIN_MAX_FAILURES_PER_ADDRESS", 30)),
         CRM_LOGIN_WINDOW_MINUTES=int(os.environ.get("CRM_LOGIN_WINDOW_MINUTES", 15)),
+        # A login ends after CRM_SESSION_HOURS, or CRM_REMEMBER_DAYS with "keep me logged in"
+        # (enforced on the server, see core.auth.logins).
+        CRM_SESSION_HOURS=int(os.environ.get("CRM_SESSION_HOURS", 8)),
+        CRM_REMEMBER_DAYS=int(os.environ.get("CRM_REMEMBER_DAYS", 14)),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=_env_bool("CRM_COOKIE_SECURE", False),
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_SECURE=_env_bool("CRM_COOKIE_SECURE", False),
-        PERMANENT_SESSION_LIFETIME=int(os.environ.get("CRM_SESSION_HOURS", 8)) * 3600,
         WTF_CSRF_TIME_LIMIT=None,
         BABEL_DEFAULT_LOCALE="en",
         BABEL_DEFAULT_TIMEZONE=os.environ.get("CRM_TIMEZONE", "Asia/Shanghai"),
@@ -54,5 +59,7 @@ def load(app, overrides: dict | None) -> None:
     )
     if overrides:
         app.config.update(overrides)
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=app.config["CRM_SESSION_HOURS"])
+    app.config["REMEMBER_COOKIE_DURATION"] = timedelta(days=app.config["CRM_REMEMBER_DAYS"])
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(instance)

@@ -11,7 +11,6 @@ from flask_login import LoginManager, current_user
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from markupsafe import Markup
-from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.routing import IntegerConverter
 
@@ -36,10 +35,16 @@ migrate.configure(configure_migrations)
 
 @login_manager.user_loader
 def _load_user(token: str):
+    """The user of the unexpired login this cookie names (see ``core.auth.logins``), if still active."""
+    from core.auth import logins
     from core.rbac.models import User
 
-    user = db.session.scalar(select(User).where(User.session_token == token))
-    return user if user is not None and user.active else None
+    login = logins.find(token)
+    user = db.session.get(User, login.user_id) if login is not None else None
+    if user is None or not user.active:
+        return None
+    user.login_token = token
+    return user
 
 
 def select_locale() -> Locale:

@@ -44,7 +44,7 @@ def test_language_follows_browser_then_user_choice(app, login_as):
     client = login_as("account_manager")
     page = client.get("/", headers={"Accept-Language": "zh-CN,zh;q=0.9"}).get_data(as_text=True)
     assert 'lang="zh-CN"' in page
-    client.get("/language/en")
+    client.post("/language/en")
     page = client.get("/", headers={"Accept-Language": "zh-CN,zh;q=0.9"}).get_data(as_text=True)
     assert 'lang="en"' in page
 
@@ -68,7 +68,7 @@ def test_language_chosen_before_login_is_kept(app, client):
     from core.testing import create_user
 
     create_user(app, "account_manager", username="lin")
-    client.get("/language/zh_CN?next=/login")
+    client.post("/language/zh_CN?next=/login")
     log_in(client, "lin")
     assert 'lang="zh-CN"' in client.get("/").get_data(as_text=True)
 

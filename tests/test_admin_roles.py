@@ -69,7 +69,7 @@ def test_list_shows_default_roles_translated(login_as):
     admin = login_as("admin")
     page = admin.get("/admin/roles").get_data(as_text=True)
     assert "Account manager" in page and "Sales director" in page
-    admin.get("/language/zh_CN")
+    admin.post("/language/zh_CN")
     page = admin.get("/admin/roles").get_data(as_text=True)
     assert "客户经理" in page and "系统管理员" in page
     assert "开发销售机会，维护自己的客户，处理服务" in page

@@ -60,3 +60,32 @@ def test_upgrading_again_changes_nothing(app):
     with app.app_context():
         migrate.upgrade()
     assert state() == before
+
+
+def test_rebuilding_a_table_on_sqlite_keeps_the_rows_that_point_at_it(tmp_path):
+    """SQLite migrations rebuild a changed table (drop, rename); the rows of other tables
+    pointing at it must survive (foreign keys are off while migrating, as Alembic advises).
+    Always on a SQLite file of its own: PostgreSQL alters tables in place."""
+    import flask_migrate
+
+    from core import create_app
+    from core.testing import test_config
+
+    app = create_app(test_config(f"sqlite:///{tmp_path / 'old.db'}"))
+    with app.app_context():
+        flask_migrate.upgrade(directory=str(migrate.SCRIPT_LOCATION), revision="20a256d9909d",
+                              x_arg=["component=core"])
+        with db.engine.begin() as connection:
+            connection.execute(text("INSERT INTO core_role (id, name, description, data_scope, created_at, "
+                                    "updated_at, version) VALUES (1, 'Clerks', '', 'own', '2026-01-01', '2026-01-01', 1)"))
+            connection.execute(text("INSERT INTO core_user (id, username, display_name, password_hash, active, "
+                                    "session_token, created_at, updated_at, version) VALUES (1, 'kept', 'Kept', 'x', 1, "
+                                    "'t', '2026-01-01', '2026-01-01', 1)"))
+            connection.execute(text("INSERT INTO core_user_role (user_id, role_id) VALUES (1, 1)"))
+            connection.execute(text("UPDATE core_role SET created_by_id = 1"))
+        migrate.upgrade()
+        with db.engine.connect() as connection:
+            assert connection.execute(text("SELECT user_id, role_id FROM core_user_role")).all() == [(1, 1)]
+            assert connection.execute(text("SELECT created_by_id FROM core_role")).scalar() == 1
+            assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1  # back on afterwards
+        db.engine.dispose()

@@ -88,15 +88,15 @@ def test_next_never_leaves_the_site(app, client, target):
                            data={"username": "walker", "password": TEST_PASSWORD})
     location = response.headers["Location"]
     assert response.status_code == 302 and location == "/", location
-    assert client.get("/language/en", query_string={"next": target}).headers["Location"] == "/"
+    assert client.post("/language/en", query_string={"next": target}).headers["Location"] == "/"
 
 
 def test_language_link_changes_only_the_language(app, login_as):
     manager = login_as("account_manager")
-    assert manager.get("/language/xx").status_code == 302
+    assert manager.post("/language/xx").status_code == 302
     with app.app_context():
         assert db.session.get(User, manager.user_id).language in (None, "", "en")
-    manager.get("/language/zh_CN")
+    manager.post("/language/zh_CN")
     with app.app_context():
         user = db.session.get(User, manager.user_id)
         assert user.language == "zh_CN" and user.active and user.check_password(TEST_PASSWORD)

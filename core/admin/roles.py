@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import abort, current_app, flash, redirect, render_template, url_for
 from sqlalchemy import delete, func, select
 
-from core.admin import blueprint
+from core.admin import blueprint, grants
 from core.admin.forms import STALE_MESSAGE, RoleForm
 from core.admin.lockout import LOCKOUT_MESSAGE, commit_unless_locked_out
 from core.db import db
@@ -48,10 +48,27 @@ def _form(role: Role | None) -> RoleForm:
     return form
 
 
-def _apply(form: RoleForm, role: Role) -> None:
-    """Copy the form into ``role``. Codes of disabled plugins are not on the form: keep them."""
+def _wanted(form: RoleForm, role: Role) -> set[str]:
+    """The codes the role gets. Codes of disabled plugins are not on the form, and codes the
+    current user does not hold cannot be unticked by them: both are kept."""
     hidden = role.permissions - current_app.extensions["crm"].permissions.keys()
-    wanted = set(form.permissions.data or ()) | hidden
+    untouchable = role.permissions - grants.held()
+    return set(form.permissions.data or ()) | hidden | untouchable
+
+
+def _refuse_escalation(form: RoleForm, role: Role) -> bool:
+    """Put a message on the form if it grants what the current user does not hold."""
+    not_held = grants.ungrantable(_wanted(form, role) - role.permissions)
+    if not_held:
+        form.permissions.errors.append(grants.NOT_HELD % {"codes": ", ".join(not_held)[:300]})
+    if form.data_scope.data != role.data_scope and not grants.may_give_scope(form.data_scope.data):
+        form.data_scope.errors.append(grants.SCOPE_NOT_HELD)
+    return bool(form.permissions.errors or form.data_scope.errors)
+
+
+def _apply(form: RoleForm, role: Role) -> None:
+    """Copy the form into ``role``."""
+    wanted = _wanted(form, role)
     if wanted != role.permissions:
         role.set_permissions(wanted)
         role.updated_at = utcnow()  # a change of permissions alone still bumps the version
@@ -62,14 +79,15 @@ def _apply(form: RoleForm, role: Role) -> None:
 
 def _render(form: RoleForm, role: Role | None):
     return render_template("core/role_form.html", form=form, role=role, groups=permission_groups(),
-                           role_label=role_label)
+                           role_label=role_label, held=grants.held(),
+                           limited=bool(grants.ungrantable(code for code, _label in form.permissions.choices)))
 
 
 @blueprint.route("/roles/new", methods=["GET", "POST"])
 @require_permission("core.role.manage")
 def role_new():
     form = _form(None)
-    if form.validate_on_submit():
+    if form.validate_on_submit() and not _refuse_escalation(form, Role(data_scope=None)):
         role = Role()
         _apply(form, role)
         db.session.add(role)
@@ -91,7 +109,7 @@ def role_edit(role_id: int):
     if form.validate_on_submit():
         if is_stale(role, form.version.data):
             form.form_errors.append(STALE_MESSAGE)
-        else:
+        elif not _refuse_escalation(form, role):
             _apply(form, role)
             if commit_unless_locked_out():
                 flash(_("Role %(name)s was saved.", name=role_label(role)), "success")

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_user
+from flask_login import current_user
 from sqlalchemy import func, or_, select
 
-from core.admin import blueprint
+from core.admin import blueprint, grants
 from core.admin.forms import STALE_MESSAGE, PasswordResetForm, UserCreateForm, UserFilterForm, UserForm
 from core.admin.lockout import LOCKOUT_MESSAGE, commit_unless_locked_out
+from core.auth import logins
 from core.db import db
 from core.i18n import _
 from core.listing import id_or_none, list_page
@@ -48,7 +49,8 @@ def users():
     form.validate()
     header = [_("Login name"), _("Display name"), _("Email"), _("Roles"), _("Status")]
     return list_page(_filtered(form), SORTS, "username", User.id, template="core/users.html",
-                     export=("users.csv", header, _csv_row), form=form, role_label=role_label)
+                     export=("users.csv", header, _csv_row), form=form, role_label=role_label,
+                     may_manage=grants.may_manage)
 
 
 def _csv_row(u: User) -> tuple:
@@ -56,15 +58,35 @@ def _csv_row(u: User) -> tuple:
             _("Active") if u.active else _("Inactive"))
 
 
+def _chosen_roles(form: UserForm) -> list[Role]:
+    return [role for role in _all_roles() if role.id in set(form.roles.data or ())]
+
+
+def _refuse_escalation(form: UserForm, user: User) -> bool:
+    """Put a message on the roles field if the change would give more than the current user holds."""
+    chosen = _chosen_roles(form)
+    if user.id is not None and user.id == current_user.id:
+        if {r.id for r in chosen} != {r.id for r in user.roles}:
+            form.roles.errors.append(grants.OWN_ROLES)
+    else:
+        current = {r.id for r in user.roles}
+        for role in chosen:
+            if role.id not in current and not grants.may_give_role(role):
+                form.roles.errors.append(grants.ROLE_NOT_HELD % {"name": role_label(role)})
+    return bool(form.roles.errors)
+
+
 def _apply(form: UserForm, user: User) -> None:
     """Copy the form into ``user``; a change of roles alone still bumps the version."""
-    roles = [role for role in _all_roles() if role.id in set(form.roles.data or ())]
+    roles = _chosen_roles(form)
     if {r.id for r in roles} != {r.id for r in user.roles}:
         user.roles = roles
         user.updated_at = utcnow()
     user.username = form.username.data
     user.display_name = form.display_name.data
     user.email = form.email.data or None
+    if user.active and not form.active.data:
+        logins.end_all(user.id)
     user.active = form.active.data
 
 
@@ -73,7 +95,7 @@ def _apply(form: UserForm, user: User) -> None:
 def user_new():
     form = UserCreateForm()
     form.roles.choices = _role_choices()
-    if form.validate_on_submit():
+    if form.validate_on_submit() and not _refuse_escalation(form, User()):
         user = User()
         _apply(form, user)
         user.set_password(form.password.data)
@@ -88,10 +110,21 @@ def _get_user(user_id: int) -> User:
     return db.session.get(User, user_id) or abort(404)
 
 
+def _manageable(user_id: int) -> User | None:
+    """The user, if the current user holds everything they hold; otherwise None and a message."""
+    user = _get_user(user_id)
+    if grants.may_manage(user):
+        return user
+    flash(grants.OUTRANKS % {"name": user.display_name}, "danger")
+    return None
+
+
 @blueprint.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
 @require_permission("core.user.manage")
 def user_edit(user_id: int):
-    user = _get_user(user_id)
+    user = _manageable(user_id)
+    if user is None:
+        return redirect(url_for("admin.users"))
     form = UserForm(obj=user, user_id=user.id)
     form.roles.choices = _role_choices()
     if request.method == "GET":
@@ -101,7 +134,7 @@ def user_edit(user_id: int):
             form.form_errors.append(STALE_MESSAGE)
         elif user.id == current_user.id and not form.active.data:
             form.active.errors.append(_("You cannot deactivate your own account."))
-        else:
+        elif not _refuse_escalation(form, user):
             _apply(form, user)
             if commit_unless_locked_out():
                 flash(_("User %(name)s was saved.", name=user.display_name), "success")
@@ -111,11 +144,15 @@ def user_edit(user_id: int):
 
 
 def _set_active(user_id: int, active: bool):
-    user = _get_user(user_id)
-    if not active and user.id == current_user.id:
+    user = _manageable(user_id)
+    if user is None:
+        pass
+    elif not active and user.id == current_user.id:
         flash(_("You cannot deactivate your own account."), "danger")
     elif user.active != active:
         user.active = active
+        if not active:
+            logins.end_all(user.id)
         if not commit_unless_locked_out():
             flash(LOCKOUT_MESSAGE, "danger")
         else:
@@ -139,13 +176,15 @@ def user_activate(user_id: int):
 @blueprint.route("/users/<int:user_id>/password", methods=["GET", "POST"])
 @require_permission("core.user.manage")
 def user_password(user_id: int):
-    user = _get_user(user_id)
+    user = _manageable(user_id)
+    if user is None:
+        return redirect(url_for("admin.users"))
     form = PasswordResetForm()
     if form.validate_on_submit():
-        user.set_password(form.password.data)  # a new session token logs the user out everywhere
+        user.set_password(form.password.data)
+        # Logged out everywhere; resetting one's own password keeps this login.
+        logins.end_all(user.id, keep_token=current_user.login_token if user.id == current_user.id else None)
         db.session.commit()
-        if user.id == current_user.id:
-            login_user(user)  # keep this session, end the others
         flash(_("The password of %(name)s was reset; they were logged out everywhere.", name=user.display_name),
               "success")
         return redirect(url_for("admin.users"))

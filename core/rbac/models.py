@@ -1,8 +1,6 @@
 """Users and roles. Permissions are codes registered by the enabled plugins."""
 from __future__ import annotations
 
-import secrets
-
 from flask import current_app
 from flask_login import UserMixin
 from sqlalchemy import Boolean, Column, ForeignKey, String, Table
@@ -74,7 +72,7 @@ class SeededGrant(db.Model):
 
 class User(db.Model, UserMixin, BusinessRecord):
     __tablename__ = "core_user"
-    __audit_redact__ = frozenset({"password_hash", "session_token"})
+    __audit_redact__ = frozenset({"password_hash"})
     # A language switch is a preference, not a change worth auditing.
     __audit_exclude__ = BusinessRecord.__audit_exclude__ | {"language"}
     __audit_collections__ = ("roles",)
@@ -86,21 +84,23 @@ class User(db.Model, UserMixin, BusinessRecord):
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     language: Mapped[str | None] = mapped_column(String(10))
-    # Changing it (new password, deactivation) ends every open session of the user.
-    session_token: Mapped[str] = mapped_column(String(64), unique=True, default=lambda: secrets.token_hex(16))
     roles: Mapped[list[Role]] = relationship(secondary=user_roles, lazy="selectin")
 
     @property
     def is_active(self) -> bool:
         return self.active
 
-    def get_id(self) -> str:
-        return self.session_token
+    # The token of the login this request runs under (core.auth.logins): what the session
+    # and remember cookies carry instead of the user's id.
+    login_token = None
+
+    def get_id(self) -> str | None:
+        return self.login_token
 
     def set_password(self, password: str) -> None:
+        """Set a new password; the caller ends the user's other logins (``core.auth.logins.end_all``)."""
         method = current_app.config.get("CRM_PASSWORD_HASH_METHOD", "scrypt") if current_app else "scrypt"
         self.password_hash = generate_password_hash(password, method=method)
-        self.session_token = secrets.token_hex(16)
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

@@ -58,7 +58,7 @@ def test_list_shows_both_languages_and_locks(app, login_as):
     region = entry(app, "region", "beijing")
     page = admin.get("/basedata/dictionary?type=region").get_data(as_text=True)
     assert f"/basedata/dictionary/{region.id}/edit" in page and f"/basedata/dictionary/{region.id}/delete" in page
-    admin.get("/language/zh_CN")
+    admin.post("/language/zh_CN")
     page = admin.get("/basedata/dictionary?type=customer_level").get_data(as_text=True)
     assert "数据字典" in page and "客户等级" in page
 

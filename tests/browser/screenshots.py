@@ -51,12 +51,13 @@ def shoot(base: str, user: str, password: str, out: Path, width: int) -> list[Pa
         browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": width, "height": 900})
         for language in ("en", "zh_CN"):
-            page.goto(f"{base}/language/{language}?next=/login")
+            page.goto(f"{base}/login")
+            page.click(f"form[action^='/language/{language}'] button")  # a POST; the login keeps the choice
             saved.append(_save(page, out / f"{language}-login.png"))
             page.fill("#username", user)
             page.fill("#password", password)
-            page.click("button[type=submit]")
-            page.goto(f"{base}/language/{language}?next=/")
+            page.click("form:has(#username) button[type=submit]")
+            page.goto(f"{base}/")
             links = page.eval_on_selector_all("#sidebar a.nav-link", "els => els.map(e => e.getAttribute('href'))")
             for href in links:
                 page.goto(base + href)
