@@ -5,7 +5,7 @@ STAMP   := $(VENV)/.installed
 PYTHON  ?= python3
 EXAMPLE := examples/crm_notes
 
-.PHONY: run test install translations catalog screenshots clean
+.PHONY: run test install translations catalog screenshots clean bench
 
 run: install translations
 	$(BIN)/crm init --demo
@@ -46,6 +46,17 @@ catalog: install
 	else \
 		$(BIN)/pybabel init -i $(VENV)/messages.pot -d $(C)/translations -l zh_CN; \
 	fi
+
+# Benchmarks (bench/README.md): fills a database of SIZE customers on DB (sqlite|postgresql) once, then
+# measures the CRM under gunicorn beside a bare-Flask floor. PostgreSQL: CRM_BENCH_POSTGRESQL (server URL).
+SIZE ?= 10000
+DB   ?= sqlite
+BENCH_ARGS ?=
+bench: install translations
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk; } || \
+		echo "wrk is missing (apt-get install wrk): throughput is skipped"
+	$(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/python -m bench --size $(SIZE) --db $(DB) $(BENCH_ARGS)
 
 # Screenshots of the main pages in headless Chromium (needs Debian's chromium package).
 screenshots: install translations

@@ -1,0 +1,131 @@
+"""The benchmark: the CRM under gunicorn beside the floor app, on a database ``bench.generate`` filled.
+
+    python -m bench.run --database-url sqlite:////work/bench-data/crm-1m.db --label sqlite-1m
+
+Logs in through the login form as an administrator and as an account manager,
+times every page (p50/p95 of sequential requests after warm-up), counts each
+page's SQL statements, measures throughput with wrk on the first page and on a
+search next to the floor, the long operations (export, import, churn scan) and
+the web workers' memory; prints a table and writes JSON.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import subprocess
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from urllib.parse import quote
+
+from sqlalchemy import create_engine, text
+
+from bench import longops, pages
+from bench.generate import ADMIN, PASSWORD
+from bench.servers import Server, cookie_header, log_in, time_get, wrk
+from bench.statements import StatementCounter
+
+MANAGER = "bench_mgr01"
+
+
+def measure_pages(base: str, users: dict, counter: StatementCounter, requests_: int) -> list[dict]:
+    results = {}
+    for role, (session, client, facts) in users.items():
+        for name, url in pages.customer_pages(facts):
+            target = pages.resolve(session, base, url)
+            row = results.setdefault(name, {"page": name})
+            row[role] = {"url": target, **time_get(session, base + target, requests_),
+                         "statements": counter.count(client, target)}
+            print(f"  {role:<15} {name:<36} p50 {row[role]['p50']:>8} ms  p95 {row[role]['p95']:>8} ms  "
+                  f"{row[role]['statements']:>3} SQL  {row[role]['status']}", flush=True)
+    return list(results.values())
+
+
+def measure_throughput(app_base: str, floor_base: str, users: dict, seconds: int) -> dict:
+    admin, manager = users["admin"][0], users["account_manager"][0]
+    search = "/customers/?name=" + quote("华信")
+    runs = [("floor", floor_base + "/", None), ("admin: first page", app_base + "/customers/", admin),
+            ("account manager: first page", app_base + "/customers/", manager),
+            ("admin: search 华信", app_base + search, admin), ("floor (again)", floor_base + "/", None)]
+    found = {}
+    for name, url, session in runs:
+        found[name] = wrk(url, cookie_header(session) if session else None, seconds)
+        print(f"  wrk {name:<30} {found[name]}", flush=True)
+    floors = [found["floor"]["rps"], found["floor (again)"]["rps"]]
+    floor = sum(floors) / 2 if all(floors) else None
+    for name, value in found.items():
+        if not name.startswith("floor") and floor and value.get("rps"):
+            value["x_floor"] = round(value["rps"] / floor, 2)
+    return found
+
+
+def print_table(result: dict) -> None:
+    print(f"\n{result['label']}: {result['customers']:,} customers, {result['when']}")
+    print(f"{'page':<38}{'admin p50':>10}{'p95':>8}{'mgr p50':>9}{'p95':>8}{'SQL a/m':>9}")
+    for row in result["pages"]:
+        a, m = row.get("admin", {}), row.get("account_manager", {})
+        print(f"{row['page']:<38}{a.get('p50', '-'):>10}{a.get('p95', '-'):>8}{m.get('p50', '-'):>9}"
+              f"{m.get('p95', '-'):>8}{str(a.get('statements', '-')) + '/' + str(m.get('statements', '-')):>9}")
+    for name, value in result["throughput"].items():
+        print(f"throughput {name:<30} {value.get('rps')} req/s  x floor {value.get('x_floor', '-')}")
+    for name, value in result.get("long", {}).items():
+        print(f"long: {name:<12} {json.dumps(value, ensure_ascii=False)}")
+    print(f"web workers after the run: {result['workers_after']}")
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--label", required=True, help="e.g. sqlite-1m: names the JSON file")
+    parser.add_argument("--requests", type=int, default=30, help="timed requests per page and user")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--port", type=int, default=5140, help="the CRM; the floor uses the next port")
+    parser.add_argument("--wrk-seconds", type=int, default=10)
+    parser.add_argument("--long", choices=("yes", "no"), default="yes", help="also export, import, churn scan")
+    parser.add_argument("--long-timeout", type=float, default=300)
+    parser.add_argument("--out", default="bench/results")
+    args = parser.parse_args(argv)
+
+    engine = create_engine(args.database_url)
+    with engine.connect() as conn:
+        manager_id = conn.execute(text("SELECT id FROM core_user WHERE username = :u"), {"u": MANAGER}).scalar()
+        facts = {"admin": pages.facts(conn, None), "account_manager": pages.facts(conn, manager_id)}
+    env = {"DATABASE_URL": args.database_url, "CRM_SECRET_KEY": "bench-secret-key",
+           "CRM_LOGIN_MAX_FAILURES_PER_ADDRESS": "1000"}
+    app = Server("app:app", args.port, args.workers, env)
+    floor = Server("bench.floor:app", args.port + 1, args.workers, env)
+    counter = StatementCounter(args.database_url)
+    result = {"label": args.label, "customers": facts["admin"]["total"], "workers": args.workers,
+              "requests": args.requests, "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+              "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                                       text=True).stdout.strip(), "machine": platform.platform()}
+    try:
+        users = {role: (log_in(app.base, username, PASSWORD), counter.client(username, PASSWORD), facts[role])
+                 for role, username in (("admin", ADMIN), ("account_manager", MANAGER))}
+        result["pages"] = measure_pages(app.base, users, counter, args.requests)
+        result["throughput"] = measure_throughput(app.base, floor.base, users, args.wrk_seconds)
+        result["workers_after"] = app.worker_memory()
+        if args.long == "yes":
+            result["long"] = {"export": longops.export(users["admin"][0], app.base, facts["admin"]["total"], app)}
+            print(f"  export {result['long']['export']}", flush=True)
+            with tempfile.TemporaryDirectory() as workdir:
+                result["long"]["import"] = longops.import_customers(
+                    engine, env, min(100_000, max(1000, facts["admin"]["total"] // 10)), MANAGER, Path(workdir),
+                    args.long_timeout)
+            print(f"  import {result['long']['import']}", flush=True)
+            result["long"]["churn scan"] = longops.churn_scan(engine, env, args.long_timeout)
+    finally:
+        app.stop()
+        floor.stop()
+    print_table(result)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"{args.label}-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    path.write_text(json.dumps(result, ensure_ascii=False, indent=1))
+    print(f"written {path}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,110 @@
+"""gunicorn servers for the benchmark, logged-in HTTP sessions, timings and wrk."""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
+
+
+class Server:
+    """``gunicorn -w N -b 127.0.0.1:PORT MODULE:app`` from the repository root, as the README deploys it."""
+
+    def __init__(self, module: str, port: int, workers: int, env: dict):
+        self.base = f"http://127.0.0.1:{port}"
+        self.process = subprocess.Popen(
+            [GUNICORN, "-w", str(workers), "-b", f"127.0.0.1:{port}", "--log-level", "warning", module],
+            cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise SystemExit(f"gunicorn {module} exited: {self.process.stderr.read()[-2000:]}")
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                if len(self.worker_pids()) == workers:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise SystemExit(f"gunicorn {module} did not start on port {port}")
+
+    def worker_pids(self) -> list[int]:
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        return [int(pid) for pid in children.read_text().split()] if children.exists() else []
+
+    def worker_memory(self) -> list[dict]:
+        """Each worker's RSS now and its peak (VmHWM), in MB."""
+        found = []
+        for pid in self.worker_pids():
+            status = Path(f"/proc/{pid}/status").read_text()
+            values = {key: int(re.search(rf"{key}:\s+(\d+)", status).group(1)) // 1024 for key in ("VmRSS", "VmHWM")}
+            found.append({"pid": pid, "rss_mb": values["VmRSS"], "peak_mb": values["VmHWM"]})
+        return found
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def log_in(base: str, username: str, password: str) -> requests.Session:
+    """A session logged in through the real login form (CSRF token included)."""
+    session = requests.Session()
+    token = _CSRF.search(session.get(f"{base}/login").text).group(1)
+    response = session.post(f"{base}/login", data={"username": username, "password": password, "csrf_token": token},
+                            allow_redirects=False)
+    if response.status_code != 302:
+        raise SystemExit(f"login of {username} failed: HTTP {response.status_code}")
+    return session
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered) + 0.5) - 1))]
+
+
+def time_get(session, url: str, requests_: int, warmup: int = 2) -> dict:
+    """p50/p95 of ``requests_`` sequential GETs of ``url`` after ``warmup`` untimed ones, in ms."""
+    statuses = set()
+    for _ in range(warmup):
+        statuses.add(session.get(url).status_code)
+    times = []
+    for _ in range(requests_):
+        began = time.perf_counter()
+        response = session.get(url)
+        times.append((time.perf_counter() - began) * 1000)
+        statuses.add(response.status_code)
+    return {"p50": round(statistics.median(times), 1), "p95": round(percentile(times, 0.95), 1),
+            "status": sorted(statuses)}
+
+
+def wrk(url: str, cookie: str | None, seconds: int, connections: int = 32) -> dict:
+    """``wrk -t2 -c32 -dNs`` on ``url``: requests per second and the count of non-2xx/3xx answers."""
+    if shutil.which("wrk") is None:
+        return {"rps": None, "error": "wrk is not installed (apt-get install wrk)"}
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "30s", url]
+    if cookie:
+        command[1:1] = ["-H", f"Cookie: {cookie}"]
+    output = subprocess.run(command, capture_output=True, text=True).stdout
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    return {"rps": float(rps.group(1)) if rps else None, "non_2xx": int(errors.group(1)) if errors else 0}
+
+
+def cookie_header(session: requests.Session) -> str:
+    return "; ".join(f"{name}={value}" for name, value in session.cookies.items())
