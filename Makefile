@@ -7,10 +7,12 @@ EXAMPLE := examples/crm_notes
 
 .PHONY: run test install translations catalog screenshots clean bench
 
+# The web server and a job queue worker beside it; Ctrl-C (or the server ending) stops both.
 run: install translations
 	$(BIN)/crm init --demo
 	@echo "CRM on http://127.0.0.1:5000 (demo logins above; password demo1234)"
-	$(BIN)/crm run --host 127.0.0.1 --port 5000
+	$(BIN)/crm worker & worker=$$!; trap 'kill -INT $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
+		$(BIN)/crm run --host 127.0.0.1 --port 5000
 
 # The whole suite on SQLite, then again on PostgreSQL when CRM_TEST_DATABASE_URL is set.
 test: install translations

@@ -14,7 +14,7 @@ def create_app(config: dict | None = None, extra_plugins: list | None = None) ->
     ``config`` overrides settings (see ``core.config``); ``extra_plugins`` adds
     plugin objects that are not installed as packages, which tests use.
     """
-    from core import cli
+    from core import cli, queue
     from core import config as settings
     from core import web
     from core.builtin import CorePlugin
@@ -23,6 +23,7 @@ def create_app(config: dict | None = None, extra_plugins: list | None = None) ->
     from core import audit, events  # noqa: F401  (listeners)
     from core.auth import logins, throttle  # noqa: F401  (tables)
     from core.rbac import models  # noqa: F401  (tables)
+    from core.jobs import models as _jobs  # noqa: F401  (table)
 
     app = Flask("core", root_path=str(ROOT / "core"), instance_path=str(ROOT / "instance"),
                 template_folder=str(ROOT / "templates"))
@@ -37,6 +38,8 @@ def create_app(config: dict | None = None, extra_plugins: list | None = None) ->
     host = PluginHost.start(CorePlugin(), app.config["CRM_PLUGINS"], extra_plugins)
     app.extensions["crm"] = host
     db.init_app(app)
+    app.extensions["crm_queue"] = queue.create(app.config, app.instance_path)
+    queue.register_tasks(app.extensions["crm_queue"], app)
     web.init_app(app, host)
     for plugin, blueprint in host.blueprints():
         prefix = "" if plugin == "core" else f"/{plugin}"

@@ -10,6 +10,10 @@ from core.db import db
 from core.events import emit
 from core.hookspecs import hookimpl
 from core.i18n import _, gettext, lazy_gettext, ngettext
+from core.jobs import (
+    JobFailed, Outcome, TooManyJobs, current_job_id, output_file, remove_upload, report_progress, save_upload,
+    start_job, upload_path,
+)
 from core.listing import (
     FilterForm, Page, contains, csv_response, id_or_none, list_page, paginate, sort_order, stream,
 )
@@ -32,4 +36,6 @@ __all__ = [
     "record_bulk",
     "FilterForm", "Page", "paginate", "sort_order", "stream", "csv_response", "list_page", "contains",
     "id_or_none",
+    "start_job", "report_progress", "output_file", "current_job_id", "JobFailed", "Outcome", "TooManyJobs",
+    "save_upload", "upload_path", "remove_upload",
 ]

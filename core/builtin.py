@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from core.hookspecs import hookimpl
 from core.i18n import lazy_gettext as _l
-from core.plugins import MenuItem, Permission
+from core.plugins import Job, MenuItem, Permission
 
 SYSTEM = _l("System management")
 
@@ -14,9 +14,12 @@ CORE_PERMISSIONS = [
     Permission("core.role.manage", _l("Manage roles and permissions")),
     Permission("core.audit.view", _l("View the audit log")),
     Permission("core.plugin.view", _l("View installed plugins")),
+    Permission("core.job.view", _l("Follow own exports and imports (job pages, downloads)")),
 ]
 
-EVERYONE = ["core.dashboard.view", "core.profile.edit"]
+EXPORT_JOB = "list-export"
+
+EVERYONE = ["core.dashboard.view", "core.profile.edit", "core.job.view"]
 
 
 class CorePlugin:
@@ -30,8 +33,9 @@ class CorePlugin:
         from core.admin import blueprint as admin
         from core.auth.views import blueprint as auth
         from core.dashboard import blueprint as dashboard
+        from core.jobs.views import blueprint as jobs
 
-        return [auth, dashboard, admin]
+        return [auth, dashboard, admin, jobs]
 
     @hookimpl
     def register_permissions(self):
@@ -45,6 +49,13 @@ class CorePlugin:
             "account_manager": EVERYONE,
             "executive": EVERYONE,
         }
+
+    @hookimpl
+    def register_jobs(self):
+        from core.jobs.cleanup import clean_up_jobs
+        from core.listing import export_job
+
+        return [Job(EXPORT_JOB, export_job), Job("jobs-cleanup", clean_up_jobs, "30 3 * * *")]
 
     @hookimpl
     def register_menu_items(self):

@@ -28,7 +28,7 @@ def main() -> None:
 
 def register(app) -> None:
     """Attach the core's commands, then the plugins' (``register_commands``), to ``app.cli``."""
-    for command in (init, plugins, db_group, user_group, jobs_group):
+    for command in (init, plugins, db_group, user_group, jobs_group, worker):
         app.cli.add_command(command)
     app.extensions["crm"].pm.hook.register_commands(cli=app.cli)
 
@@ -154,6 +154,24 @@ def jobs_list() -> None:
         click.echo("No jobs registered.")
     for job in jobs.values():
         click.echo(f"{job.name}\t{job.schedule or '-'}\t({job.plugin})")
+
+
+@click.command()
+@with_appcontext
+@click.option("--threads", default=2, show_default=True, help="Jobs this worker runs at once.")
+@click.option("--no-periodic", is_flag=True, help="Do not schedule periodic jobs from this worker.")
+def worker(threads: int, no_periodic: bool) -> None:
+    """Run a worker: execute queued jobs and schedule the periodic ones (stop with Ctrl-C)."""
+    import logging
+
+    from core import queue
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = current_app._get_current_object()
+    huey = app.extensions["crm_queue"]
+    click.echo(f"Worker on the {type(huey.storage).__name__} queue '{huey.name}', {threads} thread(s), "
+               f"periodic jobs {'off' if no_periodic else 'on'}.")
+    queue.run_worker(app, workers=threads, periodic=not no_periodic)
 
 
 @jobs_group.command("run")

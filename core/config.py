@@ -55,6 +55,10 @@ def load(app, overrides: dict | None) -> None:
         BABEL_DEFAULT_TIMEZONE=os.environ.get("CRM_TIMEZONE", "Asia/Shanghai"),
         BOOTSTRAP_SERVE_LOCAL=True,
         CRM_PROXIES=int(os.environ.get("CRM_PROXIES", 0)),
+        CRM_QUEUE_URL=os.environ.get("CRM_QUEUE_URL", ""),
+        CRM_QUEUE_NAME=os.environ.get("CRM_QUEUE_NAME", "crm"),
+        CRM_FILES_DIR=os.environ.get("CRM_FILES_DIR") or str(instance / "files"),
+        CRM_JOB_DAYS=int(os.environ.get("CRM_JOB_DAYS", 7)),
         MAX_CONTENT_LENGTH=int(os.environ.get("CRM_MAX_UPLOAD_MB", 64)) * 1024 * 1024,
     )
     if overrides:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import hashlib
 import io
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -10,11 +11,21 @@ from math import ceil
 from typing import Any
 from urllib.parse import quote
 
-from flask import Response, current_app, render_template, request, stream_with_context
+from flask import Response, current_app, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
+from werkzeug.exceptions import HTTPException
 
 from core.db import db
+from core.i18n import _, ngettext
+from core.jobs.runner import JobFailed, Outcome, TooManyJobs, current_job_id, output_file, report_progress, start_job
+
+# A list of at most this many rows is exported in the request itself: a few
+# thousand rows stream in well under a second, far from any worker timeout, and
+# the count that decides it stops at this bound. A longer list is exported by a
+# worker into a file that is kept only when complete, then downloaded: a web
+# worker's timeout can never cut it short.
+DIRECT_EXPORT_ROWS = 5000  # CRM_DIRECT_EXPORT_ROWS overrides it (tests make it small)
 
 
 class FilterForm(FlaskForm):
@@ -166,13 +177,70 @@ def stream(stmt, sorts: dict, default: str, tiebreak, batch: int = 1000) -> Iter
 
 
 def list_page(stmt, sorts: dict, default: str, tiebreak, *, template: str,
-              export: tuple[str, Sequence, Callable[[Any], Sequence]] | None = None, **context) -> Response | str:
+              export: tuple[str, Sequence, Callable[[Any], Sequence]] | None = None, **context):
     """A list view's answer: with ``?export=csv`` and ``export=(filename, header, to_row)``
-    every row of ``stmt`` streamed as CSV (``to_row`` turns one result row into the
-    cells); otherwise one page of ``stmt`` rendered with ``template``, as ``page``,
+    every row of ``stmt`` as CSV (``to_row`` turns one result row into the cells);
+    otherwise one page of ``stmt`` rendered with ``template``, as ``page``,
     beside ``context``. Sorting and the tiebreak are those of ``paginate``/``stream``.
+
+    A short list's CSV streams in the response; a long one is written by a job on
+    the queue (the view runs again there, as the same user with the same
+    arguments) and the user is sent to the job's page, which ends with the download.
     """
     if export is not None and request.args.get("export") == "csv":
         filename, header, to_row = export
-        return csv_response(filename, header, map(to_row, stream(stmt, sorts, default, tiebreak)))
+        rows = map(to_row, stream(stmt, sorts, default, tiebreak))
+        if current_job_id() is not None:
+            return _export_to_file(filename, header, rows, stmt)
+        if _at_most(stmt, current_app.config.get("CRM_DIRECT_EXPORT_ROWS", DIRECT_EXPORT_ROWS)):
+            return csv_response(filename, header, rows)
+        return _start_export(filename)
     return render_template(template, page=paginate(stmt, sorts, default, tiebreak), **context)
+
+
+def _at_most(stmt, bound: int) -> bool:
+    """Does ``stmt`` have at most ``bound`` rows? Counts no further than ``bound + 1``."""
+    limited = stmt.order_by(None).limit(bound + 1).subquery()
+    return db.session.scalar(select(func.count()).select_from(limited)) <= bound
+
+
+def _start_export(filename: str):
+    from core.builtin import EXPORT_JOB
+
+    path = request.full_path
+    key = "export:" + hashlib.sha256(path.encode()).hexdigest()
+    try:
+        job = start_job(EXPORT_JOB, _("Export %(file)s", file=filename), key=key, path=path)
+    except TooManyJobs as exc:
+        flash(str(exc), "warning")
+        return redirect(request.path)
+    return redirect(url_for("jobs.status", job_id=job.id))
+
+
+def _export_to_file(filename: str, header: Sequence, rows, stmt) -> Outcome:
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    done = 0
+    with output_file(filename) as out:
+        out.write(codecs.BOM_UTF8.decode("utf-8"))
+        writer = csv.writer(out)
+        writer.writerow([str(h) for h in header])
+        for row in rows:
+            writer.writerow([_safe_cell(v) for v in row])
+            done += 1
+            if done % 1000 == 0:
+                report_progress(done, total)
+    return Outcome(ngettext("%(num)d row exported.", "%(num)d rows exported.", done))
+
+
+def export_job() -> Outcome:
+    """The ``list-export`` job: run the list view of the job's request, which writes the CSV file."""
+    view = current_app.view_functions.get(request.endpoint)
+    if view is None or request.args.get("export") != "csv":
+        raise JobFailed(_("This list cannot be exported."))
+    try:
+        outcome = view(**request.view_args)
+    except HTTPException as exc:
+        raise JobFailed(_("You may no longer export this list.")) from exc
+    if not isinstance(outcome, Outcome):
+        raise JobFailed(_("This list cannot be exported."))
+    return outcome

@@ -13,11 +13,21 @@
   ``csrf=False``: tests exercise the real CSRF protection.
 - Do not keep an app context open around requests: check the database inside
   ``with app.app_context():`` so each check uses a fresh session.
+- The job queue is real: Redis on 127.0.0.1:6379 when it answers (a queue of
+  its own per test session; ``CRM_TEST_QUEUE_URL`` picks another), else the
+  embedded SQLite queue in a temp folder. The ``worker`` fixture runs a
+  ``crm worker`` process on the test database; ``wait_for_job(client, url)``
+  follows a job's page until the job has finished and returns its state.
 """
 from __future__ import annotations
 
 import itertools
 import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
 
 import flask
 import pytest
@@ -52,8 +62,12 @@ class CRMClient(FlaskClient):
         return super().open(*args, **kwargs)
 
 
+_QUEUE: dict = {}  # the session's queue settings, see ``queue_settings``
+
+
 def test_config(database_url: str) -> dict:
     return {
+        **_QUEUE,
         "TESTING": True,
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": database_url,
@@ -79,6 +93,77 @@ def _drop_everything(url: str) -> None:
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> str:
     return os.environ.get("CRM_TEST_DATABASE_URL") or f"sqlite:///{tmp_path_factory.mktemp('db') / 'crm.db'}"
+
+
+def _reachable_redis() -> str | None:
+    url = os.environ.get("CRM_TEST_QUEUE_URL", "redis://127.0.0.1:6379/0")
+    if not url.startswith("redis://"):
+        return None
+    try:
+        import redis
+
+        redis.Redis.from_url(url, socket_connect_timeout=0.5).ping()
+    except Exception:
+        return None
+    return url
+
+
+@pytest.fixture(scope="session", autouse=True)
+def queue_settings(tmp_path_factory):
+    """The session's job queue and files folder, used by every app and worker of the session."""
+    folder = tmp_path_factory.mktemp("queue")
+    _QUEUE.update(
+        CRM_QUEUE_URL=_reachable_redis() or f"sqlite:///{folder / 'queue.db'}",
+        CRM_QUEUE_NAME=f"crm-test-{uuid.uuid4().hex[:12]}",
+        CRM_FILES_DIR=str(folder / "files"),
+    )
+    yield dict(_QUEUE)
+    from core import queue
+
+    queue.create(_QUEUE, str(folder)).storage.flush_all()
+
+
+def start_worker(database_url: str, *args: str, **settings: str) -> subprocess.Popen:
+    """A ``crm worker`` process on the test database and the session's queue (``settings`` override
+    environment variables, e.g. ``CRM_QUEUE_NAME``); stop it with ``stop_worker``."""
+    env = {**os.environ, "DATABASE_URL": database_url, "CRM_SECRET_KEY": "test-secret", **_QUEUE, **settings}
+    if os.environ.get("CRM_PLUGINS") is None:
+        env.pop("CRM_PLUGINS", None)
+    return subprocess.Popen([sys.executable, "-c", "from core.cli import main; main()", "worker", *args],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def stop_worker(process: subprocess.Popen) -> None:
+    """Stop gracefully: a worker interrupted finishes the jobs it is running, then exits."""
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@pytest.fixture(scope="session")
+def worker(migrated_database):
+    """A worker process for the whole session (jobs left by an earlier test find no record and end)."""
+    process = start_worker(migrated_database)
+    yield process
+    stop_worker(process)
+
+
+def wait_for_job(client, job_url: str, timeout: float = 180) -> dict:
+    """Poll the job page's state until the job is done or failed; returns the state (JSON)."""
+    state_url = job_url.rstrip("/") + "/state"
+    deadline = time.monotonic() + timeout
+    while True:
+        response = client.get(state_url)
+        assert response.status_code == 200, response.status_code
+        state = response.get_json()
+        if state["state"] not in ("queued", "running"):
+            return state
+        if time.monotonic() > deadline:
+            raise AssertionError(f"job {job_url} still {state['state']} after {timeout} s")
+        time.sleep(0.1)
 
 
 @pytest.fixture(scope="session")

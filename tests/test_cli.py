@@ -111,4 +111,4 @@ def test_user_create_refuses_a_short_password_and_creates_a_user(app):
 def test_jobs_list(make_app):
     result = run(make_app(plugins=""), "jobs", "list")
     assert result.exit_code == 0
-    assert result.output == "No jobs registered.\n"
+    assert result.output == "list-export\t-\t(core)\njobs-cleanup\t30 3 * * *\t(core)\n"

@@ -33,3 +33,39 @@ document.addEventListener("input", function (event) {
       .catch(function () {});
   }, 200);
 });
+
+// A running job's page: poll its state and move the progress bar; reload when it ends,
+// so the server renders the outcome (download link, result, or why it failed).
+(function () {
+  var box = document.querySelector("[data-job-state]");
+  if (!box || !window.fetch) {
+    return;
+  }
+  var bar = box.querySelector("[data-job-bar]");
+  var count = box.querySelector("[data-job-count]");
+  var text = box.querySelector("[data-job-text]");
+  function poll() {
+    fetch(box.getAttribute("data-job-state"), {credentials: "same-origin", cache: "no-store"})
+      .then(function (response) { return response.json(); })
+      .then(function (state) {
+        if (state.state !== "queued" && state.state !== "running") {
+          window.location.reload();
+          return;
+        }
+        if (state.percent !== null) {
+          bar.style.width = state.percent + "%";
+          bar.textContent = state.percent + " %";
+          bar.parentNode.setAttribute("aria-valuenow", state.percent);
+        }
+        if (state.total) {
+          count.textContent = state.done.toLocaleString() + " / " + state.total.toLocaleString();
+        }
+        if (state.state === "running" && text.getAttribute("data-running")) {
+          text.textContent = text.getAttribute("data-running");
+        }
+        window.setTimeout(poll, 1000);
+      })
+      .catch(function () { window.setTimeout(poll, 3000); });
+  }
+  window.setTimeout(poll, 500);
+})();
