@@ -6,7 +6,7 @@
 from flask_login import current_user
 
 from core.audit import record_bulk
-from core.db import db
+from core.db import analyze, db
 from core.events import emit
 from core.hookspecs import hookimpl
 from core.i18n import _, gettext, lazy_gettext, ngettext
@@ -28,7 +28,7 @@ from core.web import render_slot, slot_items
 
 __all__ = [
     "_", "gettext", "lazy_gettext", "ngettext",
-    "hookimpl", "db", "current_user", "User",
+    "hookimpl", "db", "analyze", "current_user", "User",
     "Permission", "MenuItem", "SlotItem", "Job", "Report", "Column", "Chart",
     "require_permission", "can", "scoped", "sees_all", "users_holding",
     "emit", "render_slot", "slot_items",

@@ -45,3 +45,19 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.close()
+
+
+def analyze(*models) -> None:
+    """Refresh the database's statistics of the models' tables after bulk work (an import, a scan),
+    so the query planner does not guess from stale or missing figures. Commits.
+
+    SQLite samples at most a few thousand rows per index (``analysis_limit``), so
+    this stays quick at a million rows, as PostgreSQL's sampling ANALYZE does.
+    """
+    from sqlalchemy import text
+
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(text("PRAGMA analysis_limit=2000"))
+    for model in models:
+        db.session.execute(text(f'ANALYZE "{model.__table__.name}"'))
+    db.session.commit()

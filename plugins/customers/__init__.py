@@ -60,7 +60,13 @@ MENU_ITEMS = [
              "upload"),
 ]
 
-JOBS = [Job("churn-scan", churn.scan_job, "0 2 * * *")]
+def _import_job(**params):
+    from plugins.customers.import_views import import_job
+
+    return import_job(**params)
+
+
+JOBS = [Job("churn-scan", churn.scan_job, "0 2 * * *"), Job("customers.import", _import_job)]
 
 # Click commands added to the ``crm`` group.
 COMMANDS = [import_group]

@@ -1,6 +1,4 @@
 """``crm import customers FILE`` and ``crm import orders FILE``."""
-from pathlib import Path
-
 import click
 from flask.cli import AppGroup
 
@@ -14,11 +12,11 @@ def _run(kind_key: str, path: str) -> None:
     from plugins.customers.importer import KINDS, ImportRefused, read_table
 
     kind = KINDS[kind_key]
-    data = Path(path).read_bytes()
     try:
-        table = read_table(data, kind.columns)
-        with click.progressbar(length=2 * len(table.rows), label=f"Importing {kind_key}") as bar:
-            report = kind.run(table, progress=bar.update)
+        with open(path, "rb") as source:
+            table = read_table(source, kind.columns)
+            with click.progressbar(length=table.size, label=f"Importing {kind_key}") as bar:
+                report = kind.run(table, progress=lambda done, total: bar.update(done - bar.pos))
     except ImportRefused as exc:
         raise click.ClickException(f"Refused, nothing was imported. {exc}") from exc
     if report.error_count:

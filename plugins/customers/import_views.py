@@ -1,12 +1,22 @@
-"""Upload pages of the CSV import: the columns, the form and the report of a refused file."""
+"""Upload pages of the CSV import: the columns and the form; the import itself runs on the job queue.
+
+The upload is saved to disk as it arrives (never held in memory) and handed to
+a worker; the user follows the job's page, which ends with the number imported
+or the report of every bad row.
+"""
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 
-from core.api import _, current_user, lazy_gettext as _l, require_permission
-from plugins.customers.importer import KINDS, ImportRefused, Report, read_table
+from core.api import (
+    JobFailed, Outcome, TooManyJobs, _, can, current_user, lazy_gettext as _l, remove_upload, report_progress,
+    require_permission, save_upload, start_job, upload_path,
+)
+from plugins.customers.importer import KINDS, ImportRefused, read_table
 
 blueprint = Blueprint("customers_import", __name__, template_folder="templates", url_prefix="/import")
+
+IMPORT_JOB = "customers.import"
 
 
 class ImportForm(FlaskForm):
@@ -19,18 +29,46 @@ class ImportForm(FlaskForm):
 def _import_page(kind_key: str):
     kind = KINDS[kind_key]
     form = ImportForm()
-    report = None
     if form.validate_on_submit():
+        upload = save_upload(form.file.data)
         try:
-            report = kind.run(read_table(form.file.data.read(), kind.columns), actor_id=current_user.id)
+            with open(upload_path(upload), "rb") as source:
+                read_table(source, kind.columns)  # the encoding and the header: answered beside the field
+            job = start_job(IMPORT_JOB, kind.title, params={"kind": kind_key, "upload": upload})
         except ImportRefused as exc:
+            remove_upload(upload)
             form.file.errors.append(str(exc))
-        if report is not None and not report.error_count:
-            flash(_("%(count)s record(s) imported.", count=report.imported), "success")
-            return redirect(url_for(f".import_{kind_key}"))
-    status = 400 if form.errors or (report and report.error_count) else 200
-    return render_template("customers/import_form.html", kind=kind, kinds=KINDS, form=form,
-                           report=report or Report()), status
+        except TooManyJobs as exc:
+            remove_upload(upload)
+            flash(str(exc), "warning")
+        else:
+            return redirect(url_for("jobs.status", job_id=job.id))
+    status = 400 if form.errors else 200
+    return render_template("customers/import_form.html", kind=kind, kinds=KINDS, form=form), status
+
+
+def import_job(kind: str, upload: str) -> Outcome:
+    """The ``customers.import`` job: check and import an uploaded file, all or nothing."""
+    import_kind = KINDS[kind]
+    try:
+        if not can(import_kind.permission):
+            raise JobFailed(_("You may no longer import this kind of file."))
+        with open(upload_path(upload), "rb") as source:
+            table = read_table(source, import_kind.columns)
+            report = import_kind.run(table, actor_id=current_user.id, progress=report_progress)
+    except ImportRefused as exc:
+        raise JobFailed(_("The file was refused, nothing was imported. %(reason)s", reason=exc)) from exc
+    finally:
+        remove_upload(upload)
+    if report.error_count:
+        raise JobFailed(
+            _("The file was refused: %(count)s error(s). Nothing was imported. Correct these rows in your file "
+              "and upload it again.", count=report.error_count),
+            header=(_("Line"), _("Column"), _("Problem")),
+            rows=[(error.line, error.column or "—", error.message) for error in report.errors],
+            more=report.error_count - len(report.errors))
+    return Outcome(_("%(count)s record(s) imported.", count=report.imported),
+                   url=url_for("customers.customer_list"))
 
 
 @blueprint.route("/customers", methods=["GET", "POST"])

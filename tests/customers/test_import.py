@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from core.api import db
 from core.audit import AuditEntry
-from core.testing import create_user
+from core.testing import create_user, wait_for_job
 from plugins.basedata import services as basedata
 from plugins.customers import numbering
 from plugins.customers.churn import ChurnRecord
@@ -321,20 +321,23 @@ def test_upload_page_documents_the_columns(app, login_as):
     assert "order_number" in page and "客户编号" in page
 
 
-def test_upload_with_errors_shows_the_report(app, login_as, manager):
+def test_upload_with_errors_shows_the_report(app, login_as, manager, worker):
     admin = login_as("admin")
     response = upload(admin, "customers", b"name,region,manager\nGood,beijing,zhang\nBad,mars,zhang\n")
-    assert response.status_code == 400
-    page = response.get_data(as_text=True)
-    assert "The file was refused: 1 error. Nothing was imported." in page
+    assert response.status_code == 302 and "/jobs/" in response.location
+    state = wait_for_job(admin, response.location)
+    assert state["state"] == "failed"
+    page = admin.get(response.location).get_data(as_text=True)
+    assert "The file was refused: 1 error(s). Nothing was imported." in page
     assert "&#34;mars&#34; is not an entry" in page or "&quot;mars&quot; is not an entry" in page
     assert count(app, Customer) == 0
 
 
-def test_upload_of_a_good_file_imports_it(app, login_as, manager):
+def test_upload_of_a_good_file_imports_it(app, login_as, manager, worker):
     admin = login_as("admin")
     response = upload(admin, "customers", "name,region,manager\n东方公司,beijing,zhang\n".encode("gb18030"))
     assert response.status_code == 302
+    assert wait_for_job(admin, response.location)["state"] == "done"
     assert "1 record(s) imported." in admin.get(response.location).get_data(as_text=True)
     assert [c.name for c in customers(app)] == ["东方公司"]
     [customer] = customers(app)
@@ -378,3 +381,60 @@ def test_upload_without_csrf_token_is_refused(app, login_as, manager):
                           data={"file": (io.BytesIO(b"name,region,manager\nA,beijing,zhang\n"), "a.csv")})
     assert response.status_code == 400
     assert count(app, Customer) == 0
+
+
+# -- data scope: the rules of the forms ----------------------------------------------------------
+
+
+@pytest.fixture
+def own_scope_importer(login_as):
+    return login_as(permissions=["customers.customer.view", "customers.customer.import", "customers.order.import",
+                                 "core.job.view"], scope="own", username="li")
+
+
+def test_an_own_scope_user_cannot_import_customers_for_another_manager(app, own_scope_importer, manager, worker):
+    response = upload(own_scope_importer, "customers", b"name,region,manager\nMine,beijing,li\nTheirs,beijing,zhang\n")
+    state = wait_for_job(own_scope_importer, response.location)
+    assert state["state"] == "failed"
+    page = own_scope_importer.get(response.location).get_data(as_text=True)
+    assert "No active account manager has the login" in page and "zhang" in page
+    assert count(app, Customer) == 0
+
+
+def test_an_own_scope_user_cannot_import_orders_onto_another_managers_customer(
+        app, tmp_path, own_scope_importer, printer, customer_numbers, worker):
+    acme, _beta = customer_numbers  # managed by zhang
+    response = upload(own_scope_importer, "orders",
+                      f"order_number,customer_number,date,product_id,quantity\nSO-1,{acme},2024-01-15,{printer},1\n"
+                      .encode())
+    state = wait_for_job(own_scope_importer, response.location)
+    assert state["state"] == "failed"
+    assert "No customer has the number" in own_scope_importer.get(response.location).get_data(as_text=True)
+    assert count(app, Order) == 0
+
+
+def test_another_user_cannot_see_an_import_job(app, login_as, manager, worker):
+    admin = login_as("admin")
+    response = upload(admin, "customers", b"name,region,manager\nAcme,beijing,zhang\n")
+    wait_for_job(admin, response.location)
+    assert login_as("admin").get(response.location).status_code == 404
+
+
+def test_lines_of_one_order_far_apart_in_a_file_read_in_chunks_make_one_order(
+        app, tmp_path, printer, customer_numbers, monkeypatch):
+    from plugins.customers.importer import order_rows
+
+    monkeypatch.setattr(order_rows, "CHUNK", 2)  # every order's lines fall into different chunks
+    acme, beta = customer_numbers
+    content = ("order_number,customer_number,date,product_id,quantity,price\n"
+               f"SO-1,{acme},2024-01-15,{printer},1,10\n"
+               f"SO-2,{beta},2024-01-16,{printer},2,10\n"
+               f"SO-3,{beta},2024-01-17,{printer},1,5\n"
+               f"SO-1,{acme},2024-01-15,{printer},3,10\n"
+               f"SO-2,{beta},2024-01-16,{printer},1,1\n").encode()
+    result = run(app, tmp_path, "orders", content)
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        totals = dict(db.session.execute(select(Order.number, Order.total)).all())
+        assert totals == {"SO-1": Decimal("40.00"), "SO-2": Decimal("21.00"), "SO-3": Decimal("5.00")}
+        assert db.session.scalar(select(func.count()).select_from(OrderLine)) == 5

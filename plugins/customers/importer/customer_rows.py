@@ -1,13 +1,17 @@
 """Importing customers: the columns, the checks of each row, the numbered bulk insert."""
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 from sqlalchemy.exc import IntegrityError
 
-from core.api import User, _, db, lazy_gettext as _l, record_bulk
+from core.api import User, _, analyze, db, lazy_gettext as _l, record_bulk
 from plugins.basedata import services as basedata
 from plugins.customers import numbering, services
 from plugins.customers.forms import CustomerForm
-from plugins.customers.importer.database import Progress, advance, all_or_nothing, bulk_insert
+from plugins.customers.importer.database import (
+    CHUNK, Progress, advance, all_or_nothing, bulk_insert, restricted_to,
+)
 from plugins.customers.importer.report import Report
 from plugins.customers.importer.rules import CENT, FormRules, dictionary_spellings, parse_decimal
 from plugins.customers.importer.table import Column, Table
@@ -42,21 +46,33 @@ _TEXT_FIELDS = ("name", "address", "postcode", "phone", "fax", "website", "licen
 
 
 def _managers() -> dict[str, int]:
-    """Login (lower case) -> id of the active users who may manage customers, as the form offers them."""
+    """Login (lower case) -> id of the users the new-customer form offers as account manager:
+    the active account managers, or only oneself for a user who sees only their own customers."""
     stmt = services.account_managers().with_only_columns(User.username, User.id)
+    if restricted_to() is not None:
+        stmt = stmt.where(User.id == restricted_to())
     return {username.lower(): user_id for username, user_id in db.session.execute(stmt)}
 
 
-def check_customers(table: Table, report: Report, progress: Progress | None = None) -> list[dict]:
-    """The rows as Customer column values; each problem goes to ``report``."""
-    rules = FormRules(CustomerForm)
-    spellings = {name: dictionary_spellings(type_key) for name, type_key in _DICTIONARY_FIELDS.items()}
-    managers = _managers()
-    records = []
-    for line, values in table.rows:
+class CustomerRows:
+    """Checks one row at a time with the rules of the new-customer form; each problem goes to the report.
+
+    Rules that need more than the row (e.g. duplicates of existing customers)
+    belong in ``check`` beside the others, or in a check of the whole chunk.
+    """
+
+    def __init__(self, table: Table, report: Report):
+        self.table, self.report = table, report
+        self.rules = FormRules(CustomerForm)
+        self.spellings = {name: dictionary_spellings(type_key) for name, type_key in _DICTIONARY_FIELDS.items()}
+        self.managers = _managers()
+
+    def check(self, line: int, values: dict) -> dict | None:
+        """The row as Customer column values, or None if it has a problem."""
+        report, table, rules = self.report, self.table, self.rules
         errors_before = report.error_count
         if not report.check_extra(line, values):
-            continue
+            return None
         record = {}
         for key in _TEXT_FIELDS:
             text = values.get(key, "")
@@ -64,7 +80,7 @@ def check_customers(table: Table, report: Report, progress: Progress | None = No
             if message:
                 report.add(line, table.label(key), message)
             record[key] = text
-        for key, accepted in spellings.items():
+        for key, accepted in self.spellings.items():
             text = values.get(key, "") or rules.form[key].default or ""  # level 1, satisfaction 3, credit 3
             value = accepted.get(text.lower())
             if value is None and text:
@@ -85,18 +101,25 @@ def check_customers(table: Table, report: Report, progress: Progress | None = No
                 report.add(line, table.label(key), message)
             record[key] = amount.quantize(CENT) if amount is not None and not message else None
         login = values.get("manager", "")
-        record["manager_id"] = managers.get(login.lower())
+        record["manager_id"] = self.managers.get(login.lower())
         if record["manager_id"] is None:
             report.add(line, table.label("manager"),
                        _("No active account manager has the login \"%(login)s\".", login=login[:64])
                        if login else _("This field is required."))
-        if report.error_count == errors_before:
-            records.append(record)
-        advance(progress, 1)
-    return records
+        return record if report.error_count == errors_before else None
 
 
-def _insert_numbered(records: list[dict], progress: Progress | None) -> list[int]:
+def _savepoint():
+    """A savepoint, except before SQLite's driver has begun the transaction: a SAVEPOINT would then
+    begin it and its RELEASE commit it, breaking all-or-nothing. The first INSERT begins it instead;
+    until then no other writer can hold numbers that this one needs to retry around for long."""
+    driver_connection = db.session.connection().connection.dbapi_connection
+    if getattr(driver_connection, "in_transaction", True):
+        return db.session.begin_nested()
+    return nullcontext()
+
+
+def _insert_numbered(records: list[dict]) -> list[int]:
     """Insert ``records`` with consecutive fresh numbers; returns their ids.
 
     A customer created in the UI meanwhile may have taken one of the numbers
@@ -107,24 +130,32 @@ def _insert_numbered(records: list[dict], progress: Progress | None) -> list[int
         for record, number in zip(records, numbering.reserve_numbers(len(records))):
             record["number"] = number
         try:
-            with db.session.begin_nested():
-                return bulk_insert(Customer, records, progress, returning=Customer.id)
+            with _savepoint():
+                return bulk_insert(Customer, records, key=Customer.number)
         except IntegrityError:
             if attempt == numbering.ATTEMPTS - 1:
                 raise
 
 
 def import_customers(table: Table, actor_id: int | None = None, progress: Progress | None = None) -> Report:
-    """Check every row; import all of them (numbered like customers made in the UI) only if all are good."""
+    """Check every row, a chunk at a time, and insert each good chunk (numbered like customers made in
+    the UI) in one transaction, committed only if every row of the file is good."""
     report = Report()
-    records = check_customers(table, report, progress)
+    rows = CustomerRows(table, report)
+    imported = 0
+    with all_or_nothing(report):
+        for chunk in table.chunks(CHUNK):
+            records = [record for line, values in chunk if (record := rows.check(line, values)) is not None]
+            if not report.error_count:  # after the first bad row, only check the rest for the report
+                for record in records:
+                    record.update(status=STATUS_NORMAL, created_by_id=actor_id)
+                ids = _insert_numbered(records)
+                record_bulk("create", Customer, [{"id": id_, **record} for id_, record in zip(ids, records)])
+                imported += len(records)
+            advance(progress, table)
     if report.error_count:
         report.sort(table)
         return report
-    for record in records:
-        record.update(status=STATUS_NORMAL, created_by_id=actor_id)
-    with all_or_nothing():
-        ids = _insert_numbered(records, progress)
-        record_bulk("create", Customer, [{"id": id_, **record} for id_, record in zip(ids, records)])
-    report.imported = len(records)
+    analyze(Customer)
+    report.imported = imported
     return report

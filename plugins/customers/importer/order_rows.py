@@ -4,13 +4,15 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from core.api import _, db, id_or_none, lazy_gettext as _l, record_bulk
+from core.api import _, analyze, db, id_or_none, lazy_gettext as _l, record_bulk
 from plugins.basedata import services as basedata
 from plugins.customers import churn
 from plugins.customers.forms import OrderForm, OrderLineForm
-from plugins.customers.importer.database import Progress, advance, all_or_nothing, bulk_insert, lookup
+from plugins.customers.importer.database import (
+    CHUNK, Progress, advance, all_or_nothing, bulk_insert, lookup, restricted_to,
+)
 from plugins.customers.importer.report import Report
 from plugins.customers.importer.rules import CENT, FormRules, parse_date, parse_decimal
 from plugins.customers.importer.table import Column, Table
@@ -72,76 +74,99 @@ class _Products:
         return matches[0], None
 
 
-def check_orders(table: Table, report: Report, progress: Progress | None = None) -> dict[str, dict]:
-    """The orders of the file by number: {"order": Order column values, "lines": [OrderLine values]}."""
-    order_rules, line_rules = FormRules(OrderForm), FormRules(OrderLineForm)
-    line_rules.form.product_id.data = 0  # the quantity rule applies to lines that name a product
-    products = _Products()
-    statuses = _order_statuses()
-    customer_numbers = {values.get("customer_number", "") for _line, values in table.rows}
-    customers = lookup(Customer.number, customer_numbers, Customer.status != STATUS_DELETED)
-    existing = lookup(Order.number, {values.get("order_number", "") for _line, values in table.rows})
-    orders: dict[str, dict] = {}
-    for line, values in table.rows:
-        advance(progress, 1)
-        if not report.check_extra(line, values):
-            continue
-        errors_before = report.error_count
-        number = values.get("order_number", "")
-        message = order_rules.error("number", number)
-        if message:
-            report.add(line, table.label("order_number"), message)
-        elif number in existing:
-            report.add(line, table.label("order_number"), _("An order with this number exists already."))
-        customer_number = values.get("customer_number", "")
-        customer_id = customers.get(customer_number)
-        if customer_id is None:
-            report.add(line, table.label("customer_number"),
-                       _("No customer has the number \"%(number)s\".", number=customer_number[:40])
-                       if customer_number else _("This field is required."))
-        order_date = parse_date(values.get("date", ""))
-        if order_date is None:
-            report.add(line, table.label("date"), _("Enter a date as YYYY-MM-DD."))
-        address = values.get("address", "")
-        message = order_rules.error("address", address)
-        if message:
-            report.add(line, table.label("address"), message)
-        status = statuses.get(values.get("status", "").lower() or ORDER_UNPAID)
-        if status is None:
-            report.add(line, table.label("status"), _("Enter unpaid or paid."))
-        product, message = products.find(values)
-        if message:
-            report.add(line, table.label("product_id" if values.get("product_id") else "product_name"), message)
-        quantity = parse_decimal(values.get("quantity", ""))
-        message = line_rules.error("quantity", quantity) if quantity is not None else _("Enter a quantity.")
-        if message:
-            report.add(line, table.label("quantity"), message)
-        price_text = values.get("price", "")
-        price = parse_decimal(price_text) if price_text else (product.price if product else None)
-        if price_text and price is None:
-            report.add(line, table.label("price"), _("Enter a number, e.g. 1200.50."))
-        elif price is not None and (message := line_rules.error("price", price)):
-            report.add(line, table.label("price"), message)
-        unit = values.get("unit", "") or (product.unit if product else "")
-        message = line_rules.error("unit", unit)
-        if message:
-            report.add(line, table.label("unit"), message)
-        if report.error_count != errors_before:
-            continue
-        header = {"customer_id": customer_id, "date": order_date, "address": address, "status": status}
-        order = orders.get(number)
-        if order is None:
-            order = orders[number] = {"line": line, "order": {"number": number, **header}, "lines": []}
-        else:
-            differing = [key for key in header if order["order"][key] != header[key]]
-            if differing:
-                field_key = {"customer_id": "customer_number"}.get(differing[0], differing[0])
-                report.add(line, table.label(field_key),
-                           _("Differs from line %(line)s of the same order.", line=order["line"]))
+class OrderRows:
+    """Checks the lines of a file a chunk at a time, grouping them into orders by number.
+
+    What must be remembered across chunks is one small entry per order of the
+    file (its id once inserted, its first line, its header), so lines of one
+    order may stand anywhere in the file.
+    """
+
+    def __init__(self, table: Table, report: Report):
+        self.table, self.report = table, report
+        self.order_rules, self.line_rules = FormRules(OrderForm), FormRules(OrderLineForm)
+        self.line_rules.form.product_id.data = 0  # the quantity rule applies to lines that name a product
+        self.products = _Products()
+        self.statuses = _order_statuses()
+        self.seen: dict[str, list] = {}  # order number -> [order id or None, first line, header tuple]
+
+    def check_chunk(self, chunk: list) -> dict[str, dict]:
+        """The chunk's good lines by order number: {"order": Order values, or None when the order's
+        first line came in an earlier chunk, "lines": [OrderLine values]}."""
+        table, report = self.table, self.report
+        scope = [Customer.manager_id == restricted_to()] if restricted_to() is not None else []
+        customers = lookup(Customer.number, {values.get("customer_number", "") for _line, values in chunk},
+                           Customer.status != STATUS_DELETED, *scope)
+        existing = lookup(Order.number, {values.get("order_number", "") for _line, values in chunk} - self.seen.keys())
+        orders: dict[str, dict] = {}
+        for line, values in chunk:
+            if not report.check_extra(line, values):
                 continue
-        order["lines"].append({"product_id": product.id, "quantity": quantity.quantize(CENT),
-                               "unit": unit, "price": price.quantize(CENT)})
-    return orders
+            errors_before = report.error_count
+            number = values.get("order_number", "")
+            message = self.order_rules.error("number", number)
+            if message:
+                report.add(line, table.label("order_number"), message)
+            elif number in existing:
+                report.add(line, table.label("order_number"), _("An order with this number exists already."))
+            customer_number = values.get("customer_number", "")
+            customer_id = customers.get(customer_number)
+            if customer_id is None:
+                report.add(line, table.label("customer_number"),
+                           _("No customer has the number \"%(number)s\".", number=customer_number[:40])
+                           if customer_number else _("This field is required."))
+            order_date = parse_date(values.get("date", ""))
+            if order_date is None:
+                report.add(line, table.label("date"), _("Enter a date as YYYY-MM-DD."))
+            address = values.get("address", "")
+            message = self.order_rules.error("address", address)
+            if message:
+                report.add(line, table.label("address"), message)
+            status = self.statuses.get(values.get("status", "").lower() or ORDER_UNPAID)
+            if status is None:
+                report.add(line, table.label("status"), _("Enter unpaid or paid."))
+            product, message = self.products.find(values)
+            if message:
+                report.add(line, table.label("product_id" if values.get("product_id") else "product_name"), message)
+            quantity = parse_decimal(values.get("quantity", ""))
+            message = self.line_rules.error("quantity", quantity) if quantity is not None else _("Enter a quantity.")
+            if message:
+                report.add(line, table.label("quantity"), message)
+            price_text = values.get("price", "")
+            price = parse_decimal(price_text) if price_text else (product.price if product else None)
+            if price_text and price is None:
+                report.add(line, table.label("price"), _("Enter a number, e.g. 1200.50."))
+            elif price is not None and (message := self.line_rules.error("price", price)):
+                report.add(line, table.label("price"), message)
+            unit = values.get("unit", "") or (product.unit if product else "")
+            message = self.line_rules.error("unit", unit)
+            if message:
+                report.add(line, table.label("unit"), message)
+            if report.error_count != errors_before:
+                continue
+            header = (customer_id, order_date, address, status)
+            first = self.seen.get(number)
+            if first is None:
+                first = self.seen[number] = [None, line, header]
+            elif first[2] != header:
+                differing = next(i for i, (a, b) in enumerate(zip(first[2], header)) if a != b)
+                report.add(line, table.label(("customer_number", "date", "address", "status")[differing]),
+                           _("Differs from line %(line)s of the same order.", line=first[1]))
+                continue
+            order = orders.get(number)
+            if order is None:
+                values_ = dict(zip(("customer_id", "date", "address", "status"), header), number=number)
+                order = orders[number] = {"order": values_ if first[1] == line else None, "lines": []}
+            order["lines"].append({"product_id": product.id, "quantity": quantity.quantize(CENT),
+                                   "unit": unit, "price": price.quantize(CENT)})
+        return orders
+
+    def remember_ids(self, numbers: list[str], ids: list[int]) -> None:
+        for number, id_ in zip(numbers, ids):
+            self.seen[number][0] = id_
+
+    def id_of(self, number: str) -> int:
+        return self.seen[number][0]
 
 
 def _audit(order_ids: list[int], order_rows: list[dict], orders) -> None:
@@ -154,22 +179,39 @@ def _audit(order_ids: list[int], order_rows: list[dict], orders) -> None:
 
 
 def import_orders(table: Table, actor_id: int | None = None, progress: Progress | None = None) -> Report:
-    """Check every line; import all orders (with totals) only if every line is good."""
+    """Check every line, a chunk at a time; insert the orders (with totals) and lines of each good chunk
+    in one transaction, committed only if every line of the file is good."""
     report = Report()
-    orders = check_orders(table, report, progress)
+    rows = OrderRows(table, report)
+    imported, later_lines = 0, defaultdict(Decimal)  # order id -> amount of lines after its first chunk
+    with all_or_nothing(report):
+        for chunk in table.chunks(CHUNK):
+            orders = rows.check_chunk(chunk)
+            advance(progress, table)
+            if report.error_count:  # after the first bad line, only check the rest for the report
+                continue
+            new = {number: order for number, order in orders.items() if order["order"] is not None}
+            order_rows = [{**order["order"], "total": _total(order["lines"]), "created_by_id": actor_id}
+                          for order in new.values()]
+            ids = bulk_insert(Order, order_rows, key=Order.number)
+            rows.remember_ids(list(new), ids)
+            _audit(ids, order_rows, new.values())
+            for number, order in orders.items():
+                if order["order"] is None:
+                    later_lines[rows.id_of(number)] += _total(order["lines"])
+            bulk_insert(OrderLine, [{**line, "order_id": rows.id_of(number)}
+                                    for number, order in orders.items() for line in order["lines"]])
+            imported += len(new)
+        for order_id, amount in later_lines.items():
+            db.session.execute(update(Order).where(Order.id == order_id).values(total=Order.total + amount))
     if report.error_count:
         report.sort(table)
         return report
-    order_rows = []
-    for order in orders.values():
-        total = sum((line["quantity"] * line["price"] for line in order["lines"]), Decimal("0")).quantize(CENT)
-        order_rows.append({**order["order"], "total": total, "created_by_id": actor_id})
-    with all_or_nothing():
-        ids = bulk_insert(Order, order_rows, None, returning=Order.id)
-        line_rows = [{**line, "order_id": order_id}
-                     for order_id, order in zip(ids, orders.values()) for line in order["lines"]]
-        bulk_insert(OrderLine, line_rows, progress)
-        _audit(ids, order_rows, orders.values())
+    analyze(Order, OrderLine)
     churn.close_recovered()  # customers who ordered again are no longer at risk
-    report.imported = len(order_rows)
+    report.imported = imported
     return report
+
+
+def _total(lines: list[dict]) -> Decimal:
+    return sum((line["quantity"] * line["price"] for line in lines), Decimal("0")).quantize(CENT)
