@@ -11,11 +11,11 @@ from datetime import date as Date, datetime
 
 from flask import current_app
 from sqlalchemy import (
-    Date as SQLDate, DateTime, ForeignKey, Index, Integer, String, exists, func, insert, literal, select,
+    Date as SQLDate, DateTime, ForeignKey, Index, Integer, String, func, insert, literal, select,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.api import BusinessRecord, User, db, emit, lazy_gettext as _l, record_bulk, utcnow
+from core.api import BusinessRecord, User, analyze, db, emit, lazy_gettext as _l, record_bulk, utcnow
 from plugins.customers.models import STATUS_LOST, STATUS_NORMAL, Customer, Order
 
 WARNING = "warning"
@@ -115,13 +115,18 @@ def scan(today: Date | None = None) -> int:
         .having(func.max(Order.date) < cutoff_date(today))
         .subquery()
     )
-    has_open_record = exists().where(ChurnRecord.customer_id == Customer.id, ChurnRecord.status.in_(OPEN))
+    # The customers with an open record, read once before the INSERT begins: the statement never
+    # looks into the table it inserts into, so no plan can rescan that growing table per candidate
+    # (PostgreSQL chose exactly that on a fresh, empty churn table: minutes instead of seconds).
+    open_records = (select(ChurnRecord.customer_id).where(ChurnRecord.status.in_(OPEN))
+                    .cte("open_records").prefix_with("MATERIALIZED"))
     now = utcnow()
     source = (
         select(Customer.id, Customer.manager_id, last_orders.c.last_date, literal(WARNING, String),
                literal(now, DateTime), literal(now, DateTime), literal(1, Integer))
         .join(last_orders, last_orders.c.customer_id == Customer.id)
-        .where(Customer.status == STATUS_NORMAL, ~has_open_record)
+        .outerjoin(open_records, open_records.c.customer_id == Customer.id)
+        .where(Customer.status == STATUS_NORMAL, open_records.c.customer_id.is_(None))
     )
     table = ChurnRecord.__table__
     columns = [table.c.customer_id, table.c.manager_id, table.c.last_order_date, table.c.status,
@@ -131,6 +136,7 @@ def scan(today: Date | None = None) -> int:
     created = [dict(row._mapping) for row in db.session.execute(stmt)]
     record_bulk("create", ChurnRecord, created)  # the INSERT bypasses the ORM and its audit
     db.session.commit()
+    analyze(ChurnRecord)  # the next scan and the churn list plan with the new figures
     return len(created)
 
 
