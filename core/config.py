@@ -59,6 +59,7 @@ def load(app, overrides: dict | None) -> None:
         CRM_QUEUE_NAME=os.environ.get("CRM_QUEUE_NAME", "crm"),
         CRM_FILES_DIR=os.environ.get("CRM_FILES_DIR") or str(instance / "files"),
         CRM_JOB_DAYS=int(os.environ.get("CRM_JOB_DAYS", 7)),
+        CRM_DIRECT_EXPORT_ROWS=int(os.environ.get("CRM_DIRECT_EXPORT_ROWS", 5000)),
         MAX_CONTENT_LENGTH=int(os.environ.get("CRM_MAX_UPLOAD_MB", 64)) * 1024 * 1024,
     )
     if overrides:

@@ -25,7 +25,7 @@ from core.jobs.runner import JobFailed, Outcome, TooManyJobs, current_job_id, ou
 # the count that decides it stops at this bound. A longer list is exported by a
 # worker into a file that is kept only when complete, then downloaded: a web
 # worker's timeout can never cut it short.
-DIRECT_EXPORT_ROWS = 5000  # CRM_DIRECT_EXPORT_ROWS overrides it (tests make it small)
+DIRECT_EXPORT_ROWS = 5000  # the default of CRM_DIRECT_EXPORT_ROWS
 
 
 class FilterForm(FlaskForm):
