@@ -24,6 +24,7 @@ from core.plugins import Job, MenuItem, Permission, SlotItem
 from core.rbac.access import can, require_permission, scoped, sees_all, users_holding
 from core.rbac.models import User
 from core.reports import Chart, Column, Report
+from core.validators import finite_number, no_markup, strip_text
 from core.web import render_slot, slot_items
 
 __all__ = [
@@ -35,7 +36,7 @@ __all__ = [
     "BusinessRecord", "TimestampMixin", "CreatorMixin", "VersionMixin", "AuditMixin", "is_stale", "utcnow",
     "record_bulk",
     "FilterForm", "Page", "paginate", "sort_order", "stream", "csv_response", "list_page", "contains",
-    "id_or_none",
+    "id_or_none", "strip_text", "no_markup", "finite_number",
     "start_job", "report_progress", "output_file", "current_job_id", "JobFailed", "Outcome", "TooManyJobs",
     "save_upload", "upload_path", "remove_upload",
 ]

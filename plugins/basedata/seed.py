@@ -91,3 +91,16 @@ def ensure_dictionary(connection) -> int:
     if rows:
         connection.execute(_dictionary.insert(), rows)
     return len(rows)
+
+
+def ensure_type(connection, type_key: str, entries, editable: bool = True) -> int:
+    """Insert ``entries`` ``[(value, item, item_en), ...]`` when ``type_key`` has no entry; returns how many."""
+    if connection.execute(select(_dictionary.c.type).where(_dictionary.c.type == type_key).limit(1)).first():
+        return 0
+    now = utcnow()
+    rows = [dict(type=type_key, value=value, item=item, item_en=item_en, sort_order=position * 10,
+                 editable=editable, version=1, created_at=now, updated_at=now)
+            for position, (value, item, item_en) in enumerate(entries, start=1)]
+    if rows:
+        connection.execute(_dictionary.insert(), rows)
+    return len(rows)

@@ -45,6 +45,30 @@ TYPE_LABELS = {
 _usages: dict[tuple, tuple] = {}
 
 
+def register_type(type_key: str, label) -> None:
+    """Name a plugin's own dictionary type (a lazy label such as ``_l("Lost reason")``).
+
+    Call it when your models module is imported: the data dictionary page then
+    shows the type by this name and offers it for completion.
+    """
+    TYPE_LABELS[type_key] = label
+
+
+def seed_type(type_key: str, entries, *, editable: bool = True, connection=None) -> int:
+    """Add a plugin's default entries ``[(value, item, English label), ...]`` to ``type_key``
+    if the type has no entry yet; returns how many were added (0 when it had some).
+
+    Idempotent, and an administrator's later edits stay: once the type has
+    entries nothing is added. Call it from your migration's data step with
+    ``connection=op.get_bind()`` (it does not commit), or with no connection
+    inside a request or command (it uses ``db.session``; the caller commits).
+    """
+    from plugins.basedata.seed import ensure_type
+
+    return ensure_type(connection if connection is not None else db.session.connection(), type_key, entries,
+                       editable)
+
+
 def type_label(type_key: str) -> str:
     """The translated name of a dictionary type; the key itself for types users added."""
     return str(TYPE_LABELS.get(type_key, type_key))
@@ -141,7 +165,7 @@ register_product_usage(Stock.product_id, _l("Stock"))
 
 __all__ = [
     "CUSTOMER_LEVEL", "CREDIT", "SATISFACTION", "REGION", "SERVICE_TYPE", "OPPORTUNITY_SOURCE",
-    "ENTERPRISE_TYPE", "ENTERPRISE_NATURE", "BANK", "TYPE_LABELS", "type_label",
+    "ENTERPRISE_TYPE", "ENTERPRISE_NATURE", "BANK", "TYPE_LABELS", "type_label", "register_type", "seed_type",
     "choices", "labels", "label", "register_usage", "register_product_usage", "where_used",
     "get_product", "product_choices", "seed_dictionary", "Product", "DictionaryEntry",
 ]

@@ -12,7 +12,7 @@ from wtforms.validators import (
     DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, StopValidation, ValidationError,
 )
 
-from core.api import FilterForm, lazy_gettext as _l
+from core.api import FilterForm, lazy_gettext as _l, no_markup, strip_text
 
 from plugins.customers.models import CUSTOMER_STATUSES, ORDER_STATUSES, SEXES, STATUS_DELETED
 
@@ -20,18 +20,10 @@ MAX_MONEY = Decimal("999999999999.99")  # what Numeric(14, 2) holds
 STALE_MESSAGE = _l("This record was changed by someone else while you were editing it. "
                    "Nothing was saved: reload the page to see their changes, then make yours again.")
 
-_MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z!?]|javascript:", re.IGNORECASE)
 _PHONE = r"^\+?[0-9][0-9 ()\-]{4,28}[0-9]$"
 
 
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
-def no_markup(form, field):
-    """Text fields take plain text: markup is refused rather than stored."""
-    if isinstance(field.data, str) and _MARKUP.search(field.data):
-        raise ValidationError(_l("HTML tags and scripts are not allowed here."))
+_strip = strip_text
 
 
 def _text(label, max_length, required=False, area=False):

@@ -73,6 +73,18 @@ def customer_search(term: str, limit: int = 20) -> list[dict]:
             for id_, number, name in rows]
 
 
+def visible_customers_named(name: str, limit: int = 10) -> list[dict]:
+    """Customers the user may see whose name is exactly ``name`` (an index lookup), as
+    ``[{"id", "number", "name", "label"}]``: to offer linking one instead of creating a duplicate."""
+    name = (name or "").strip()
+    if not name or len(name) > 200:
+        return []
+    rows = db.session.execute(visible_customers_query().with_only_columns(Customer.id, Customer.number, Customer.name)
+                              .where(Customer.name == name).order_by(Customer.id).limit(limit))
+    return [{"id": id_, "number": number, "name": name_, "label": f"{name_} ({number})"}
+            for id_, number, name_ in rows]
+
+
 def last_order_date(customer_id) -> date | None:
     """The date of the customer's latest order, or None."""
     return db.session.scalar(select(func.max(Order.date)).where(Order.customer_id == customer_id))

@@ -1,0 +1,156 @@
+"""Sales opportunities, pipeline stages, their history and development plans (tables ``marketing_*``)."""
+from __future__ import annotations
+
+from datetime import date as Date, datetime
+from decimal import Decimal
+
+from flask import has_request_context
+from flask_babel import get_locale
+from sqlalchemy import Date as SQLDate, DateTime, ForeignKey, Index, Integer, Numeric, String, Text, or_
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.api import BusinessRecord, User, db, lazy_gettext as _l, utcnow
+from plugins.basedata import services as basedata
+from plugins.marketing.seed import LOST_REASON
+
+Money = Numeric(14, 2)
+
+UNASSIGNED = "unassigned"
+DEVELOPING = "developing"
+WON = "won"
+LOST = "lost"
+STATUSES = {UNASSIGNED: _l("Unassigned"), DEVELOPING: _l("Developing"), WON: _l("Won"), LOST: _l("Lost")}
+CLOSED = (WON, LOST)
+
+# The dictionary type of lost reasons: the marketing plugin's own, editable by administrators.
+basedata.register_type(LOST_REASON, _l("Opportunity lost reason"))
+
+
+class Stage(db.Model, BusinessRecord):
+    """A pipeline stage inside "developing" (初步接洽, 需求确认, ...), edited by administrators."""
+
+    __tablename__ = "marketing_stage"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(60))
+    name_zh: Mapped[str] = mapped_column(String(60))
+    sort_order: Mapped[int] = mapped_column(Integer, default=0, index=True)
+    probability: Mapped[int] = mapped_column(Integer, default=0)  # default success probability, 0-100
+
+    @property
+    def label(self) -> str:
+        """The name in the user's language."""
+        chinese = has_request_context() and str(get_locale()) == "zh_CN"
+        return (self.name_zh if chinese else self.name) or self.name or self.name_zh
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Opportunity(db.Model, BusinessRecord):
+    """A sales opportunity (销售机会): found, assigned, developed through stages, won or lost."""
+
+    __tablename__ = "marketing_opportunity"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(40), default="", index=True)  # dictionary opportunity_source
+    customer_name: Mapped[str] = mapped_column(String(200), index=True)
+    # A repeat sale names an existing customer; a won opportunity links to its customer.
+    customer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("customers_customer.id", ondelete="SET NULL"), index=True)
+    probability: Mapped[int] = mapped_column(Integer, default=0, index=True)  # success probability, 0-100
+    summary: Mapped[str] = mapped_column(String(200))
+    contact: Mapped[str] = mapped_column(String(50), default="")
+    contact_phone: Mapped[str] = mapped_column(String(30), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    amount: Mapped[Decimal | None] = mapped_column(Money, index=True)  # expected amount
+    close_date: Mapped[Date | None] = mapped_column(SQLDate, index=True)  # expected close date
+    status: Mapped[str] = mapped_column(String(12), default=UNASSIGNED)
+    stage_id: Mapped[int | None] = mapped_column(ForeignKey("marketing_stage.id"), index=True)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id", ondelete="SET NULL"), index=True)
+    assigned_at: Mapped[datetime | None] = mapped_column(DateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)  # when it was won or lost
+    lost_reason: Mapped[str] = mapped_column(String(40), default="")  # dictionary lost_reason
+    lost_note: Mapped[str] = mapped_column(String(1000), default="")
+
+    stage: Mapped[Stage | None] = relationship()
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+    creator: Mapped[User | None] = relationship(foreign_keys="Opportunity.created_by_id", viewonly=True)
+    plan_items: Mapped[list["PlanItem"]] = relationship(
+        back_populates="opportunity", cascade="all, delete-orphan", order_by="(PlanItem.date, PlanItem.id)")
+
+    __table_args__ = (
+        # Kanban columns: one status (and stage), newest first; won/lost columns by closing time.
+        Index("ix_marketing_opportunity_column", "status", "stage_id", "id"),
+        Index("ix_marketing_opportunity_closed", "status", "closed_at"),
+        Index("ix_marketing_opportunity_created_by_id", "created_by_id"),  # data scope "own"
+        Index("ix_marketing_opportunity_created_at", "created_at"),
+        Index("ix_marketing_opportunity_customer_name_trgm", "customer_name", postgresql_using="gin",
+              postgresql_ops={"customer_name": "gin_trgm_ops"}, info={"dialects": ("postgresql",)}),
+    )
+
+    @classmethod
+    def owned_by(cls, user_id: int):
+        """Data scope "own": opportunities a user created or is assigned to."""
+        return or_(cls.created_by_id == user_id, cls.assignee_id == user_id)
+
+    @property
+    def status_label(self) -> str:
+        return str(STATUSES.get(self.status, self.status))
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status in CLOSED
+
+    @property
+    def weighted_amount(self) -> Decimal | None:
+        if self.amount is None:
+            return None
+        return (self.amount * self.probability / 100).quantize(Decimal("0.01"))
+
+    def __str__(self) -> str:
+        return f"{self.customer_name} · {self.summary}"
+
+
+class StageChange(db.Model):
+    """One status or stage change of an opportunity: from, to, who, when (days-in-stage, conversion)."""
+
+    __tablename__ = "marketing_stage_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    opportunity_id: Mapped[int] = mapped_column(
+        ForeignKey("marketing_opportunity.id", ondelete="CASCADE"), index=True)
+    from_status: Mapped[str | None] = mapped_column(String(12))
+    from_stage_id: Mapped[int | None] = mapped_column(ForeignKey("marketing_stage.id"), index=True)
+    to_status: Mapped[str] = mapped_column(String(12))
+    to_stage_id: Mapped[int | None] = mapped_column(ForeignKey("marketing_stage.id"), index=True)
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id", ondelete="SET NULL"))
+    changed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+    from_stage: Mapped[Stage | None] = relationship(foreign_keys=[from_stage_id])
+    to_stage: Mapped[Stage | None] = relationship(foreign_keys=[to_stage_id])
+    changed_by: Mapped[User | None] = relationship(foreign_keys=[changed_by_id])
+
+
+class PlanItem(db.Model, BusinessRecord):
+    """A dated item of an opportunity's development plan (客户开发计划) and its result (执行效果)."""
+
+    __tablename__ = "marketing_plan_item"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    opportunity_id: Mapped[int] = mapped_column(
+        ForeignKey("marketing_opportunity.id", ondelete="CASCADE"), index=True)
+    date: Mapped[Date] = mapped_column(SQLDate, index=True)
+    item: Mapped[str] = mapped_column(String(500))
+    result: Mapped[str] = mapped_column(String(1000), default="")
+    executed_at: Mapped[datetime | None] = mapped_column(DateTime)  # set when the result is recorded
+
+    opportunity: Mapped[Opportunity] = relationship(back_populates="plan_items")
+
+    @property
+    def is_executed(self) -> bool:
+        return self.executed_at is not None
+
+
+basedata.register_usage(basedata.OPPORTUNITY_SOURCE, Opportunity.source, _l("Sales opportunities"))
+basedata.register_usage(LOST_REASON, Opportunity.lost_reason, _l("Sales opportunities"))

@@ -1,0 +1,70 @@
+"""What marketing contributes to other pages: the customer 360 tab and dashboard widgets."""
+from __future__ import annotations
+
+from flask import render_template
+from markupsafe import Markup
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from core.api import SlotItem, _, can, current_user, db, scoped, utcnow
+
+from plugins.marketing.models import DEVELOPING, UNASSIGNED, Opportunity, PlanItem
+
+TAB_ROWS = 20
+WIDGET_ROWS = 5
+
+
+def customer_tab(customer):
+    """Tab "Opportunities" on the customer 360 page: the visible opportunities linked to the customer."""
+    stmt = scoped(select(Opportunity), Opportunity).where(Opportunity.customer_id == customer.id)
+    count = db.session.scalar(stmt.with_only_columns(func.count(Opportunity.id)))
+    rows = list(db.session.scalars(stmt.options(joinedload(Opportunity.stage), joinedload(Opportunity.assignee))
+                                   .order_by(Opportunity.id.desc()).limit(TAB_ROWS)))
+    html = render_template("marketing/customer_tab.html", opportunities=rows, count=count, customer=customer)
+    return SlotItem(Markup(html), order=40)
+
+
+def my_pipeline_widget():
+    """My open opportunities (assigned to me, developing) and their weighted value."""
+    mine = (Opportunity.assignee_id == current_user.id) & (Opportunity.status == DEVELOPING)
+    count, weighted = db.session.execute(select(
+        func.count(Opportunity.id), func.coalesce(func.sum(Opportunity.amount * Opportunity.probability), 0))
+        .where(mine)).one()
+    from plugins.marketing.pipeline import _decimal
+
+    return SlotItem(render_template("marketing/widget_my_pipeline.html", count=count,
+                                    weighted=_decimal(weighted, 100)), order=15)
+
+
+def plan_due_widget():
+    """Plan items due today or overdue, not yet executed, of opportunities I develop."""
+    stmt = (select(PlanItem, Opportunity.customer_name).join(Opportunity, Opportunity.id == PlanItem.opportunity_id)
+            .where(Opportunity.assignee_id == current_user.id, Opportunity.status == DEVELOPING,
+                   PlanItem.executed_at.is_(None), PlanItem.date <= utcnow().date()))
+    count = db.session.scalar(stmt.with_only_columns(func.count(PlanItem.id)))
+    rows = db.session.execute(stmt.order_by(PlanItem.date, PlanItem.id).limit(WIDGET_ROWS)).all()
+    return SlotItem(render_template("marketing/widget_plan_due.html", rows=rows, count=count,
+                                    today=utcnow().date()), order=16)
+
+
+def unassigned_widget():
+    """For those who assign: unassigned opportunities waiting, oldest first."""
+    stmt = scoped(select(Opportunity), Opportunity).where(Opportunity.status == UNASSIGNED)
+    count = db.session.scalar(stmt.with_only_columns(func.count(Opportunity.id)))
+    rows = list(db.session.scalars(stmt.order_by(Opportunity.id).limit(WIDGET_ROWS)))
+    return SlotItem(render_template("marketing/widget_unassigned.html", rows=rows, count=count), order=17)
+
+
+def contribute(slot, context):
+    if not can("marketing.opportunity.view"):
+        return None
+    if slot == "customers.detail.tabs":
+        return [customer_tab(context["customer"])]
+    if slot == "dashboard.widgets":
+        widgets = []
+        if can("marketing.opportunity.develop"):
+            widgets += [my_pipeline_widget(), plan_due_widget()]
+        if can("marketing.opportunity.assign"):
+            widgets.append(unassigned_widget())
+        return widgets or None
+    return None
