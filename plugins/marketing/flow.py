@@ -194,6 +194,9 @@ def win(opportunity: Opportunity, version, choice: str | None = None) -> bool:
         linked = next((c["id"] for c in win_choices(opportunity) if str(c["id"]) == choice), None)
         if linked is None:
             raise Refused(_("Choose one of the customers offered, or a new customer."))
+    # The opportunity's row is written first: the whole won workflow is then one transaction,
+    # also on SQLite, where the customer's numbering savepoint would otherwise open (and commit) its own.
+    transition(opportunity, WON)
     created = linked is None
     if created:
         customer = customers.create_customer_with_contact(
@@ -201,7 +204,6 @@ def win(opportunity: Opportunity, version, choice: str | None = None) -> bool:
             contact_name=opportunity.contact, contact_phone=opportunity.contact_phone)
         linked = customer.id
     opportunity.customer_id = linked
-    transition(opportunity, WON)
     emit("marketing.opportunity_won", {"id": opportunity.id, "customer_id": linked, "created_customer": created,
                                        "assignee_id": opportunity.assignee_id,
                                        "amount": str(opportunity.amount) if opportunity.amount is not None else None})

@@ -93,7 +93,7 @@ class ResultForm(VersionedForm):
 class StageForm(VersionedForm):
     name = _text(_l("Name (English)"), 60, required=True)
     name_zh = _text(_l("Name (Chinese)"), 60, required=True)
-    sort_order = IntegerField(_l("Order"), default=0, validators=[
+    sort_order = IntegerField(_l("Sort order"), default=0, validators=[
         InputRequired(), NumberRange(min=-1_000_000, max=1_000_000)])
     probability = IntegerField(_l("Default probability (%)"), validators=[
         InputRequired(message=_l("Enter a probability from 0 to 100.")),

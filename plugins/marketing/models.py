@@ -19,7 +19,7 @@ UNASSIGNED = "unassigned"
 DEVELOPING = "developing"
 WON = "won"
 LOST = "lost"
-STATUSES = {UNASSIGNED: _l("Unassigned"), DEVELOPING: _l("Developing"), WON: _l("Won"), LOST: _l("Lost")}
+STATUSES = {UNASSIGNED: _l("Unassigned"), DEVELOPING: _l("Developing"), WON: _l("Won"), LOST: _l("Failed")}
 CLOSED = (WON, LOST)
 
 # The dictionary type of lost reasons: the marketing plugin's own, editable by administrators.

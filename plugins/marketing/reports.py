@@ -117,7 +117,7 @@ REPORTS = [
            permission=PERMISSION,
            description=_l("Won and lost opportunities per assignee and the share won."),
            columns=(Column("assignee", _l("Assigned to")), Column("won", _l("Won"), "integer"),
-                    Column("lost", _l("Lost"), "integer"), Column("rate", _l("Win rate"), "percent"),
+                    Column("lost", _l("Failed"), "integer"), Column("rate", _l("Win rate"), "percent"),
                     Column("won_amount", _l("Amount won"), "money")),
            query=win_rate, filters=YearFilter, chart=Chart("bar", label="assignee", values=("rate",)), order=20),
     Report(key="marketing.lost_reasons", title=_l("Lost reasons"), section=SECTION, permission=PERMISSION,

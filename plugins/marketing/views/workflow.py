@@ -39,7 +39,7 @@ def move_choices(opportunity, stages=None) -> list[tuple[str, str]]:
         choices = [(f"stage-{stage.id}", stage.label) for stage in (flow.stages() if stages is None else stages)
                    if not (opportunity.status == DEVELOPING and stage.id == opportunity.stage_id)]
         if flow.may_develop(opportunity):
-            choices += [("won", _("Won")), ("lost", _("Lost"))]
+            choices += [("won", _("Won")), ("lost", _("Failed"))]
         return choices
     return []
 
