@@ -79,7 +79,7 @@ def totals(base, clause) -> tuple[int, Decimal, Decimal]:
     row = db.session.execute(select(
         func.count(column.c.id), func.coalesce(func.sum(column.c.amount), 0),
         func.coalesce(func.sum(column.c.amount * column.c.probability), 0))).one()
-    return row[0], _decimal(row[1]), _decimal(row[2], 100)
+    return row[0], money_sum(row[1]), money_sum(row[2], 100)
 
 
 def cards(base, clause, after: int | None = None, limit: int = CARDS) -> tuple[list[Opportunity], bool]:
@@ -118,9 +118,9 @@ def forecast(base) -> list[tuple[str, int, Decimal, Decimal]]:
             .with_only_columns(month, func.count(Opportunity.id), func.coalesce(func.sum(Opportunity.amount), 0),
                                func.coalesce(func.sum(Opportunity.amount * Opportunity.probability), 0))
             .group_by(month).order_by(month))
-    return [(m or "", n, _decimal(total), _decimal(weighted, 100)) for m, n, total, weighted in db.session.execute(stmt)]
+    return [(m or "", n, money_sum(total), money_sum(weighted, 100)) for m, n, total, weighted in db.session.execute(stmt)]
 
 
-def _decimal(value, divisor: int = 1) -> Decimal:
+def money_sum(value, divisor: int = 1) -> Decimal:
     """A sum as money; SQLite sums NUMERIC columns as floats, PostgreSQL exactly."""
     return (Decimal(str(value)) / divisor).quantize(CENT)

@@ -30,10 +30,10 @@ def my_pipeline_widget():
     count, weighted = db.session.execute(select(
         func.count(Opportunity.id), func.coalesce(func.sum(Opportunity.amount * Opportunity.probability), 0))
         .where(mine)).one()
-    from plugins.marketing.pipeline import _decimal
+    from plugins.marketing.pipeline import money_sum
 
     return SlotItem(render_template("marketing/widget_my_pipeline.html", count=count,
-                                    weighted=_decimal(weighted, 100)), order=15)
+                                    weighted=money_sum(weighted, 100)), order=15)
 
 
 def plan_due_widget():

@@ -1,10 +1,10 @@
 """The opportunity page and its workflow: assign, move to a stage, won, lost (every way in)."""
 from __future__ import annotations
 
-from flask import flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from sqlalchemy.orm.exc import StaleDataError
 
-from core.api import _, User, db, require_permission, utcnow
+from core.api import _, User, can, db, require_permission, utcnow
 
 from plugins.basedata import services as basedata
 from plugins.marketing import flow
@@ -126,6 +126,8 @@ def _return_to(opportunity) -> str:
 @require_permission("marketing.opportunity.view")
 def opportunity_move(opportunity_id: int):
     """One way in for the kanban's drag and drop, the card's stage chooser and the page's chooser."""
+    if not (can(flow.DEVELOP) or can(flow.ASSIGN)):
+        abort(403)  # read-only users (executives) move nothing
     opportunity = opportunity_or_404(opportunity_id)
     form = MoveForm()
     if not form.validate():
@@ -139,7 +141,7 @@ def opportunity_move(opportunity_id: int):
         return _answer(opportunity, next_url=url_for(".opportunity_detail", opportunity_id=opportunity.id,
                                                      stage=stage.id, _anchor="assign"))
     if outcome in (flow.ASK_WON, flow.ASK_LOST):
-        endpoint = ".opportunity_won" if outcome == flow.ASK_WON else ".opportunity_lost"
+        endpoint = ".opportunity_won" if outcome == flow.ASK_WON else ".opportunity_lost_form"
         return _answer(opportunity, next_url=url_for(endpoint, opportunity_id=opportunity.id))
     problem = _commit()
     if problem:
@@ -181,7 +183,14 @@ def opportunity_won(opportunity_id: int):
                            error=error), 200 if error is None else 409
 
 
-@blueprint.route("/<int:opportunity_id>/lost", methods=["GET", "POST"])
+@blueprint.route("/<int:opportunity_id>/lost", methods=["GET"])
+@require_permission("marketing.opportunity.develop")
+def opportunity_lost_form(opportunity_id: int):
+    """The page asking why the opportunity was lost (it changes nothing)."""
+    return opportunity_lost(opportunity_id)
+
+
+@blueprint.route("/<int:opportunity_id>/lost", methods=["POST"])
 @require_permission("marketing.opportunity.develop")
 def opportunity_lost(opportunity_id: int):
     """终止开发: the reason (dictionary) and details."""

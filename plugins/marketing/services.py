@@ -1,0 +1,63 @@
+"""The public service of the marketing plugin: the only module other plugins import.
+
+    from plugins.marketing import services as marketing
+
+    value = marketing.open_pipeline_value()          # weighted, within the user's data scope
+    rate = marketing.win_rate(since=date(2026, 1, 1))
+
+Events (``on_event``), delivered after commit:
+``marketing.opportunity_assigned`` ``{"id", "assignee_id", "customer_name"}``,
+``marketing.opportunity_won`` ``{"id", "customer_id", "created_customer", "assignee_id", "amount"}``
+(``amount`` a decimal string or None), ``marketing.opportunity_lost`` ``{"id", "reason", "assignee_id"}``.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import case, func, select
+
+from core.api import db, scoped
+
+from plugins.marketing.models import (
+    CLOSED, DEVELOPING, LOST, STATUSES, UNASSIGNED, WON, Opportunity,
+)
+from plugins.marketing.pipeline import money_sum
+
+OPEN = (UNASSIGNED, DEVELOPING)
+
+
+def visible_opportunities_query():
+    """``select(Opportunity)`` narrowed to the current user's data scope (own: created by or assigned to them)."""
+    return scoped(select(Opportunity), Opportunity)
+
+
+def open_pipeline_value(assignee_id: int | None = None) -> tuple[Decimal, Decimal]:
+    """(total, probability-weighted) expected amount of the visible open opportunities; one statement."""
+    stmt = visible_opportunities_query().where(Opportunity.status.in_(OPEN))
+    if assignee_id is not None:
+        stmt = stmt.where(Opportunity.assignee_id == assignee_id)
+    total, weighted = db.session.execute(stmt.with_only_columns(
+        func.coalesce(func.sum(Opportunity.amount), 0),
+        func.coalesce(func.sum(Opportunity.amount * Opportunity.probability), 0))).one()
+    return money_sum(total), money_sum(weighted, 100)
+
+
+def win_rate(since: date | None = None) -> tuple[int, int, Decimal | None]:
+    """(won, closed, percent won) of the visible opportunities closed since ``since``; percent None when none closed."""
+    stmt = visible_opportunities_query().where(Opportunity.status.in_(CLOSED))
+    if since is not None:
+        stmt = stmt.where(Opportunity.closed_at >= datetime.combine(since, datetime.min.time()))
+    won, closed = db.session.execute(stmt.with_only_columns(
+        func.coalesce(func.sum(case((Opportunity.status == WON, 1), else_=0)), 0), func.count(Opportunity.id))).one()
+    rate = (Decimal(won) * 100 / closed).quantize(Decimal("0.1")) if closed else None
+    return int(won), int(closed), rate
+
+
+def status_label(status: str) -> str:
+    """The translated name of an opportunity status (unassigned, developing, won, lost)."""
+    return str(STATUSES.get(status, status))
+
+
+__all__ = ["visible_opportunities_query", "open_pipeline_value", "win_rate", "status_label", "Opportunity",
+           "UNASSIGNED", "DEVELOPING", "WON", "LOST"]
