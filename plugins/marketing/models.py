@@ -56,8 +56,7 @@ class Opportunity(db.Model, BusinessRecord):
     source: Mapped[str] = mapped_column(String(40), default="", index=True)  # dictionary opportunity_source
     customer_name: Mapped[str] = mapped_column(String(200), index=True)
     # A repeat sale names an existing customer; a won opportunity links to its customer.
-    customer_id: Mapped[int | None] = mapped_column(
-        ForeignKey("customers_customer.id", ondelete="SET NULL"), index=True)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers_customer.id", ondelete="SET NULL"))
     probability: Mapped[int] = mapped_column(Integer, default=0, index=True)  # success probability, 0-100
     summary: Mapped[str] = mapped_column(String(200))
     contact: Mapped[str] = mapped_column(String(50), default="")
@@ -85,6 +84,9 @@ class Opportunity(db.Model, BusinessRecord):
         Index("ix_marketing_opportunity_closed", "status", "closed_at"),
         Index("ix_marketing_opportunity_created_by_id", "created_by_id"),  # data scope "own"
         Index("ix_marketing_opportunity_created_at", "created_at"),
+        # A customer's opportunities (360 tab) and its timeline entries, newest first.
+        Index("ix_marketing_opportunity_customer_created", "customer_id", "created_at"),
+        Index("ix_marketing_opportunity_customer_closed", "customer_id", "closed_at"),
         Index("ix_marketing_opportunity_customer_name_trgm", "customer_name", postgresql_using="gin",
               postgresql_ops={"customer_name": "gin_trgm_ops"}, info={"dialects": ("postgresql",)}),
     )

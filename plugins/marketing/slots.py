@@ -1,14 +1,15 @@
 """What marketing contributes to other pages: the customer 360 tab and dashboard widgets."""
 from __future__ import annotations
 
-from flask import render_template
+from flask import render_template, url_for
 from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from core.api import SlotItem, _, can, current_user, db, scoped, utcnow
 
-from plugins.marketing.models import DEVELOPING, UNASSIGNED, Opportunity, PlanItem
+from plugins.customers import services as customers
+from plugins.marketing.models import DEVELOPING, UNASSIGNED, WON, Opportunity, PlanItem
 
 TAB_ROWS = 20
 WIDGET_ROWS = 5
@@ -22,6 +23,33 @@ def customer_tab(customer):
                                    .order_by(Opportunity.id.desc()).limit(TAB_ROWS)))
     html = render_template("marketing/customer_tab.html", opportunities=rows, count=count, customer=customer)
     return SlotItem(Markup(html), order=40)
+
+
+def timeline_entries(customer, before, limit) -> list:
+    """The customer's timeline: opportunities found (created) and won or lost (closed), newest first."""
+    visible = scoped(select(Opportunity), Opportunity).where(Opportunity.customer_id == customer.id) \
+        .options(joinedload(Opportunity.assignee))
+    found = customers.timeline_query(visible, Opportunity.created_at, Opportunity.id, "marketing.opportunity",
+                                     before, limit)
+    closed = customers.timeline_query(visible.where(Opportunity.closed_at.is_not(None)), Opportunity.closed_at,
+                                      Opportunity.id, "marketing.closed", before, limit)
+    entries = [customers.TimelineEntry(
+        o.created_at, "marketing.opportunity", o.id, _("Sales opportunity"), o.summary, detail=o.description,
+        link=url_for("marketing.opportunity_detail", opportunity_id=o.id), icon="lightbulb",
+        status=(o.status, o.status_label), who=str(o.assignee or "")) for o in db.session.scalars(found)]
+    entries += [customers.TimelineEntry(
+        o.closed_at, "marketing.closed", o.id, _("Opportunity won") if o.status == WON else _("Opportunity lost"),
+        o.summary, link=url_for("marketing.opportunity_detail", opportunity_id=o.id),
+        icon="trophy" if o.status == WON else "x-octagon", status=(o.status, o.status_label),
+        who=str(o.assignee or "")) for o in db.session.scalars(closed)]
+    return entries
+
+
+def new_opportunity_action(customer):
+    """A repeat sale from the customer page: the new-opportunity form with the customer filled in."""
+    url = url_for("marketing.opportunity_create", customer=customer.id)
+    return SlotItem(Markup('<a class="btn btn-sm btn-outline-primary" href="{}"><i class="bi bi-lightbulb"></i> {}</a>')
+                    .format(url, _("New opportunity")), order=40)
 
 
 def my_pipeline_widget():
@@ -60,6 +88,10 @@ def contribute(slot, context):
         return None
     if slot == "customers.detail.tabs":
         return [customer_tab(context["customer"])]
+    if slot == "customers.timeline":
+        return timeline_entries(context["customer"], context.get("before"), context.get("limit", 20))
+    if slot == "customers.detail.actions" and can("marketing.opportunity.create"):
+        return [new_opportunity_action(context["customer"])]
     if slot == "dashboard.widgets":
         widgets = []
         if can("marketing.opportunity.develop"):

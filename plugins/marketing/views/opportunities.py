@@ -13,6 +13,7 @@ from core.api import (
 )
 
 from plugins.basedata import services as basedata
+from plugins.customers import services as customers
 from plugins.marketing import flow
 from plugins.marketing.forms import OpportunityFilter, OpportunityForm
 from plugins.marketing.models import LOST_REASON, Opportunity, PlanItem, StageChange
@@ -129,6 +130,10 @@ def opportunity_create():
     _fill_choices(form)
     if request.method == "GET":
         form.probability.data = 10
+        customer_id = id_or_none(request.args.get("customer"))
+        if customer_id is not None:  # "New opportunity" on a customer's page: a repeat sale
+            customer = customers.visible_customer(customer_id)
+            form.customer_id.data, form.customer_name.data = customer.id, customer.name
     if form.validate_on_submit():
         opportunity = Opportunity()
         form.apply_to(opportunity)
