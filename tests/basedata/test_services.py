@@ -73,3 +73,22 @@ def test_seeding_is_idempotent(app):
         before = db.session.scalar(select(func.count()).select_from(DictionaryEntry))
         assert services.seed_dictionary() == 0
         assert db.session.scalar(select(func.count()).select_from(DictionaryEntry)) == before == 44
+
+
+def test_a_plugin_seeds_its_own_type_once_and_names_it(app):
+    entries = [("a", "甲", "First"), ("b", "乙", "Second")]
+    services.register_type("test_own_type", "Own type")
+    with app.app_context():
+        assert services.seed_type("test_own_type", entries) == 2
+        db.session.commit()
+        assert services.seed_type("test_own_type", entries + [("c", "丙", "Third")]) == 0  # it has entries: nothing added
+        db.session.execute(DictionaryEntry.__table__.delete().where(DictionaryEntry.value == "b"))
+        db.session.commit()
+        assert services.seed_type("test_own_type", entries) == 0  # an administrator's deletion stays
+        rows = db.session.execute(select(DictionaryEntry.value, DictionaryEntry.editable, DictionaryEntry.sort_order)
+                                  .where(DictionaryEntry.type == "test_own_type")).all()
+        assert rows == [("a", True, 10)]
+    with in_language(app, "en"):
+        assert services.type_label("test_own_type") == "Own type"
+        assert services.labels("test_own_type") == {"a": "First"}
+    services.TYPE_LABELS.pop("test_own_type")

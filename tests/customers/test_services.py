@@ -63,6 +63,24 @@ def test_visible_customer_search_and_last_order(app, login_as, add_customer, add
         ctx.pop()
 
 
+def test_visible_customers_named_finds_exact_names_within_scope(app, login_as, add_customer):
+    mine = login_as("account_manager")
+    other = login_as("account_manager")
+    own_id = add_customer(mine.user_id, name="成都天成软件有限公司")
+    add_customer(other.user_id, name="成都天成软件有限公司")
+    add_customer(mine.user_id, name="成都天成软件有限公司二部")
+    deleted = add_customer(mine.user_id, name="成都天成软件有限公司", status="deleted")
+    ctx = _as(app, mine.user_id)
+    try:
+        found = services.visible_customers_named(" 成都天成软件有限公司 ")
+        assert [row["id"] for row in found] == [own_id] and deleted != own_id
+        assert found[0]["label"].startswith("成都天成软件有限公司 (KH")
+        assert services.visible_customers_named("成都天成%") == [] and services.visible_customers_named("") == []
+        assert services.visible_customers_named("x" * 10_000) == []
+    finally:
+        ctx.pop()
+
+
 def test_customer_created_event(make_app, login_as):
     from core.api import hookimpl
     from core.testing import create_user, log_in
