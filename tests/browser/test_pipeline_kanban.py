@@ -36,6 +36,8 @@ def test_dragging_a_card_to_another_stage_moves_it_and_updates_the_totals(app, l
     page.drag_and_drop(f'article.crm-card[data-id="{opportunity_id}"]', f'[data-drop="{third}"]')
     page.wait_for_function(f"""document.querySelector('[data-column="{third}"] [data-figure="count"]').textContent.trim() === '1'""")
     assert page.locator(f'[data-drop="{third}"] article[data-id="{opportunity_id}"]').count() == 1
+    assert page.locator(f'article[data-id="{opportunity_id}"]').count() == 1
+    assert "50%" in page.text_content(f'article[data-id="{opportunity_id}"]')  # the card shows the new probability
     assert (_figure(page, first, "count"), _figure(page, third, "weighted")) == ("0", "500.00")
     with app.app_context():
         moved = db.session.get(Opportunity, opportunity_id)

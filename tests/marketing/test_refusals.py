@@ -8,7 +8,7 @@ from core.api import db
 from core.testing import create_user
 from plugins.customers.models import Contact, Customer
 from plugins.marketing import flow
-from plugins.marketing.models import Opportunity, StageChange
+from plugins.marketing.models import Opportunity, PlanItem, Stage, StageChange
 
 HOSTILE = '<script>alert("x")</script>'
 
@@ -166,7 +166,8 @@ def test_json_moves_answer_on_the_card(app, login_as, add_opportunity, stage_ids
     unassigned = add_opportunity()
     answer = manager.post(f"/marketing/{developing}/move", data={"to": f"stage-{stage_ids[2]}", "version": 1},
                           headers=headers).get_json()
-    assert answer == {"ok": True, "version": 2}
+    assert (answer["ok"], answer["version"]) == (True, 2)
+    assert f'data-id="{developing}" data-version="2"' in answer["card"] and "50%" in answer["card"]
     assert _get(app, developing).probability == 50
     # Stale, backwards, unknown stage, won/lost need more, unassigned needs the assign permission.
     for target, version, status in ((f"stage-{stage_ids[1]}", 1, 409), ("unassigned", 2, 409), ("stage-999999", 2, 409),
@@ -198,3 +199,26 @@ def test_another_managers_opportunity_is_not_developed_by_me(app, login_as, add_
     assert manager.post(f"/marketing/{theirs}/plan", data={"plan-date": "2099-01-01", "plan-item": "x"}).status_code == 302
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(StageChange)) == 0
+
+
+@pytest.mark.parametrize("value, message", [
+    ("x" * 10_000, "Field cannot be longer than"),
+    (HOSTILE, "HTML tags and scripts are not allowed here."),
+    ("", "This field is required."),
+])
+def test_plan_result_lost_and_stage_texts_are_checked(app, login_as, add_opportunity, stage_ids, value, message):
+    manager = login_as("account_manager")
+    admin = login_as("admin")
+    opportunity_id = add_opportunity("developing", stage_ids[0], manager.user_id)
+    answers = [manager.post(f"/marketing/{opportunity_id}/plan", data={"plan-date": "2099-01-01", "plan-item": value})]
+    if value:  # an empty note is allowed: the reason from the dictionary is what is required
+        answers.append(manager.post(f"/marketing/{opportunity_id}/lost", data={
+            "lost-reason": "price", "lost-note": value, "lost-version": 1}))
+    answers.append(admin.post("/marketing/stages/new", data={"name": value, "name_zh": "阶段", "sort_order": "1",
+                                                             "probability": "5"}))
+    for response in answers:
+        assert response.status_code in (200, 400) and message in response.get_data(as_text=True)
+    assert _get(app, opportunity_id).status == "developing"
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(PlanItem)) == 0
+        assert db.session.scalar(select(func.count()).select_from(Stage)) == 4

@@ -62,12 +62,10 @@
           showError(card, answer.error);
           return;
         }
-        card.setAttribute("data-version", answer.version);
-        var version = card.querySelector('input[name="version"]');
-        if (version) {
-          version.value = answer.version;
-        }
-        zone.insertBefore(card, zone.firstChild);
+        var fresh = document.createElement("template");
+        fresh.innerHTML = answer.card.trim();  // the server's card: new probability, chooser and version
+        zone.insertBefore(fresh.content.firstElementChild || card, zone.firstChild);
+        card.remove();
         refreshTotals();
       })
       .catch(function () { showError(card); });

@@ -75,3 +75,9 @@ def pipeline_totals():
     """Every column's count, total and weighted amount (refreshed by the script after a move)."""
     _form, base = _filters()
     return jsonify(numbers.all_totals(base))
+
+
+def render_card(opportunity) -> str:
+    """One card as the board shows it (the script puts it in its new column after a move)."""
+    column = numbers.Column("", "", cards=[opportunity])
+    return render_template("marketing/_cards.html", column=column, **_card_context())

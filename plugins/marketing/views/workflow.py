@@ -105,7 +105,10 @@ def _answer(opportunity, error=None, next_url=None, status=200):
         if next_url:
             body["next"] = next_url
         if body["ok"]:
+            from plugins.marketing.views.pipeline import render_card
+
             body["version"] = opportunity.version
+            body["card"] = render_card(opportunity)  # fresh probability, chooser and version
         return jsonify(body), status
     if next_url:
         return redirect(next_url)
