@@ -1,4 +1,5 @@
-"""The long operations: full CSV export over HTTP, ``crm import customers``, the churn scan.
+"""The long operations: the full CSV export and a browser import (both on the job queue, run by a
+``crm worker``), ``crm import customers``, the churn scan.
 
 Each reports its time and peak RSS; the database is left as it was found
 (imported customers are deleted again, churn records restored), so runs can repeat.
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import subprocess
 import sys
 import time
@@ -36,36 +38,92 @@ def run_command(args: list[str], env: dict, timeout: float) -> dict:
             "ok": os.waitstatus_to_exitcode(status) == 0, "output": output.strip().splitlines()[-1:]}
 
 
-def export(session, base: str, expected: int, server) -> dict:
-    """The whole customer list as CSV through the web worker: rows received against rows expected."""
-    began = time.monotonic()
+def follow_job(session, base: str, response, timeout: float) -> dict:
+    """Follow the job a request started (its page's JSON state) until it ends; its last state."""
+    location = response.headers.get("Location", "")
+    if response.status_code != 302 or "/jobs/" not in location:
+        return {"state": f"no job (HTTP {response.status_code})"}
+    job_url = location if location.startswith("http") else base + location
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        state = session.get(job_url + "/state").json()
+        if state["state"] not in ("queued", "running"):
+            return state
+        time.sleep(0.5)
+    return {"state": "timeout"}
+
+
+def _count_rows(response) -> int:
     rows = -1  # the header line
-    status = None
-    try:
-        with session.get(f"{base}/customers/?export=csv", stream=True, timeout=600) as response:
-            status = response.status_code
-            for chunk in response.iter_content(64 * 1024):
-                rows += chunk.count(b"\n")  # no cell holds a line break
-    except Exception as exc:  # a worker killed mid-stream: the rows so far are the point
-        status = f"{status} then {type(exc).__name__}"
-    peak = max((worker["peak_mb"] for worker in server.worker_memory()), default=None)
-    return {"seconds": round(time.monotonic() - began, 1), "rows": rows, "expected": expected,
-            "complete": rows == expected, "status": status, "worker_peak_rss_mb": peak}
+    for chunk in response.iter_content(64 * 1024):
+        rows += chunk.count(b"\n")  # no cell holds a line break
+    return rows
 
 
-def import_customers(engine, env: dict, count: int, manager: str, workdir: Path, timeout: float) -> dict:
-    path = workdir / f"import-{count}.csv"
+def export(session, base: str, expected: int, worker, timeout: float) -> dict:
+    """The whole customer list as CSV: a short list streams; a long one is a job on the queue, then its
+    download. Rows received against rows expected."""
+    began = time.monotonic()
+    rows, state = None, {"state": "streamed"}
+    with session.get(f"{base}/customers/?export=csv", allow_redirects=False, stream=True, timeout=600) as response:
+        if response.status_code == 200:
+            rows = _count_rows(response)
+        else:
+            state = follow_job(session, base, response, timeout)
+    seconds = round(time.monotonic() - began, 1)
+    if state.get("download_url"):
+        with session.get(base + state["download_url"], stream=True, timeout=600) as response:
+            rows = _count_rows(response)
+    return {"seconds": seconds, "rows": rows, "expected": expected, "complete": rows == expected,
+            "state": state.get("state"), "worker_peak_rss_mb": worker.peak_mb()}
+
+
+def _customers_file(path: Path, count: int, manager: str) -> None:
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["name", "region", "manager", "level", "phone", "address"])
         for n in range(count):
             writer.writerow([f"导入测试{n}贸易有限公司", "beijing", manager, "2", f"010-6{n:07d}", "北京市导入路1号"])
-    with engine.connect() as conn:
-        before = conn.execute(text("SELECT coalesce(max(id), 0) FROM customers_customer")).scalar()
-    result = run_command(["import", "customers", str(path)], env, timeout)
+
+
+def _delete_imported(engine, before: int) -> int:
     with engine.begin() as conn:
         imported = conn.execute(text("SELECT count(*) FROM customers_customer WHERE id > :id"), {"id": before}).scalar()
         conn.execute(text("DELETE FROM customers_customer WHERE id > :id"), {"id": before})
+    return imported
+
+
+def _max_customer_id(engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT coalesce(max(id), 0) FROM customers_customer")).scalar()
+
+
+def upload_customers(session, base: str, engine, count: int, manager: str, workdir: Path, worker,
+                     timeout: float) -> dict:
+    """A browser upload of ``count`` customers: the import runs on the queue; time to the end, worker peak RSS."""
+    path = workdir / f"upload-{count}.csv"
+    _customers_file(path, count, manager)
+    before = _max_customer_id(engine)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', session.get(f"{base}/customers/import/customers").text)
+    began = time.monotonic()
+    with path.open("rb") as handle:
+        response = session.post(f"{base}/customers/import/customers", files={"file": ("customers.csv", handle)},
+                                data={"csrf_token": token.group(1)}, allow_redirects=False)
+    state = follow_job(session, base, response, timeout)
+    seconds = round(time.monotonic() - began, 1)
+    imported = _delete_imported(engine, before)
+    path.unlink()
+    return {"seconds": seconds, "rows": count, "imported": imported, "state": state.get("state"),
+            "rows_per_s": round(count / seconds) if seconds and imported == count else None,
+            "worker_peak_rss_mb": worker.peak_mb()}
+
+
+def import_customers(engine, env: dict, count: int, manager: str, workdir: Path, timeout: float) -> dict:
+    path = workdir / f"import-{count}.csv"
+    _customers_file(path, count, manager)
+    before = _max_customer_id(engine)
+    result = run_command(["import", "customers", str(path)], env, timeout)
+    imported = _delete_imported(engine, before)
     path.unlink()
     seconds = result.get("seconds")
     return {**result, "rows": count, "imported": imported,

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
+import shutil
 import subprocess
 import tempfile
 import time
@@ -24,7 +26,7 @@ from sqlalchemy import create_engine, text
 
 from bench import longops, pages
 from bench.generate import ADMIN, PASSWORD
-from bench.servers import Server, cookie_header, log_in, time_get, wrk
+from bench.servers import QueueWorker, Server, cookie_header, log_in, time_get, wrk
 from bench.statements import StatementCounter
 
 MANAGER = "bench_mgr01"
@@ -92,9 +94,13 @@ def main(argv=None) -> None:
     with engine.connect() as conn:
         manager_id = conn.execute(text("SELECT id FROM core_user WHERE username = :u"), {"u": MANAGER}).scalar()
         facts = {"admin": pages.facts(conn, None), "account_manager": pages.facts(conn, manager_id)}
+    queue_dir = Path(tempfile.mkdtemp(prefix="crm-bench-queue-"))  # the job queue and files of this run
     env = {"DATABASE_URL": args.database_url, "CRM_SECRET_KEY": "bench-secret-key",
-           "CRM_LOGIN_MAX_FAILURES_PER_ADDRESS": "1000"}
+           "CRM_LOGIN_MAX_FAILURES_PER_ADDRESS": "1000",
+           "CRM_QUEUE_URL": os.environ.get("CRM_QUEUE_URL") or f"sqlite:///{queue_dir / 'queue.db'}",
+           "CRM_QUEUE_NAME": f"bench-{os.getpid()}", "CRM_FILES_DIR": str(queue_dir / "files")}
     app = Server("app:app", args.port, args.workers, env)
+    worker = QueueWorker(env) if args.long == "yes" else None
     floor = Server("bench.floor:app", args.port + 1, args.workers, env)
     counter = StatementCounter(args.database_url)
     result = {"label": args.label, "customers": facts["admin"]["total"], "workers": args.workers,
@@ -108,17 +114,25 @@ def main(argv=None) -> None:
         result["throughput"] = measure_throughput(app.base, floor.base, users, args.wrk_seconds)
         result["workers_after"] = app.worker_memory()
         if args.long == "yes":
-            result["long"] = {"export": longops.export(users["admin"][0], app.base, facts["admin"]["total"], app)}
+            admin = users["admin"][0]
+            result["long"] = {"export": longops.export(admin, app.base, facts["admin"]["total"], worker,
+                                                       args.long_timeout)}
             print(f"  export {result['long']['export']}", flush=True)
+            rows = min(100_000, max(1000, facts["admin"]["total"] // 10))
             with tempfile.TemporaryDirectory() as workdir:
+                result["long"]["upload"] = longops.upload_customers(
+                    admin, app.base, engine, rows, MANAGER, Path(workdir), worker, args.long_timeout)
+                print(f"  upload {result['long']['upload']}", flush=True)
                 result["long"]["import"] = longops.import_customers(
-                    engine, env, min(100_000, max(1000, facts["admin"]["total"] // 10)), MANAGER, Path(workdir),
-                    args.long_timeout)
+                    engine, env, rows, MANAGER, Path(workdir), args.long_timeout)
             print(f"  import {result['long']['import']}", flush=True)
             result["long"]["churn scan"] = longops.churn_scan(engine, env, args.long_timeout)
     finally:
         app.stop()
         floor.stop()
+        if worker is not None:
+            worker.stop()
+        shutil.rmtree(queue_dir, ignore_errors=True)
     print_table(result)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -55,6 +56,27 @@ class Server:
         self.process.terminate()
         try:
             self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+class QueueWorker:
+    """``crm worker``: runs the long operations (exports, browser imports) the CRM puts on its job queue."""
+
+    def __init__(self, env: dict):
+        crm = str(Path(sys.executable).with_name("crm"))
+        self.process = subprocess.Popen([crm, "worker", "--threads", "1"], cwd=ROOT, env={**os.environ, **env},
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def peak_mb(self) -> int:
+        """The worker's peak RSS so far (VmHWM), in MB."""
+        status = Path(f"/proc/{self.process.pid}/status").read_text()
+        return int(re.search(r"VmHWM:\s+(\d+)", status).group(1)) // 1024
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGINT)  # finishes the job it runs, then exits
+        try:
+            self.process.wait(timeout=60)
         except subprocess.TimeoutExpired:
             self.process.kill()
 
