@@ -25,7 +25,8 @@ DEFAULT_GRANTS = {
     "admin": [p.code for p in PERMISSIONS],
     "sales_director": [p.code for p in PERMISSIONS],
     "account_manager": ["marketing.opportunity.view", "marketing.opportunity.create",
-                        "marketing.opportunity.develop", "marketing.opportunity.export"],
+                        "marketing.opportunity.develop", "marketing.opportunity.export",
+                        "marketing.report.view"],  # reports count only their own opportunities
     "executive": ["marketing.opportunity.view", "marketing.opportunity.export", "marketing.report.view"],
 }
 
