@@ -3,6 +3,7 @@ from core.api import Job, MenuItem, Permission, hookimpl, lazy_gettext as _l
 
 from plugins.customers import models  # noqa: F401  (tables)
 from plugins.customers import churn  # noqa: F401  (tables)
+from plugins.customers import order_summary  # noqa: F401  (table, kept up to date on every order write)
 from plugins.customers.import_cli import import_group
 
 name = "customers"
@@ -28,7 +29,12 @@ PERMISSIONS = [
     Permission("customers.churn.handle", _l("Handle churn warnings (postpone, confirm lost)")),
     Permission("customers.customer.import", _l("Import customers from CSV")),
     Permission("customers.order.import", _l("Import orders from CSV")),
+    Permission("customers.report.contribution", _l("View the customer contribution report")),
+    Permission("customers.report.composition", _l("View the customer composition report")),
+    Permission("customers.report.churn", _l("View the churn analysis reports")),
 ]
+# Reports count only the customers a user may see: account managers get them for their own customers.
+_REPORTS = ["customers.report.contribution", "customers.report.composition", "customers.report.churn"]
 _IMPORT = ["customers.customer.import", "customers.order.import"]
 
 _ACCOUNT_MANAGER = [
@@ -36,11 +42,11 @@ _ACCOUNT_MANAGER = [
     "customers.customer.delete", "customers.customer.export",
     "customers.contact.view", "customers.contact.edit", "customers.activity.view", "customers.activity.edit",
     "customers.order.view", "customers.order.edit",
-    "customers.churn.view", "customers.churn.handle",
+    "customers.churn.view", "customers.churn.handle", *_REPORTS,
 ]
 _EXECUTIVE = [
     "customers.customer.view", "customers.customer.export", "customers.contact.view",
-    "customers.activity.view", "customers.order.view", "customers.churn.view",
+    "customers.activity.view", "customers.order.view", "customers.churn.view", *_REPORTS,
 ]
 # Lists the other parts of the plugin append to (churn, import).
 DEFAULT_GRANTS = {
@@ -69,7 +75,7 @@ def _import_job(**params):
 JOBS = [Job("churn-scan", churn.scan_job, "0 2 * * *"), Job("customers.import", _import_job)]
 
 # Click commands added to the ``crm`` group.
-COMMANDS = [import_group]
+COMMANDS = [import_group, order_summary.rebuild_command]
 
 
 def _blueprints():
@@ -117,6 +123,13 @@ def template_slot(slot, context):
     for contribute in _slot_providers():
         items.extend(contribute(slot, context) or [])
     return items or None
+
+
+@hookimpl
+def register_reports():
+    from plugins.customers.reports import REPORTS
+
+    return REPORTS
 
 
 @hookimpl

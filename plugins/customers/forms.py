@@ -12,7 +12,7 @@ from wtforms.validators import (
     DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, StopValidation, ValidationError,
 )
 
-from core.api import FilterForm, lazy_gettext as _l, no_markup, strip_text
+from core.api import FilterForm, finite_number, lazy_gettext as _l, no_markup, strip_text
 
 from plugins.customers.models import CUSTOMER_STATUSES, ORDER_STATUSES, SEXES, STATUS_DELETED
 
@@ -132,10 +132,10 @@ class OrderLineForm(FlaskForm):
 
     product_id = SelectField(_l("Product"), coerce=lambda v: int(v) if v not in (None, "", "None") else None,
                              validate_choice=False)
-    quantity = DecimalField(_l("Quantity"), places=2, validators=[_with_product])
+    quantity = DecimalField(_l("Quantity"), places=2, validators=[_with_product, finite_number])
     unit = _text(_l("Unit"), 20)
     price = DecimalField(_l("Unit price"), places=2, validators=[
-        Optional(), NumberRange(min=0, max=MAX_MONEY, message=_l("Enter an amount from 0 to %(max)s."))])
+        Optional(), finite_number, NumberRange(min=0, max=MAX_MONEY, message=_l("Enter an amount from 0 to %(max)s."))])
 
     def validate_quantity(self, field):
         if field.data <= 0 or field.data > Decimal("99999999"):

@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 
 from core.api import _, analyze, db, id_or_none, lazy_gettext as _l, record_bulk
 from plugins.basedata import services as basedata
-from plugins.customers import churn
+from plugins.customers import churn, order_summary
 from plugins.customers.forms import OrderForm, OrderLineForm
 from plugins.customers.importer.database import (
     CHUNK, Progress, advance, all_or_nothing, bulk_insert, lookup, restricted_to,
@@ -184,6 +184,7 @@ def import_orders(table: Table, actor_id: int | None = None, progress: Progress 
     report = Report()
     rows = OrderRows(table, report)
     imported, later_lines = 0, defaultdict(Decimal)  # order id -> amount of lines after its first chunk
+    customers = set()  # whose order amount per month changes
     with all_or_nothing(report):
         for chunk in table.chunks(CHUNK):
             orders = rows.check_chunk(chunk)
@@ -194,6 +195,7 @@ def import_orders(table: Table, actor_id: int | None = None, progress: Progress 
             order_rows = [{**order["order"], "total": _total(order["lines"]), "created_by_id": actor_id}
                           for order in new.values()]
             ids = bulk_insert(Order, order_rows, key=Order.number)
+            customers.update(row["customer_id"] for row in order_rows)
             rows.remember_ids(list(new), ids)
             _audit(ids, order_rows, new.values())
             for number, order in orders.items():
@@ -204,6 +206,8 @@ def import_orders(table: Table, actor_id: int | None = None, progress: Progress 
             imported += len(new)
         for order_id, amount in later_lines.items():
             db.session.execute(update(Order).where(Order.id == order_id).values(total=Order.total + amount))
+        if not report.error_count:
+            order_summary.refresh_customers(customers)
     if report.error_count:
         report.sort(table)
         return report

@@ -1,0 +1,116 @@
+"""Order amount per customer per month (``customers_order_month``): what reports and dashboards read.
+
+Summing millions of order lines on every request is too slow at a million
+customers, so this table holds one row per customer and month with the orders'
+amount and count. It is written in the same transaction as every order write:
+saving or deleting orders through the ORM recomputes the months of the
+customers concerned after the flush (``after_flush``), and the importer calls
+``refresh_customers`` for the customers it imported orders of. Recomputing a
+customer's months from its orders (rather than adding deltas) keeps the table
+equal to the orders whatever happened before; ``crm customers-order-summary``
+rebuilds it all.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import Date as SQLDate, ForeignKey, Index, Integer, Numeric, cast, delete, event, func, insert, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from core.api import analyze, db
+
+from plugins.customers.models import Order, OrderLine
+
+IN_BATCH = 1000
+
+
+class OrderMonth(db.Model):
+    """Orders of one customer in one month: their count and amount (sum of their totals, i.e. of their lines)."""
+
+    __tablename__ = "customers_order_month"
+
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers_customer.id", ondelete="CASCADE"),
+                                             primary_key=True)
+    month: Mapped[date] = mapped_column(SQLDate, primary_key=True)  # the first day of the month
+    orders: Mapped[int] = mapped_column(Integer)
+    amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+
+    # Reports over a range of months for everyone (director, executive) read this index;
+    # one customer's months (own scope, RFM) read the primary key.
+    __table_args__ = (Index("ix_customers_order_month_month", "month", "customer_id"),)
+
+
+def month_of(column, dialect: str):
+    """The first day of ``column``'s month, in SQL."""
+    if dialect == "postgresql":
+        return cast(func.date_trunc("month", column), SQLDate)
+    return func.date(column, "start of month")
+
+
+def _recompute(connection, customer_ids: list[int]) -> None:
+    month = month_of(Order.date, connection.dialect.name)
+    connection.execute(delete(OrderMonth).where(OrderMonth.customer_id.in_(customer_ids)))
+    connection.execute(insert(OrderMonth).from_select(
+        ["customer_id", "month", "orders", "amount"],
+        select(Order.customer_id, month, func.count(Order.id), func.sum(Order.total))
+        .where(Order.customer_id.in_(customer_ids)).group_by(Order.customer_id, month)))
+
+
+def refresh_customers(customer_ids: Iterable[int], connection=None) -> None:
+    """Recompute the months of these customers from their orders, in the current transaction."""
+    connection = connection or db.session.connection()
+    ids = sorted(set(customer_ids))
+    for start in range(0, len(ids), IN_BATCH):
+        _recompute(connection, ids[start:start + IN_BATCH])
+
+
+def rebuild() -> int:
+    """Recompute the whole table from the orders; returns the number of rows. The caller commits."""
+    dialect = db.session.get_bind().dialect.name
+    month = month_of(Order.date, dialect)
+    db.session.execute(delete(OrderMonth))
+    db.session.execute(insert(OrderMonth).from_select(
+        ["customer_id", "month", "orders", "amount"],
+        select(Order.customer_id, month, func.count(Order.id), func.sum(Order.total))
+        .group_by(Order.customer_id, month)))
+    analyze(OrderMonth)
+    return db.session.scalar(select(func.count()).select_from(OrderMonth))
+
+
+_PENDING = "customers.order_months"
+
+
+@event.listens_for(Session, "before_flush")
+def _note_customers(session, flush_context, instances):
+    """Remember whose orders change in this flush (an order's customer before and after an edit)."""
+    touched = session.info.setdefault(_PENDING, set())
+    for obj in session.new | session.dirty | session.deleted:
+        order = obj.order if isinstance(obj, OrderLine) else obj
+        if isinstance(order, Order):
+            history = db.inspect(order).attrs.customer_id.history
+            touched.update(id_ for id_ in (order.customer_id, *(history.deleted or ())) if id_ is not None)
+
+
+@event.listens_for(Session, "after_flush")
+def _refresh_after_flush(session, flush_context):
+    touched = session.info.pop(_PENDING, None)
+    if touched:
+        refresh_customers(touched, session.connection())
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget(session):
+    session.info.pop(_PENDING, None)
+
+
+@click.command("customers-order-summary")
+@with_appcontext
+def rebuild_command():
+    """Rebuild the order amount per customer per month (reports read it) from the orders."""
+    rows = rebuild()
+    db.session.commit()
+    click.echo(f"{rows} customer months summarised.")

@@ -1,0 +1,150 @@
+"""Customers' reports (customer contribution, composition, churn), rendered by the reports plugin.
+
+Each is one aggregate statement narrowed to the customers the user may see
+(data scope: an account manager's own customers). Amounts come from the order
+summary table (``order_summary.OrderMonth``), never from the order lines.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import request
+from sqlalchemy import Numeric, String, cast, func, literal, select
+from wtforms import IntegerField, SelectField, StringField
+from wtforms.validators import Length, NumberRange, Optional, ValidationError
+
+from core.api import (
+    Chart, Column, FilterForm, Report, User, contains, db, id_or_none, lazy_gettext as _l, no_markup, scoped, sees_all,
+    strip_text, current_user, users_holding,
+)
+
+from plugins.basedata import services as basedata
+from plugins.customers.churn import LOST, ChurnRecord
+from plugins.customers.models import STATUS_DELETED, Customer
+from plugins.customers.order_summary import OrderMonth
+from plugins.customers.services import MANAGER_PERMISSION
+
+SECTION = _l("Customer management")
+YEARS = NumberRange(min=1900, max=2999, message=_l("Enter a year from 1900 to 2999."))
+
+
+class ContributionFilter(FilterForm):
+    name = StringField(_l("Customer name"), filters=[strip_text], validators=[Optional(), Length(max=200), no_markup])
+    year = IntegerField(_l("Year"), validators=[Optional(), YEARS])
+
+
+def contribution(form):
+    """Order amount per customer (all years, or one), largest first."""
+    amount = func.sum(OrderMonth.amount)
+    stmt = (select(Customer.name.label("customer"), Customer.number.label("number"),
+                   func.sum(OrderMonth.orders).label("orders"), amount.label("amount"))
+            .join(Customer, Customer.id == OrderMonth.customer_id)
+            .group_by(Customer.id, Customer.name, Customer.number).order_by(amount.desc(), Customer.id))
+    if form.year.data:
+        stmt = stmt.where(OrderMonth.month >= date(form.year.data, 1, 1), OrderMonth.month < date(form.year.data + 1, 1, 1))
+    if form.name.data:
+        stmt = stmt.where(contains(Customer.name, form.name.data))
+    return scoped(stmt, Customer)
+
+
+DIMENSIONS = {"level": basedata.CUSTOMER_LEVEL, "credit": basedata.CREDIT, "satisfaction": basedata.SATISFACTION}
+
+
+class CompositionFilter(FilterForm):
+    dimension = SelectField(_l("Count customers by"), default="level", choices=[
+        ("level", _l("Level")), ("credit", _l("Credit")), ("satisfaction", _l("Satisfaction"))])
+
+
+def composition(form):
+    """Number of customers (not deleted) per level, credit or satisfaction, and their share."""
+    column = getattr(Customer, form.dimension.data or "level")
+    count = func.count(Customer.id)
+    share = cast(count * 100.0 / func.sum(count).over(), Numeric(5, 1))
+    stmt = (select(column.label("value"), count.label("customers"), share.label("share"))
+            .where(Customer.status != STATUS_DELETED).group_by(column).order_by(column))
+    return scoped(stmt, Customer)
+
+
+def _composition_labels() -> dict:
+    dimension = request.args.get("dimension", "level")
+    return basedata.labels(DIMENSIONS.get(dimension, basedata.CUSTOMER_LEVEL))
+
+
+class ChurnFilter(FilterForm):
+    customer = StringField(_l("Customer name"), filters=[strip_text],
+                           validators=[Optional(), Length(max=200), no_markup])
+    manager = SelectField(_l("Account manager"), validate_choice=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        managers = users_holding(MANAGER_PERMISSION).with_only_columns(User.id, User.display_name) \
+            .order_by(User.display_name)
+        if not sees_all():  # an account manager may only pick themselves
+            managers = managers.where(User.id == current_user.id)
+        self.manager.choices = [("", _l("Any"))] + [(str(id_), name) for id_, name in db.session.execute(managers)]
+
+    def validate_manager(self, field):
+        if field.data and field.data not in {value for value, _label in field.choices}:
+            raise ValidationError(_l("Choose an account manager from the list."))
+
+
+def _lost(stmt, form):
+    stmt = stmt.join(Customer, Customer.id == ChurnRecord.customer_id).where(ChurnRecord.status == LOST)
+    if form.customer.data:
+        stmt = stmt.where(contains(Customer.name, form.customer.data))
+    manager = id_or_none(form.manager.data)
+    if manager is not None:
+        stmt = stmt.where(ChurnRecord.manager_id == manager)
+    return scoped(stmt, Customer)
+
+
+def _year_lost():
+    return func.substr(cast(ChurnRecord.lost_at, String), 1, 4)
+
+
+def churn(form):
+    """Confirmed lost customers: year lost, customer, account manager, reason; newest first."""
+    stmt = (select(_year_lost().label("year"), func.substr(cast(ChurnRecord.lost_at, String), 1, 10).label("lost_on"),
+                   Customer.name.label("customer"), Customer.number.label("number"),
+                   func.coalesce(User.display_name, literal("—")).label("manager"), ChurnRecord.reason.label("reason"))
+            .select_from(ChurnRecord).outerjoin(User, User.id == ChurnRecord.manager_id)
+            .order_by(ChurnRecord.lost_at.desc(), ChurnRecord.id.desc()))
+    return _lost(stmt, form)
+
+
+def churn_per_year(form):
+    """Confirmed lost customers per year."""
+    year = _year_lost().label("year")
+    stmt = select(year, func.count(ChurnRecord.id).label("customers")).select_from(ChurnRecord)
+    return _lost(stmt, form).group_by(year).order_by(year)
+
+
+CONTRIBUTION = "customers.report.contribution"
+COMPOSITION = "customers.report.composition"
+CHURN = "customers.report.churn"
+
+REPORTS = [
+    Report(key="customers.contribution", title=_l("Customer contribution"), section=SECTION, permission=CONTRIBUTION,
+           description=_l("Order amount per customer, largest first, for one year or all years."),
+           columns=(Column("customer", _l("Customer")), Column("number", _l("Customer number")),
+                    Column("orders", _l("Orders"), "integer"), Column("amount", _l("Order amount"), "money")),
+           query=contribution, filters=ContributionFilter,
+           chart=Chart("hbar", label="customer", values=("amount",)), order=10),
+    Report(key="customers.composition", title=_l("Customer composition"), section=SECTION, permission=COMPOSITION,
+           description=_l("Number of customers by level, by credit or by satisfaction."),
+           columns=(Column("value", _l("Group"), labels=_composition_labels),
+                    Column("customers", _l("Customers"), "integer"), Column("share", _l("Share"), "percent")),
+           query=composition, filters=CompositionFilter, chart=Chart("pie", label="value", values=("customers",)),
+           order=20),
+    Report(key="customers.churn", title=_l("Churn analysis"), section=SECTION, permission=CHURN,
+           description=_l("Customers confirmed lost: when, who managed them and why."),
+           columns=(Column("year", _l("Year lost")), Column("lost_on", _l("Lost on"), "date"),
+                    Column("customer", _l("Customer")), Column("number", _l("Customer number")),
+                    Column("manager", _l("Account manager")), Column("reason", _l("Churn reason"))),
+           query=churn, filters=ChurnFilter, order=30),
+    Report(key="customers.churn_per_year", title=_l("Lost customers per year"), section=SECTION, permission=CHURN,
+           description=_l("How many customers were confirmed lost each year."),
+           columns=(Column("year", _l("Year lost")), Column("customers", _l("Lost customers"), "integer")),
+           query=churn_per_year, filters=ChurnFilter, chart=Chart("bar", label="year", values=("customers",)),
+           order=31),
+]

@@ -1,0 +1,122 @@
+"""The order amount per customer per month always equals the sum of the order lines: after creates,
+edits (lines, date, deletion of lines), deletes and imports, and after a rebuild."""
+
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from core.api import db
+from plugins.customers.models import Order, OrderLine
+from plugins.customers.order_summary import OrderMonth, month_of
+
+
+def _form(lines, **changes):
+    data = {"number": "DD0001", "date": "2026-02-01", "address": "北京", "status": "unpaid"}
+    for n, line in enumerate(lines):
+        for key, value in line.items():
+            data[f"lines-{n}-{key}"] = value
+    data.update(changes)
+    return data
+
+
+def run(app, tmp_path, kind, content: bytes):
+    path = tmp_path / f"{kind}.csv"
+    path.write_bytes(content)
+    return app.test_cli_runner().invoke(args=["import", kind, str(path)])
+
+
+def _summary(app) -> dict:
+    with app.app_context():
+        return {(c, str(m)[:10]): (n, a) for c, m, n, a in db.session.execute(
+            select(OrderMonth.customer_id, OrderMonth.month, OrderMonth.orders, OrderMonth.amount))}
+
+
+def _from_lines(app) -> dict:
+    """The same figures computed from the order lines themselves (orders without lines count 0)."""
+    with app.app_context():
+        dialect = db.session.get_bind().dialect.name
+        month = month_of(Order.date, dialect)
+        amounts = (select(Order.id.label("id"), Order.customer_id.label("customer_id"), month.label("month"),
+                          func.coalesce(func.sum(OrderLine.quantity * OrderLine.price), 0).label("amount"))
+                   .outerjoin(OrderLine, OrderLine.order_id == Order.id).group_by(Order.id, Order.customer_id, month)
+                   .subquery())
+        rows = db.session.execute(select(amounts.c.customer_id, amounts.c.month, func.count(amounts.c.id),
+                                         func.sum(amounts.c.amount)).group_by(amounts.c.customer_id, amounts.c.month))
+        return {(c, str(m)[:10]): (n, Decimal(a).quantize(Decimal("0.01"))) for c, m, n, a in rows}
+
+
+def test_the_summary_follows_every_order_write_through_the_pages(app, login_as, add_customer, add_product):
+    manager = login_as("account_manager")
+    acme, beta = add_customer(manager.user_id), add_customer(manager.user_id, name="Beta")
+    laptop = add_product(price="7999.00")
+    line = lambda quantity, price="": {"product_id": laptop, "quantity": quantity, "unit": "", "price": price}  # noqa
+
+    assert manager.post(f"/customers/{acme}/orders/new", data=_form([line("2")])).status_code == 302
+    assert manager.post(f"/customers/{acme}/orders/new",
+                        data=_form([line("1", "10.25"), line("3", "0.50")], number="DD0002", date="2026-02-28"))\
+        .status_code == 302
+    assert manager.post(f"/customers/{beta}/orders/new", data=_form([line("1")], number="DD0003", date="2026-03-01"))\
+        .status_code == 302
+    assert _summary(app) == {(acme, "2026-02-01"): (2, Decimal("16009.75")),
+                             (beta, "2026-03-01"): (1, Decimal("7999.00"))} == _from_lines(app)
+
+    with app.app_context():
+        first, second = db.session.scalars(select(Order.id).order_by(Order.number)).all()[:2]
+        version = db.session.get(Order, second).version
+    # edit: other lines and another month
+    edited = _form([line("4", "100.00")], number="DD0002", date="2026-01-15", version=str(version))
+    assert manager.post(f"/customers/{acme}/orders/{second}/edit", data=edited).status_code == 302
+    assert _summary(app) == {(acme, "2026-01-01"): (1, Decimal("400.00")), (acme, "2026-02-01"): (1, Decimal("15998.00")),
+                             (beta, "2026-03-01"): (1, Decimal("7999.00"))} == _from_lines(app)
+
+    # delete: the month disappears
+    assert manager.post(f"/customers/{acme}/orders/{first}/delete").status_code == 302
+    assert _summary(app) == {(acme, "2026-01-01"): (1, Decimal("400.00")),
+                             (beta, "2026-03-01"): (1, Decimal("7999.00"))} == _from_lines(app)
+
+
+def test_a_refused_save_changes_nothing(app, login_as, add_customer, add_product):
+    manager = login_as("account_manager")
+    acme = add_customer(manager.user_id)
+    laptop = add_product()
+    for quantity, price in (("NaN", ""), ("2", "NaN"), ("inf", ""), ("0", "")):
+        bad = _form([{"product_id": laptop, "quantity": quantity, "unit": "", "price": price}])
+        response = manager.post(f"/customers/{acme}/orders/new", data=bad)
+        assert response.status_code == 200 and "is-invalid" in response.get_data(as_text=True), (quantity, price)
+    assert _summary(app) == {} == _from_lines(app)
+
+
+def test_imports_and_scripts_keep_it_equal_and_a_rebuild_restores_it(app, tmp_path, add_customer, add_product):
+    acme = add_customer(number="KH2026010100001")
+    printer = add_product(price="1999.00")
+    content = ("order_number,customer_number,date,status,product_id,quantity,price\n"
+               f"SO-1,KH2026010100001,2025-01-15,paid,{printer},2,1999.00\n"
+               f"SO-1,KH2026010100001,2025-01-15,paid,{printer},1,10.10\n"
+               f"SO-2,KH2026010100001,2025-01-31,paid,{printer},1,1.00\n"
+               f"SO-3,KH2026010100001,2025-12-01,paid,{printer},3,3.33\n").encode()
+    assert run(app, tmp_path, "orders", content).exit_code == 0
+    assert _summary(app) == {(acme, "2025-01-01"): (2, Decimal("4009.10")),
+                             (acme, "2025-12-01"): (1, Decimal("9.99"))} == _from_lines(app)
+
+    with app.app_context():  # a script through the ORM: a line removed from an order
+        order = db.session.scalar(select(Order).where(Order.number == "SO-1"))
+        order.lines.pop()
+        db.session.commit()
+    assert _summary(app)[(acme, "2025-01-01")] == (2, Decimal("3999.00")) and _summary(app) == _from_lines(app)
+
+    with app.app_context():  # the table emptied behind our back: the command rebuilds it
+        db.session.execute(OrderMonth.__table__.delete())
+        db.session.commit()
+    result = app.test_cli_runner().invoke(args=["customers-order-summary"])
+    assert result.exit_code == 0 and "2 customer months summarised." in result.output
+    assert _summary(app) == _from_lines(app) and len(_summary(app)) == 2
+
+
+def test_a_bad_import_leaves_the_summary_alone(app, tmp_path, add_customer, add_product):
+    add_customer(number="KH2026010100001")
+    printer = add_product()
+    content = ("order_number,customer_number,date,product_id,quantity,price\n"
+               f"SO-1,KH2026010100001,2025-01-15,{printer},2,1999.00\n"
+               f"SO-2,KH2026010100001,not a date,{printer},1,1\n").encode()
+    run(app, tmp_path, "orders", content)
+    assert _summary(app) == {} == _from_lines(app)
