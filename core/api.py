@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from core.audit import record_bulk
 from core.charts import svg_chart
+from core.dashboard import kpi_tile
 from core.db import analyze, db
 from core.events import emit
 from core.hookspecs import hookimpl
@@ -35,7 +36,7 @@ __all__ = [
     "require_permission", "can", "scoped", "sees_all", "users_holding",
     "emit", "render_slot", "slot_items",
     "BusinessRecord", "TimestampMixin", "CreatorMixin", "VersionMixin", "AuditMixin", "is_stale", "utcnow",
-    "record_bulk", "svg_chart",
+    "record_bulk", "svg_chart", "kpi_tile",
     "FilterForm", "Page", "paginate", "sort_order", "stream", "csv_response", "list_page", "contains",
     "id_or_none", "strip_text", "no_markup", "finite_number",
     "start_job", "report_progress", "output_file", "current_job_id", "JobFailed", "Outcome", "TooManyJobs",

@@ -112,9 +112,9 @@ def register_jobs():
 
 
 def _slot_providers():
-    from plugins.customers import churn_views, slots, timeline_sources
+    from plugins.customers import churn_views, kpis, slots, timeline_sources
 
-    return [slots.contribute, churn_views.contribute, timeline_sources.contribute]
+    return [slots.contribute, kpis.contribute, churn_views.contribute, timeline_sources.contribute]
 
 
 @hookimpl

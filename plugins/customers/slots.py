@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import render_template
 from sqlalchemy import func, select
 
-from core.api import SlotItem, can, current_user, db
+from core.api import SlotItem, can, current_user, db, sees_all
 
 from plugins.customers import services
 from plugins.customers.models import STATUS_DELETED, Activity, Customer
@@ -13,7 +13,8 @@ RECENT_ACTIVITIES = 5
 
 
 def my_customers_widget():
-    if not can("customers.customer.view"):
+    """The customers the user manages; not for users who see the whole team (theirs would say 0)."""
+    if not can("customers.customer.view") or sees_all():
         return None
     count = db.session.scalar(select(func.count(Customer.id)).where(
         Customer.manager_id == current_user.id, Customer.status != STATUS_DELETED))

@@ -84,6 +84,10 @@ def unassigned_widget():
 
 
 def contribute(slot, context):
+    if slot == "dashboard.kpis":
+        from plugins.marketing import kpis
+
+        return kpis.contribute(slot, context)
     if not can("marketing.opportunity.view"):
         return None
     if slot == "customers.detail.tabs":

@@ -1,0 +1,107 @@
+"""Customers' key figures on the dashboard: sales this month against last month, open churn warnings,
+and a chart of sales by month. Each counts what the user may see: an account manager their own
+customers, a director or an executive the whole team's. Amounts come from the order summary table."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from flask import current_app, render_template, url_for
+from flask_babel import format_decimal
+from sqlalchemy import func, select
+
+from core.api import SlotItem, _, can, db, kpi_tile, scoped, sees_all, svg_chart, utcnow
+
+from plugins.customers.churn import OPEN, ChurnRecord
+from plugins.customers.models import Customer
+from plugins.customers.order_summary import OrderMonth
+
+CHART_MONTHS = 12
+
+
+def scope_caption() -> str:
+    return _("Whole team") if sees_all() else _("Your customers")
+
+
+def _through_customer(stmt, customer_id_column):
+    """Narrow to the user's customers; users who see everything need no join."""
+    if sees_all():
+        return stmt
+    return scoped(stmt.join(Customer, Customer.id == customer_id_column), Customer)
+
+
+def _first_of_month(day: date, months_back: int = 0) -> date:
+    month = day.year * 12 + day.month - 1 - months_back
+    return date(month // 12, month % 12 + 1, 1)
+
+
+def sales_by_month(first: date, last: date) -> dict[date, Decimal]:
+    """Order amount per month from ``first`` to ``last`` (first days of months), of the visible customers."""
+    stmt = (select(OrderMonth.month, func.sum(OrderMonth.amount))
+            .where(OrderMonth.month >= first, OrderMonth.month <= last).group_by(OrderMonth.month))
+    return {month: Decimal(amount) for month, amount in db.session.execute(_through_customer(stmt, OrderMonth.customer_id))}
+
+
+def _report_url(key: str, **args) -> str | None:
+    """The report's page when the reports plugin is enabled and the user may open the report."""
+    report = current_app.extensions["crm"].reports.get(key)
+    if report is None or "reports.report" not in current_app.view_functions or not can(report.permission):
+        return None
+    return url_for("reports.report", key=key, **args) if can("reports.report.view") else None
+
+
+def _money(value) -> str:
+    return format_decimal(value, format="#,##0.00")
+
+
+def sales_tile():
+    today = utcnow().date()
+    this_month, last_month = _first_of_month(today), _first_of_month(today, 1)
+    sales = sales_by_month(last_month, this_month)
+    now, before = sales.get(this_month, Decimal(0)), sales.get(last_month, Decimal(0))
+    if before:
+        change = (now - before) * 100 / before
+        comparison = _("%(change)s %% against last month (%(amount)s)",
+                       change=format_decimal(change, format="+#,##0.0;-#,##0.0"), amount=_money(before))
+        trend = "up" if now > before else "down" if now < before else None
+    else:
+        comparison, trend = _("Last month: %(amount)s", amount=_money(before)), None
+    url = _report_url("customers.contribution", year=today.year) or url_for("customers.customer_list")
+    return kpi_tile(_("Sales this month"), _money(now), url=url, comparison=comparison, trend=trend,
+                    scope=scope_caption(), icon="cash-coin", order=10)
+
+
+def churn_tile():
+    stmt = _through_customer(select(func.count(ChurnRecord.id)).where(ChurnRecord.status.in_(OPEN)),
+                             ChurnRecord.customer_id)
+    count = db.session.scalar(stmt) or 0
+    return kpi_tile(_("Churn warnings"), format_decimal(count), url=url_for("customers_churn.churn_list"),
+                    comparison=_("Open warnings and postponed losses"), scope=scope_caption(),
+                    icon="person-exclamation", order=50)
+
+
+def sales_chart_widget():
+    today = utcnow().date()
+    months = [_first_of_month(today, back) for back in range(CHART_MONTHS - 1, -1, -1)]
+    sales = sales_by_month(months[0], months[-1])
+    if not any(sales.values()):
+        chart = None
+    else:
+        chart = svg_chart("bar", [month.strftime("%Y-%m") for month in months],
+                          [(_("Sales"), [sales.get(month, 0) for month in months])], height=300,
+                          formatter=lambda value: format_decimal(value, format="#,##0"))
+    return SlotItem(render_template("customers/widget_sales_chart.html", chart=chart, scope=scope_caption(),
+                                    url=_report_url("customers.contribution", year=today.year)), order=5)
+
+
+def contribute(slot, context):
+    if slot == "dashboard.kpis":
+        tiles = []
+        if can("customers.order.view"):
+            tiles.append(sales_tile())
+        if can("customers.churn.view"):
+            tiles.append(churn_tile())
+        return tiles
+    if slot == "dashboard.widgets" and can("customers.order.view"):
+        return [sales_chart_widget()]
+    return None

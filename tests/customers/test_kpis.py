@@ -1,0 +1,76 @@
+"""The customers' key figures on the dashboard, for an account manager (own) and a director (team)."""
+import re
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from core.api import db, utcnow
+from plugins.customers.churn import LOST, POSTPONED, WARNING, ChurnRecord
+from plugins.customers.kpis import _first_of_month
+from plugins.customers.models import Order, OrderLine
+
+
+def _tile(page: str, label: str) -> str:
+    """The text of the KPI tile labelled ``label``."""
+    tiles = page.split('crm-kpi"')[1:]
+    tile = next(tile for tile in tiles if label in tile)
+    tile = tile[:tile.index("</a>") if "</a>" in tile else None]
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", tile.split(">", 1)[1])).strip()
+
+
+@pytest.fixture
+def team(app, login_as, add_customer, add_product):
+    li = login_as("account_manager", display_name="Li Ming")
+    zhang = login_as("account_manager", display_name="Zhang Wei")
+    mine, theirs = add_customer(li.user_id), add_customer(zhang.user_id, name="别人的客户")
+    product = add_product()
+    today = utcnow().date()
+    this_month, last_month = _first_of_month(today), _first_of_month(today, 1)
+    orders = [(mine, this_month, "300.00"), (mine, last_month, "200.00"), (theirs, this_month, "1000.00"),
+              (theirs, _first_of_month(today, 13), "99.00")]
+    with app.app_context():
+        for n, (customer, day, price) in enumerate(orders):
+            order = Order(customer_id=customer, number=f"K{n}", date=day)
+            order.lines.append(OrderLine(product_id=product, quantity=Decimal(1), price=Decimal(price)))
+            db.session.add(order)
+        db.session.add_all([ChurnRecord(customer_id=mine, manager_id=li.user_id, status=WARNING),
+                            ChurnRecord(customer_id=theirs, manager_id=zhang.user_id, status=POSTPONED),
+                            ChurnRecord(customer_id=theirs, manager_id=zhang.user_id, status=LOST)])
+        db.session.commit()
+    return li, zhang
+
+
+def test_an_account_manager_sees_their_own_figures(team):
+    li, _zhang = team
+    page = li.get("/").get_data(as_text=True)
+    sales = _tile(page, "Sales this month")
+    assert "300.00" in sales and "+50.0 % against last month (200.00)" in sales and "Your customers" in sales
+    assert "1,300.00" not in page
+    assert "1 Open warnings" in _tile(page, "Churn warnings").replace("Churn warnings ", "")
+    assert "My customers" in page
+    assert "/reports/customers.contribution?year=" in page  # the list behind the number
+    chart = page[page.index("Sales by month"):]
+    assert "<svg" in chart
+
+
+def test_a_director_sees_the_teams_figures_and_no_my_customers_zero(login_as, team):
+    for role in ("sales_director", "executive"):
+        page = login_as(role).get("/").get_data(as_text=True)
+        sales = _tile(page, "Sales this month")
+        assert "1,300.00" in sales and "+550.0 % against last month (200.00)" in sales and "Whole team" in sales
+        assert _tile(page, "Churn warnings").startswith("Churn warnings 2")
+        assert "My customers" not in page
+
+
+def test_no_orders_last_month_and_no_permission(login_as, app):
+    page = login_as("sales_director").get("/").get_data(as_text=True)
+    assert "Last month: 0.00" in _tile(page, "Sales this month")
+    assert "No orders in the last 12 months." in page
+    bare = login_as(permissions=["core.dashboard.view"]).get("/").get_data(as_text=True)
+    assert "Sales this month" not in bare and "Churn warnings" not in bare
+
+
+def test_first_of_month_goes_back_across_years():
+    assert _first_of_month(date(2026, 1, 31), 1) == date(2025, 12, 1)
+    assert _first_of_month(date(2026, 3, 15), 14) == date(2025, 1, 1)
