@@ -31,13 +31,16 @@ class Column:
     ``type`` tells renderers how to show and export it: ``money`` is a Decimal
     with two places, ``percent`` a number from 0 to 100, ``date`` a date.
     ``labels``, for coded values, returns ``{code: label}``; it is called once
-    per rendering, in the user's language.
+    per rendering, in the user's language. ``link``, given the row (a mapping
+    of the statement's columns), returns a URL inside the CRM that the cell
+    links to on the page (e.g. the list behind a count), or None.
     """
 
     key: str
     label: Any
     type: str = "text"
     labels: Callable[[], dict] | None = None
+    link: Callable[[Any], str | None] | None = None
 
 
 @dataclass(frozen=True)

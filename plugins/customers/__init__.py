@@ -32,9 +32,11 @@ PERMISSIONS = [
     Permission("customers.report.contribution", _l("View the customer contribution report")),
     Permission("customers.report.composition", _l("View the customer composition report")),
     Permission("customers.report.churn", _l("View the churn analysis reports")),
+    Permission("customers.report.value", _l("View the customer value analysis (RFM)")),
 ]
 # Reports count only the customers a user may see: account managers get them for their own customers.
-_REPORTS = ["customers.report.contribution", "customers.report.composition", "customers.report.churn"]
+_REPORTS = ["customers.report.contribution", "customers.report.composition", "customers.report.churn",
+            "customers.report.value"]
 _IMPORT = ["customers.customer.import", "customers.order.import"]
 
 _ACCOUNT_MANAGER = [

@@ -96,6 +96,13 @@ class CustomerFilter(FilterForm):
     level = SelectField(_l("Level"), validate_choice=False)
     status = SelectField(_l("Status"), validate_choice=False, choices=[("", _l("Normal and lost"))] + [
         (key, label) for key, label in CUSTOMER_STATUSES.items() if key != STATUS_DELETED])
+    # Customer value segment (RFM), over ``window`` months: the links of the value analysis land here.
+    segment = SelectField(_l("Customer value"), default="")
+    window = HiddenField()
+
+    def validate_window(self, field):
+        if field.data and not (field.data.isascii() and field.data.isdigit() and 1 <= int(field.data) <= 120):
+            raise ValidationError(_l("Enter a number of months from 1 to %(max)s.", max=120))
 
 
 class ContactForm(VersionedForm):

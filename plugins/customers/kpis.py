@@ -80,6 +80,17 @@ def churn_tile():
                     icon="person-exclamation", order=50)
 
 
+def at_risk_tile():
+    """Valuable customers slipping away (RFM), beside the churn warnings: for those who manage their own."""
+    from plugins.customers import rfm
+
+    count = rfm.at_risk_count()
+    url = _report_url("customers.rfm") or url_for("customers.customer_list", segment="at_risk")
+    return kpi_tile(_("Customers at risk"), format_decimal(count), url=url, scope=scope_caption(),
+                    comparison=_("At risk or can't lose them, by their orders"), icon="exclamation-triangle",
+                    order=55)
+
+
 def sales_chart_widget():
     today = utcnow().date()
     months = [_first_of_month(today, back) for back in range(CHART_MONTHS - 1, -1, -1)]
@@ -101,6 +112,8 @@ def contribute(slot, context):
             tiles.append(sales_tile())
         if can("customers.churn.view"):
             tiles.append(churn_tile())
+        if can("customers.order.view") and not sees_all():
+            tiles.append(at_risk_tile())
         return tiles
     if slot == "dashboard.widgets" and can("customers.order.view"):
         return [sales_chart_widget()]

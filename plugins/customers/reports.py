@@ -19,6 +19,7 @@ from core.api import (
 )
 
 from plugins.basedata import services as basedata
+from plugins.customers import rfm
 from plugins.customers.churn import LOST, ChurnRecord
 from plugins.customers.models import STATUS_DELETED, Customer
 from plugins.customers.order_summary import OrderMonth
@@ -119,6 +120,7 @@ def churn_per_year(form):
     return _lost(stmt, form).group_by(year).order_by(year)
 
 
+VALUE = "customers.report.value"
 CONTRIBUTION = "customers.report.contribution"
 COMPOSITION = "customers.report.composition"
 CHURN = "customers.report.churn"
@@ -147,4 +149,15 @@ REPORTS = [
            columns=(Column("year", _l("Year lost")), Column("customers", _l("Lost customers"), "integer")),
            query=churn_per_year, filters=ChurnFilter, chart=Chart("bar", label="year", values=("customers",)),
            order=31),
+    Report(key="customers.rfm", title=_l("Customer value (RFM)"), section=SECTION, permission=VALUE,
+           description=_l("Recency, frequency and monetary value of each customer's orders, scored 1 to 5 by "
+                          "quintile, and the segments they place customers in: who is most valuable, who is "
+                          "slipping away."),
+           columns=(Column("segment", _l("Segment"), labels=rfm.segment_labels, link=rfm.segment_link),
+                    Column("customers", _l("Customers"), "integer"),
+                    Column("customer_share", _l("Share of customers"), "percent"),
+                    Column("revenue", _l("Revenue"), "money"),
+                    Column("revenue_share", _l("Share of revenue"), "percent")),
+           query=rfm.value_analysis, filters=rfm.WindowFilter,
+           chart=Chart("hbar", label="segment", values=("customer_share", "revenue_share")), order=40),
 ]

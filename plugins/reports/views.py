@@ -53,6 +53,15 @@ def _chart(report, cells, rows):
                      formatter=lambda value: format_decimal(value, format=places))
 
 
+def _links(report, row) -> list:
+    """Each cell's link, when its column has one and it stays inside the CRM."""
+    links = []
+    for column in report.columns:
+        url = column.link(row._mapping) if column.link else None
+        links.append(url if isinstance(url, str) and url.startswith("/") and not url.startswith("//") else None)
+    return links
+
+
 @blueprint.route("/<key>")
 @require_permission(VIEW)
 def report(key):
@@ -66,7 +75,7 @@ def report(key):
         rows, more = fetched[:PAGE_ROWS], len(fetched) > PAGE_ROWS
         top = rows if page == 1 else db.session.execute(stmt.limit(CHART_ROWS)).all()
         chart = _chart(report, cells, top)
-    table = [cells.shown(cells.typed(row)) for row in rows]
+    table = [list(zip(cells.shown(cells.typed(row)), _links(report, row))) for row in rows]
     return render_template("reports/report.html", report=report, form=form, valid=valid, table=table, page=page,
                            more=more, chart=chart, may_export=may_export(report), chart_rows=CHART_ROWS,
                            export_args={k: v for k, v in request.args.items() if k not in ("page", "key", "fmt")})

@@ -11,7 +11,7 @@ from core.api import (
 )
 
 from plugins.basedata import services as basedata
-from plugins.customers import services
+from plugins.customers import rfm, services
 from plugins.customers.forms import STALE_MESSAGE, CustomerFilter, CustomerForm
 from plugins.customers.models import STATUS_DELETED, Customer
 from plugins.customers.numbering import add_numbered
@@ -45,6 +45,8 @@ def _filtered(form: CustomerFilter):
             stmt = stmt.where(column == value)
     if id_or_none(form.manager.data) is not None:
         stmt = stmt.where(Customer.manager_id == id_or_none(form.manager.data))
+    if form.segment.data in rfm.SEGMENTS:
+        stmt = stmt.where(Customer.id.in_(rfm.customers_in_segment(form.segment.data, int(form.window.data or 12))))
     return stmt
 
 
@@ -61,6 +63,7 @@ def customer_list():
     form.region.choices = any_ + basedata.choices(basedata.REGION)
     form.level.choices = any_ + basedata.choices(basedata.CUSTOMER_LEVEL)
     form.manager.choices = any_ + [(str(i), label) for i, label in manager_choices()]
+    form.segment.choices = any_ + list(rfm.segment_labels().items())
     stmt = _filtered(form) if form.validate() else services.visible_customers_query().where(False)
     if request.args.get("export") == "csv" and not can("customers.customer.export"):
         abort(403)

@@ -1,0 +1,115 @@
+"""Customer value analysis (RFM): recency, frequency and monetary value over a window of months.
+
+Each visible customer with orders in the window gets three scores from 1 to 5,
+by quintile in SQL (``ntile(5)``, on SQLite and PostgreSQL alike): R by the
+last month with orders (recent is 5), F by the number of orders, M by the
+amount. The segment follows from R and the average of F and M (the usual grid).
+Figures come from the order summary table, so recency counts in months.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import request, url_for
+from sqlalchemy import Numeric, case, cast, func, literal, select
+from wtforms import IntegerField
+from wtforms.validators import NumberRange, Optional
+
+from core.api import FilterForm, db, lazy_gettext as _l, scoped, sees_all, utcnow
+
+from plugins.customers.models import STATUS_DELETED, Customer
+from plugins.customers.order_summary import OrderMonth
+
+DEFAULT_WINDOW = 12
+MAX_WINDOW = 120
+
+# key -> (label, the (R, FM) cells of the grid); in the order the report lists them.
+SEGMENTS = {
+    "champions": (_l("Champions"), {(5, 4), (5, 5)}),
+    "loyal": (_l("Loyal"), {(3, 4), (3, 5), (4, 4), (4, 5)}),
+    "potential_loyalist": (_l("Potential loyalist"), {(4, 2), (4, 3), (5, 2), (5, 3)}),
+    "new": (_l("New"), {(5, 1)}),
+    "promising": (_l("Promising"), {(4, 1)}),
+    "need_attention": (_l("Need attention"), {(3, 3)}),
+    "about_to_sleep": (_l("About to sleep"), {(3, 1), (3, 2)}),
+    "at_risk": (_l("At risk"), {(1, 3), (1, 4), (2, 3), (2, 4)}),
+    "cant_lose": (_l("Can't lose them"), {(1, 5), (2, 5)}),
+    "hibernating": (_l("Hibernating"), {(1, 2), (2, 1), (2, 2)}),
+    "lost": (_l("Lost"), {(1, 1)}),
+}
+AT_RISK = ("at_risk", "cant_lose")  # valuable customers slipping away: shown beside churn warnings
+
+
+def segment_labels() -> dict:
+    return {key: str(label) for key, (label, _cells) in SEGMENTS.items()}
+
+
+def segment_of(r: int, fm: int) -> str:
+    """The segment of scores R and FM (Python twin of the SQL CASE, for tests and readers)."""
+    return next(key for key, (_label, cells) in SEGMENTS.items() if (r, fm) in cells)
+
+
+class WindowFilter(FilterForm):
+    window = IntegerField(_l("Window (months)"), default=DEFAULT_WINDOW, validators=[
+        Optional(strip_whitespace=False),
+        NumberRange(min=1, max=MAX_WINDOW, message=_l("Enter a number of months from 1 to %(max)s.", max=MAX_WINDOW))])
+
+
+def _first_month(today: date, window: int) -> date:
+    month = today.year * 12 + today.month - 1 - (window - 1)
+    return date(month // 12, month % 12 + 1, 1)
+
+
+def scores(window: int = DEFAULT_WINDOW, today: date | None = None):
+    """A subquery of the visible customers with orders in the window:
+    customer_id, last (month), frequency, monetary, r, f, m, fm, segment."""
+    start = _first_month(today or utcnow().date(), window)
+    per_customer = (select(OrderMonth.customer_id.label("customer_id"), func.max(OrderMonth.month).label("last"),
+                           func.sum(OrderMonth.orders).label("frequency"), func.sum(OrderMonth.amount).label("monetary"))
+                    .where(OrderMonth.month >= start).group_by(OrderMonth.customer_id))
+    if not sees_all():
+        per_customer = scoped(per_customer.join(Customer, Customer.id == OrderMonth.customer_id), Customer) \
+            .where(Customer.status != STATUS_DELETED)
+    else:
+        per_customer = per_customer.where(~OrderMonth.customer_id.in_(
+            select(Customer.id).where(Customer.status == STATUS_DELETED)))
+    pc = per_customer.subquery("per_customer")
+    ranked = select(
+        pc, func.ntile(5).over(order_by=(pc.c.last, pc.c.customer_id)).label("r"),
+        func.ntile(5).over(order_by=(pc.c.frequency, pc.c.customer_id)).label("f"),
+        func.ntile(5).over(order_by=(pc.c.monetary, pc.c.customer_id)).label("m")).subquery("ranked")
+    fm = (ranked.c.f + ranked.c.m + 1) // 2
+    segment = case(*[((ranked.c.r == r) & (fm == f), literal(key)) for key, (_label, cells) in SEGMENTS.items()
+                     for r, f in sorted(cells)], else_=literal("lost"))
+    return select(ranked, fm.label("fm"), segment.label("segment")).subquery("rfm")
+
+
+def customers_in_segment(segment: str, window: int = DEFAULT_WINDOW):
+    """A ``select`` of the ids of the visible customers in ``segment`` (for the customer list's filter)."""
+    rfm = scores(window)
+    return select(rfm.c.customer_id).where(rfm.c.segment == segment)
+
+
+def value_analysis(form):
+    """Customers and revenue per segment, with their shares."""
+    rfm = scores(form.window.data or DEFAULT_WINDOW)
+    order = case(*[(rfm.c.segment == key, index) for index, key in enumerate(SEGMENTS)], else_=len(SEGMENTS))
+    count, revenue = func.count(), func.sum(rfm.c.monetary)
+    return (select(rfm.c.segment.label("segment"), count.label("customers"),
+                   cast(count * 100.0 / func.sum(count).over(), Numeric(5, 1)).label("customer_share"),
+                   cast(revenue, Numeric(14, 2)).label("revenue"),
+                   cast(func.coalesce(revenue * 100.0 / func.nullif(func.sum(revenue).over(), 0), 0), Numeric(5, 1))
+                   .label("revenue_share"))
+            .group_by(rfm.c.segment).order_by(func.min(order)))
+
+
+def segment_link(row) -> str | None:
+    """The customer list filtered to the row's segment, over the report's window."""
+    window = request.args.get("window", DEFAULT_WINDOW)
+    return url_for("customers.customer_list", segment=row["segment"], window=window)
+
+
+def at_risk_count() -> int:
+    """How many of the user's customers are in the at-risk segments (default window)."""
+    rfm = scores()
+    return db.session.scalar(select(func.count()).select_from(rfm).where(rfm.c.segment.in_(AT_RISK))) or 0
