@@ -85,21 +85,29 @@ _PENDING = "customers.order_months"
 
 
 @event.listens_for(Session, "before_flush")
-def _note_customers(session, flush_context, instances):
-    """Remember whose orders change in this flush (an order's customer before and after an edit)."""
-    touched = session.info.setdefault(_PENDING, set())
+def _note_orders(session, flush_context, instances):
+    """Remember the orders this flush changes, and the customer an edited order had before.
+
+    The orders themselves, not their customer ids: a new order's customer may be
+    new too, and its id is known only after the flush.
+    """
+    orders, customers = session.info.setdefault(_PENDING, (set(), set()))
     for obj in session.new | session.dirty | session.deleted:
         order = obj.order if isinstance(obj, OrderLine) else obj
         if isinstance(order, Order):
-            history = db.inspect(order).attrs.customer_id.history
-            touched.update(id_ for id_ in (order.customer_id, *(history.deleted or ())) if id_ is not None)
+            orders.add(order)
+            customers.update(db.inspect(order).attrs.customer_id.history.deleted or ())
 
 
 @event.listens_for(Session, "after_flush")
 def _refresh_after_flush(session, flush_context):
-    touched = session.info.pop(_PENDING, None)
-    if touched:
-        refresh_customers(touched, session.connection())
+    pending = session.info.pop(_PENDING, None)
+    if pending:
+        orders, customers = pending
+        touched = {order.customer_id for order in orders} | customers
+        touched.discard(None)
+        if touched:
+            refresh_customers(touched, session.connection())
 
 
 @event.listens_for(Session, "after_rollback")

@@ -1,6 +1,7 @@
 """The order amount per customer per month always equals the sum of the order lines: after creates,
 edits (lines, date, deletion of lines), deletes and imports, and after a rebuild."""
 
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -120,3 +121,18 @@ def test_a_bad_import_leaves_the_summary_alone(app, tmp_path, add_customer, add_
                f"SO-2,KH2026010100001,not a date,{printer},1,1\n").encode()
     run(app, tmp_path, "orders", content)
     assert _summary(app) == {} == _from_lines(app)
+
+
+def test_a_new_customer_and_its_orders_in_one_flush(app, add_product):
+    """Demo data and scripts create the customer and its orders together: ids are known only after the flush."""
+    from plugins.customers.models import Customer
+
+    product = add_product(price="12.50")
+    with app.app_context():
+        customer = Customer(number="KH2026010199999", name="新客户", region="beijing")
+        order = Order(customer=customer, number="N1", date=date(2026, 4, 9))
+        order.lines.append(OrderLine(product_id=product, quantity=Decimal(2), price=Decimal("12.50")))
+        db.session.add(order)
+        db.session.commit()
+        customer_id = customer.id
+    assert _summary(app) == {(customer_id, "2026-04-01"): (1, Decimal("25.00"))} == _from_lines(app)
