@@ -10,6 +10,7 @@ no reference to anything outside the CRM.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from decimal import Decimal
 
@@ -41,30 +42,54 @@ def _number(value) -> float:
     return float(value) if isinstance(value, (int, float, Decimal)) else 0.0
 
 
+def _room_for_wide_labels(kind: str, categories: list[str]) -> dict:
+    """pygal sizes label space for Latin letters; Chinese characters are about twice as wide.
+    Give the labels the room they lack, so they are not cut off at the chart's edge."""
+    shown = [category[:24] for category in categories] or [""]
+    missing = max(sum(unicodedata.east_asian_width(char) in "WF" for char in label) for label in shown) * 7
+    if kind == "hbar":
+        return {"margin_left": 8 + missing}
+    if kind in ("bar", "line") and len(categories) > 6:  # rotated labels under the axis
+        return {"margin_bottom": 8 + missing // 2}
+    return {}
+
+
+def compact_number(value) -> str:
+    """A short number for axes and bar labels in the user's language (1.2M, 120万); tables show exact ones."""
+    from babel.numbers import format_compact_decimal
+    from flask_babel import get_locale
+
+    return format_compact_decimal(value, format_type="short", fraction_digits=1, locale=get_locale() or "en")
+
+
 def svg_chart(kind: str, categories: Sequence, series: Sequence[tuple], *, height: int = 360,
               formatter=None) -> Markup:
     """An SVG chart of ``series`` (``[(name, values)]``, one value per category) over ``categories``.
 
     ``kind`` is ``bar``, ``hbar``, ``pie`` or ``line``; a pie draws the first
     series, one slice per category. ``formatter`` turns a value into the text
-    shown on the chart (values on bars, the value axis).
+    shown on the chart (values on bars, the value axis); by default a compact number.
     """
     categories = [str(category) for category in categories]
+    series = [(str(name), [_number(value) for value in values]) for name, values in series]
+    if kind == "hbar":  # pygal draws the first category at the bottom; read from the top instead
+        categories = categories[::-1]
+        series = [(name, values[::-1]) for name, values in series]
+        height = max(height, 80 + 26 * len(categories) * max(1, len(series)))
     chart = KINDS[kind](
         style=STYLE, js=[], disable_xml_declaration=True, height=height, width=800,
-        show_legend=kind == "pie" or len(series) > 1, legend_at_bottom=True, legend_at_bottom_columns=3,
+        show_legend=kind == "pie" or len(series) > 1, legend_at_bottom=True,
         truncate_label=24, truncate_legend=30, x_label_rotation=30 if kind in ("bar", "line") and len(categories) > 6 else 0,
-        print_values=kind != "line" and len(categories) <= 12, margin=8, spacing=12,
-        value_formatter=formatter or (lambda value: f"{value:,.0f}" if value == int(value) else f"{value:,.2f}"),
-        no_data_text="",
+        print_values=kind != "line" and len(categories) <= 6, margin=8, spacing=12, **_room_for_wide_labels(kind, categories),
+        value_formatter=formatter or compact_number, no_data_text="",
     )
     if kind == "pie":
         values = series[0][1] if series else []
         for category, value in zip(categories, values):
-            chart.add(category, _number(value))
+            chart.add(category, value)
     else:
         chart.x_labels = categories
         for name, values in series:
-            chart.add(str(name), [_number(value) for value in values])
+            chart.add(name, values)
     svg = chart.render(is_unicode=True)
     return Markup(_COMMENT.sub("", _SCRIPT.sub("", svg)))

@@ -124,12 +124,6 @@ def churn_lost(churn_id: int):
                    _("The loss of the customer was confirmed."))
 
 
-def open_warning_count() -> int:
-    """Open warnings of the customers the current user may see (dashboard widget)."""
-    stmt = visible_records(select(func.count(ChurnRecord.id)).select_from(ChurnRecord).where(ChurnRecord.status == churn.WARNING))
-    return db.session.scalar(stmt) or 0
-
-
 def records_of_customer(customer_id: int) -> list:
     """(record, number of measures) of one customer, newest first (customer 360 tab)."""
     measures = (select(func.count(ChurnMeasure.id)).where(ChurnMeasure.churn_id == ChurnRecord.id)
@@ -139,12 +133,11 @@ def records_of_customer(customer_id: int) -> list:
 
 
 def contribute(slot, context):
-    """The churn tab of the customer 360 page and the dashboard widget (only with customers.churn.view)."""
+    """The churn tab of the customer 360 page (only with customers.churn.view); the dashboard's
+    churn warnings are a key figure (kpis.py)."""
     if not can("customers.churn.view"):
         return None
     if slot == "customers.detail.tabs":
         records = records_of_customer(context["customer"].id)
         return [SlotItem(render_template("customers/churn_tab.html", records=records), order=60)]
-    if slot == "dashboard.widgets":
-        return [SlotItem(render_template("customers/churn_widget.html", count=open_warning_count()), order=30)]
     return None

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from core.api import SlotItem, _, can, db, kpi_tile, scoped, sees_all, svg_chart, utcnow
 
-from plugins.customers.churn import OPEN, ChurnRecord
+from plugins.customers.churn import WARNING, ChurnRecord
 from plugins.customers.models import Customer
 from plugins.customers.order_summary import OrderMonth
 
@@ -72,11 +72,11 @@ def sales_tile():
 
 
 def churn_tile():
-    stmt = _through_customer(select(func.count(ChurnRecord.id)).where(ChurnRecord.status.in_(OPEN)),
+    stmt = _through_customer(select(func.count(ChurnRecord.id)).where(ChurnRecord.status == WARNING),
                              ChurnRecord.customer_id)
     count = db.session.scalar(stmt) or 0
-    return kpi_tile(_("Churn warnings"), format_decimal(count), url=url_for("customers_churn.churn_list"),
-                    comparison=_("Open warnings and postponed losses"), scope=scope_caption(),
+    return kpi_tile(_("Churn warnings"), format_decimal(count), url=url_for("customers_churn.churn_list", status=WARNING),
+                    comparison=_("Last order too long ago, not yet handled"), scope=scope_caption(),
                     icon="person-exclamation", order=50)
 
 
@@ -99,8 +99,7 @@ def sales_chart_widget():
         chart = None
     else:
         chart = svg_chart("bar", [month.strftime("%Y-%m") for month in months],
-                          [(_("Sales"), [sales.get(month, 0) for month in months])], height=300,
-                          formatter=lambda value: format_decimal(value, format="#,##0"))
+                          [(_("Sales"), [sales.get(month, 0) for month in months])], height=300)
     return SlotItem(render_template("customers/widget_sales_chart.html", chart=chart, scope=scope_caption(),
                                     url=_report_url("customers.contribution", year=today.year)), order=5)
 

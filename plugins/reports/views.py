@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
-from flask_babel import format_decimal
 
 from core.api import _, db, require_permission, svg_chart
 
@@ -47,10 +46,7 @@ def _chart(report, cells, rows):
     for key in report.chart.values:
         index = keys.index(key)
         series.append((report.columns[index].label, [values[index] for values in typed]))
-    kinds = {report.columns[keys.index(key)].type for key in report.chart.values}
-    places = "#,##0.00" if "money" in kinds else "#,##0.#"
-    return svg_chart(report.chart.kind, categories, series,
-                     formatter=lambda value: format_decimal(value, format=places))
+    return svg_chart(report.chart.kind, categories, series)
 
 
 def _links(report, row) -> list:

@@ -362,7 +362,8 @@ def test_dashboard_counts_my_churn_warnings(app, login_as):
     warned(app, create_user(app, "account_manager"))
     page = client.get("/").get_data(as_text=True)
     assert "Churn warnings" in page
-    assert '<div class="display-6" id="churn-warning-count">2</div>' in page
+    tile = page[page.index("Churn warnings"):]
+    assert '<div class="fs-4 fw-semibold text-body text-nowrap crm-kpi-value">2</div>' in tile[:400]
     assert "/customers/churn/?status=warning" in page
 
     without = login_as(permissions=["core.dashboard.view"])
