@@ -1,14 +1,16 @@
-"""Order amount per customer per month (``customers_order_month``): what reports and dashboards read.
+"""Order amount per customer per month and per year: what reports and dashboards read.
 
 Summing millions of order lines on every request is too slow at a million
-customers, so this table holds one row per customer and month with the orders'
-amount and count. It is written in the same transaction as every order write:
+customers, so ``customers_order_month`` holds one row per customer and month
+with the orders' amount and count, and ``customers_order_year`` one per
+customer and year plus one for all years (year 0), indexed by amount so that
+"the largest customers of a year" is read from an index. They are written in the same transaction as every order write:
 saving or deleting orders through the ORM recomputes the months of the
 customers concerned after the flush (``after_flush``), and the importer calls
 ``refresh_customers`` for the customers it imported orders of. Recomputing a
-customer's months from its orders (rather than adding deltas) keeps the table
+customer's figures from its orders (rather than adding deltas) keeps the tables
 equal to the orders whatever happened before; ``crm customers-order-summary``
-rebuilds it all.
+rebuilds them all.
 """
 from __future__ import annotations
 
@@ -18,7 +20,9 @@ from decimal import Decimal
 
 import click
 from flask.cli import with_appcontext
-from sqlalchemy import Date as SQLDate, ForeignKey, Index, Integer, Numeric, cast, delete, event, func, insert, select
+from sqlalchemy import (
+    Date as SQLDate, ForeignKey, Index, Integer, Numeric, cast, delete, event, func, insert, literal, select,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from core.api import analyze, db
@@ -44,6 +48,31 @@ class OrderMonth(db.Model):
     __table_args__ = (Index("ix_customers_order_month_month", "month", "customer_id"),)
 
 
+ALL_YEARS = 0
+
+
+class OrderYear(db.Model):
+    """Orders of one customer in one year (``year`` 0: all years): their count and amount."""
+
+    __tablename__ = "customers_order_year"
+
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers_customer.id", ondelete="CASCADE"),
+                                             primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    orders: Mapped[int] = mapped_column(Integer)
+    amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+
+    # The customer contribution report: a year's customers by amount, largest first, read backwards.
+    __table_args__ = (Index("ix_customers_order_year_year_amount", "year", "amount", "customer_id"),)
+
+
+def year_of(column, dialect: str):
+    """The year of the date ``column``, as an integer, in SQL."""
+    if dialect == "postgresql":
+        return cast(func.extract("year", column), Integer)
+    return cast(func.strftime("%Y", column), Integer)
+
+
 def month_of(column, dialect: str):
     """The first day of ``column``'s month, in SQL."""
     if dialect == "postgresql":
@@ -51,13 +80,28 @@ def month_of(column, dialect: str):
     return func.date(column, "start of month")
 
 
-def _recompute(connection, customer_ids: list[int]) -> None:
-    month = month_of(Order.date, connection.dialect.name)
-    connection.execute(delete(OrderMonth).where(OrderMonth.customer_id.in_(customer_ids)))
+def _summarise(connection, where=None) -> None:
+    """Insert the months and years of the customers ``where`` selects (all without it) from their orders."""
+    dialect = connection.dialect.name
+    month = month_of(Order.date, dialect)
+    months = select(Order.customer_id, month, func.count(Order.id), func.sum(Order.total))
     connection.execute(insert(OrderMonth).from_select(
         ["customer_id", "month", "orders", "amount"],
-        select(Order.customer_id, month, func.count(Order.id), func.sum(Order.total))
-        .where(Order.customer_id.in_(customer_ids)).group_by(Order.customer_id, month)))
+        (months if where is None else months.where(where(Order.customer_id))).group_by(Order.customer_id, month)))
+    year = year_of(OrderMonth.month, dialect)
+    for period in (year, literal(ALL_YEARS, Integer)):
+        years = select(OrderMonth.customer_id, period, func.sum(OrderMonth.orders), func.sum(OrderMonth.amount))
+        if where is not None:
+            years = years.where(where(OrderMonth.customer_id))
+        group = (OrderMonth.customer_id, year) if period is year else (OrderMonth.customer_id,)
+        connection.execute(insert(OrderYear).from_select(["customer_id", "year", "orders", "amount"],
+                                                         years.group_by(*group)))
+
+
+def _recompute(connection, customer_ids: list[int]) -> None:
+    for model in (OrderMonth, OrderYear):
+        connection.execute(delete(model).where(model.customer_id.in_(customer_ids)))
+    _summarise(connection, lambda column: column.in_(customer_ids))
 
 
 def refresh_customers(customer_ids: Iterable[int], connection=None) -> None:
@@ -69,15 +113,12 @@ def refresh_customers(customer_ids: Iterable[int], connection=None) -> None:
 
 
 def rebuild() -> int:
-    """Recompute the whole table from the orders; returns the number of rows. The caller commits."""
-    dialect = db.session.get_bind().dialect.name
-    month = month_of(Order.date, dialect)
-    db.session.execute(delete(OrderMonth))
-    db.session.execute(insert(OrderMonth).from_select(
-        ["customer_id", "month", "orders", "amount"],
-        select(Order.customer_id, month, func.count(Order.id), func.sum(Order.total))
-        .group_by(Order.customer_id, month)))
-    analyze(OrderMonth)
+    """Recompute both tables from the orders; returns the number of customer months. The caller commits."""
+    connection = db.session.connection()
+    for model in (OrderMonth, OrderYear):
+        connection.execute(delete(model))
+    _summarise(connection)
+    analyze(OrderMonth, OrderYear)
     return db.session.scalar(select(func.count()).select_from(OrderMonth))
 
 

@@ -2,11 +2,10 @@
 
 Each is one aggregate statement narrowed to the customers the user may see
 (data scope: an account manager's own customers). Amounts come from the order
-summary table (``order_summary.OrderMonth``), never from the order lines.
+summary tables (``order_summary``), never from the order lines.
 """
 from __future__ import annotations
 
-from datetime import date
 
 from flask import request
 from sqlalchemy import Numeric, String, cast, func, literal, select
@@ -22,7 +21,7 @@ from plugins.basedata import services as basedata
 from plugins.customers import rfm
 from plugins.customers.churn import LOST, ChurnRecord
 from plugins.customers.models import STATUS_DELETED, Customer
-from plugins.customers.order_summary import OrderMonth
+from plugins.customers.order_summary import ALL_YEARS, OrderYear
 from plugins.customers.services import MANAGER_PERMISSION
 
 SECTION = _l("Customer management")
@@ -35,14 +34,12 @@ class ContributionFilter(FilterForm):
 
 
 def contribution(form):
-    """Order amount per customer (all years, or one), largest first."""
-    amount = func.sum(OrderMonth.amount)
+    """Order amount per customer (all years, or one), largest first: read from the amount index of the year table."""
     stmt = (select(Customer.name.label("customer"), Customer.number.label("number"),
-                   func.sum(OrderMonth.orders).label("orders"), amount.label("amount"))
-            .join(Customer, Customer.id == OrderMonth.customer_id)
-            .group_by(Customer.id, Customer.name, Customer.number).order_by(amount.desc(), Customer.id))
-    if form.year.data:
-        stmt = stmt.where(OrderMonth.month >= date(form.year.data, 1, 1), OrderMonth.month < date(form.year.data + 1, 1, 1))
+                   OrderYear.orders.label("orders"), OrderYear.amount.label("amount"))
+            .join(Customer, Customer.id == OrderYear.customer_id)
+            .where(OrderYear.year == (form.year.data or ALL_YEARS))
+            .order_by(OrderYear.amount.desc(), OrderYear.customer_id.desc()))
     if form.name.data:
         stmt = stmt.where(contains(Customer.name, form.name.data))
     return scoped(stmt, Customer)

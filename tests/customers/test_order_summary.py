@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from core.api import db
 from plugins.customers.models import Order, OrderLine
-from plugins.customers.order_summary import OrderMonth, month_of
+from plugins.customers.order_summary import OrderMonth, OrderYear, month_of
 
 
 def _form(lines, **changes):
@@ -27,9 +27,19 @@ def run(app, tmp_path, kind, content: bytes):
 
 
 def _summary(app) -> dict:
+    """The month table; checked against the year table on the way (each year and all years sum the months)."""
     with app.app_context():
-        return {(c, str(m)[:10]): (n, a) for c, m, n, a in db.session.execute(
+        months = {(c, str(m)[:10]): (n, a) for c, m, n, a in db.session.execute(
             select(OrderMonth.customer_id, OrderMonth.month, OrderMonth.orders, OrderMonth.amount))}
+        years = {(c, y): (n, a) for c, y, n, a in db.session.execute(
+            select(OrderYear.customer_id, OrderYear.year, OrderYear.orders, OrderYear.amount))}
+    expected = {}
+    for (customer, month), (orders, amount) in months.items():
+        for year in (int(month[:4]), 0):
+            count, total = expected.get((customer, year), (0, Decimal(0)))
+            expected[(customer, year)] = (count + orders, total + amount)
+    assert years == expected
+    return months
 
 
 def _from_lines(app) -> dict:
@@ -107,6 +117,7 @@ def test_imports_and_scripts_keep_it_equal_and_a_rebuild_restores_it(app, tmp_pa
 
     with app.app_context():  # the table emptied behind our back: the command rebuilds it
         db.session.execute(OrderMonth.__table__.delete())
+        db.session.execute(OrderYear.__table__.delete())
         db.session.commit()
     result = app.test_cli_runner().invoke(args=["customers-order-summary"])
     assert result.exit_code == 0 and "2 customer months summarised." in result.output
