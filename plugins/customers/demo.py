@@ -12,7 +12,9 @@ from core.api import User, utcnow
 
 from plugins.basedata import services as basedata
 from plugins.customers import churn
-from plugins.customers.models import ORDER_PAID, ORDER_UNPAID, Activity, Contact, Customer, Order, OrderLine
+from plugins.customers.models import (
+    ORDER_PAID, ORDER_UNPAID, STATUS_LOST, Activity, Contact, Customer, Order, OrderLine,
+)
 
 CUSTOMERS = 200
 CITIES = ["北京", "上海", "天津", "石家庄", "太原", "郑州", "武汉", "长沙", "广州", "深圳", "沈阳", "长春",
@@ -97,3 +99,18 @@ def load(session) -> None:
     # Warn about the customers who stopped ordering, as the nightly job would, so the demo shows churn
     # warnings at once. Like the rest of ``load`` it runs only once; the scan skips warned customers anyway.
     churn.scan()
+    _confirm_some_losses(session, rng, today)
+
+
+LOSS_REASONS = ["价格太高，转向竞争对手", "公司搬迁，不再采购", "业务调整，需求取消", "对售后服务不满意", "资金困难，暂停合作"]
+
+
+def _confirm_some_losses(session, rng: random.Random, today) -> None:
+    """One warning in five was confirmed lost over the last two years: the churn analysis has something to show."""
+    warned = session.scalars(select(churn.ChurnRecord).where(churn.ChurnRecord.status == churn.WARNING)
+                             .order_by(churn.ChurnRecord.id)).all()
+    for record in warned[::5]:
+        record.status, record.reason = churn.LOST, rng.choice(LOSS_REASONS)
+        record.lost_at = datetime.combine(today - timedelta(days=rng.randint(0, 700)), datetime.min.time()) \
+            + timedelta(hours=rng.randint(8, 18))
+        record.customer.status = STATUS_LOST

@@ -50,3 +50,7 @@ def test_demo_data_loads_once(app, login_as):
         warned = db.session.scalar(select(func.count(ChurnRecord.id)).where(ChurnRecord.status == "warning"))
         assert warned >= 20 and churn.scan() == 0
         assert db.session.scalar(select(func.count(Order.id))) > 400
+        # ...some of them were confirmed lost, for the churn analysis; the order summary holds every order
+        assert db.session.scalar(select(func.count(ChurnRecord.id)).where(ChurnRecord.status == "lost")) >= 5
+        from plugins.customers.order_summary import OrderMonth
+        assert db.session.scalar(select(func.sum(OrderMonth.amount))) == db.session.scalar(select(func.sum(Order.total)))
