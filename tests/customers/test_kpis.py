@@ -74,3 +74,15 @@ def test_no_orders_last_month_and_no_permission(login_as, app):
 def test_first_of_month_goes_back_across_years():
     assert _first_of_month(date(2026, 1, 31), 1) == date(2025, 12, 1)
     assert _first_of_month(date(2026, 3, 15), 14) == date(2025, 1, 1)
+
+
+def test_without_the_reports_plugin_the_tiles_link_to_the_lists(make_app):
+    from core.testing import create_user, log_in
+
+    app = make_app(plugins="basedata,customers,marketing")
+    create_user(app, "sales_director", username="noreports")
+    client = app.test_client()
+    log_in(client, "noreports")
+    page = client.get("/").get_data(as_text=True)
+    assert "Sales this month" in page and "/reports/" not in page
+    assert 'href="/customers/"' in page and client.get("/reports/").status_code == 404
