@@ -55,6 +55,10 @@ class Customer(db.Model, BusinessRecord):
 
     __table_args__ = (
         Index("ix_customers_customer_created_at", "created_at"),
+        # Customer composition counts customers per level, credit or satisfaction from these alone.
+        Index("ix_customers_customer_level_status", "level", "status"),
+        Index("ix_customers_customer_credit_status", "credit", "status"),
+        Index("ix_customers_customer_satisfaction_status", "satisfaction", "status"),
         # "Name contains" searches: a trigram index lets PostgreSQL answer ILIKE '%...%'
         # from the index at a million rows (SQLite scans; it is the small embedded default).
         Index("ix_customers_customer_name_trgm", "name", postgresql_using="gin",

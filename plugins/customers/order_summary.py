@@ -43,9 +43,9 @@ class OrderMonth(db.Model):
     orders: Mapped[int] = mapped_column(Integer)
     amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
 
-    # Reports over a range of months for everyone (director, executive) read this index;
-    # one customer's months (own scope, RFM) read the primary key.
-    __table_args__ = (Index("ix_customers_order_month_month", "month", "customer_id"),)
+    # Sums over a range of months for everyone (director, executive: dashboard, RFM) read this index
+    # alone (it holds the figures); one customer's months (own scope) read the primary key.
+    __table_args__ = (Index("ix_customers_order_month_month_figures", "month", "customer_id", "orders", "amount"),)
 
 
 ALL_YEARS = 0
