@@ -4,6 +4,7 @@ from core.api import Job, MenuItem, Permission, hookimpl, lazy_gettext as _l
 from plugins.customers import models  # noqa: F401  (tables)
 from plugins.customers import churn  # noqa: F401  (tables)
 from plugins.customers import order_summary  # noqa: F401  (table, kept up to date on every order write)
+from plugins.customers import rfm  # noqa: F401  (table of the nightly customer value scores)
 from plugins.customers.import_cli import import_group
 
 name = "customers"
@@ -74,10 +75,11 @@ def _import_job(**params):
     return import_job(**params)
 
 
-JOBS = [Job("churn-scan", churn.scan_job, "0 2 * * *"), Job("customers.import", _import_job)]
+JOBS = [Job("churn-scan", churn.scan_job, "0 2 * * *"), Job("customers.import", _import_job),
+        Job("customers.rfm-scores", rfm.score_job, "30 2 * * *")]
 
 # Click commands added to the ``crm`` group.
-COMMANDS = [import_group, order_summary.rebuild_command]
+COMMANDS = [import_group, order_summary.rebuild_command, rfm.score_command]
 
 
 def _blueprints():

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from core.api import User, utcnow
 
 from plugins.basedata import services as basedata
-from plugins.customers import churn
+from plugins.customers import churn, rfm
 from plugins.customers.models import (
     ORDER_PAID, ORDER_UNPAID, STATUS_LOST, Activity, Contact, Customer, Order, OrderLine,
 )
@@ -100,6 +100,8 @@ def load(session) -> None:
     # warnings at once. Like the rest of ``load`` it runs only once; the scan skips warned customers anyway.
     churn.scan()
     _confirm_some_losses(session, rng, today)
+    session.flush()
+    rfm.store_scores()  # as the nightly job would: the customer value analysis reads them at once
 
 
 LOSS_REASONS = ["价格太高，转向竞争对手", "公司搬迁，不再采购", "业务调整，需求取消", "对售后服务不满意", "资金困难，暂停合作"]

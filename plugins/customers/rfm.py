@@ -1,21 +1,34 @@
 """Customer value analysis (RFM): recency, frequency and monetary value over a window of months.
 
-Each visible customer with orders in the window gets three scores from 1 to 5,
-by quintile in SQL (``ntile(5)``, on SQLite and PostgreSQL alike): R by the
-last month with orders (recent is 5), F by the number of orders, M by the
-amount. The segment follows from R and the average of F and M (the usual grid).
-Figures come from the order summary table, so recency counts in months.
+Each customer with orders in the window gets three scores from 1 to 5, by
+quintile in SQL (``ntile(5)``, on SQLite and PostgreSQL alike) among all the
+customers: R by the last month with orders (recent is 5), F by the number of
+orders, M by the amount. The segment follows from R and the average of F and M
+(the usual grid). A user then sees the customers of their data scope. Figures
+come from the order summary table, so recency counts in months.
+
+Scoring a million customers takes seconds, so the default window's scores are
+kept in ``customers_rfm``, computed nightly (job ``customers.rfm-scores``, command
+``crm customers-rfm``); other windows are scored on request.
 """
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
+import click
 from flask import request, url_for
-from sqlalchemy import Numeric, case, cast, func, literal, select
+from flask.cli import with_appcontext
+
+from sqlalchemy import (
+    Date as SQLDate, ForeignKey, Index, Integer, Numeric, SmallInteger, String, case, cast, delete, func, insert,
+    literal, select,
+)
+from sqlalchemy.orm import Mapped, mapped_column
 from wtforms import IntegerField
 from wtforms.validators import NumberRange, Optional
 
-from core.api import FilterForm, db, lazy_gettext as _l, scoped, sees_all, utcnow
+from core.api import FilterForm, analyze, db, lazy_gettext as _l, scoped, sees_all, utcnow
 
 from plugins.customers.models import STATUS_DELETED, Customer
 from plugins.customers.order_summary import OrderMonth
@@ -60,19 +73,34 @@ def _first_month(today: date, window: int) -> date:
     return date(month // 12, month % 12 + 1, 1)
 
 
-def scores(window: int = DEFAULT_WINDOW, today: date | None = None):
-    """A subquery of the visible customers with orders in the window:
+class RfmScore(db.Model):
+    """A customer's scores over the default window, as of ``scored_on`` (the nightly job)."""
+
+    __tablename__ = "customers_rfm"
+
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers_customer.id", ondelete="CASCADE"),
+                                             primary_key=True)
+    r: Mapped[int] = mapped_column(SmallInteger)
+    f: Mapped[int] = mapped_column(SmallInteger)
+    m: Mapped[int] = mapped_column(SmallInteger)
+    segment: Mapped[str] = mapped_column(String(20))
+    frequency: Mapped[int] = mapped_column(Integer)
+    monetary: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    scored_on: Mapped[date] = mapped_column(SQLDate)
+
+    # The customer list filtered to a segment, and the counts per segment, read this index.
+    __table_args__ = (Index("ix_customers_rfm_segment", "segment", "customer_id"),)
+
+
+def _computed(window: int, today: date | None = None):
+    """Every customer's scores over ``window`` months, computed now:
     customer_id, last (month), frequency, monetary, r, f, m, fm, segment."""
     start = _first_month(today or utcnow().date(), window)
     per_customer = (select(OrderMonth.customer_id.label("customer_id"), func.max(OrderMonth.month).label("last"),
                            func.sum(OrderMonth.orders).label("frequency"), func.sum(OrderMonth.amount).label("monetary"))
-                    .where(OrderMonth.month >= start).group_by(OrderMonth.customer_id))
-    if not sees_all():
-        per_customer = scoped(per_customer.join(Customer, Customer.id == OrderMonth.customer_id), Customer) \
-            .where(Customer.status != STATUS_DELETED)
-    else:
-        per_customer = per_customer.where(~OrderMonth.customer_id.in_(
-            select(Customer.id).where(Customer.status == STATUS_DELETED)))
+                    .where(OrderMonth.month >= start,
+                           ~OrderMonth.customer_id.in_(select(Customer.id).where(Customer.status == STATUS_DELETED)))
+                    .group_by(OrderMonth.customer_id))
     pc = per_customer.subquery("per_customer")
     ranked = select(
         pc, func.ntile(5).over(order_by=(pc.c.last, pc.c.customer_id)).label("r"),
@@ -81,7 +109,48 @@ def scores(window: int = DEFAULT_WINDOW, today: date | None = None):
     fm = (ranked.c.f + ranked.c.m + 1) // 2
     segment = case(*[((ranked.c.r == r) & (fm == f), literal(key)) for key, (_label, cells) in SEGMENTS.items()
                      for r, f in sorted(cells)], else_=literal("lost"))
-    return select(ranked, fm.label("fm"), segment.label("segment")).subquery("rfm")
+    return select(ranked, fm.label("fm"), segment.label("segment"))
+
+
+def store_scores(today: date | None = None) -> int:
+    """Score every customer over the default window into ``customers_rfm``; the caller commits."""
+    today = today or utcnow().date()
+    db.session.execute(delete(RfmScore))
+    computed = _computed(DEFAULT_WINDOW, today).subquery()
+    db.session.execute(insert(RfmScore).from_select(
+        ["customer_id", "r", "f", "m", "segment", "frequency", "monetary", "scored_on"],
+        select(computed.c.customer_id, computed.c.r, computed.c.f, computed.c.m, computed.c.segment,
+               computed.c.frequency, computed.c.monetary, literal(today, SQLDate))))
+    return db.session.scalar(select(func.count()).select_from(RfmScore))
+
+
+def score_job() -> str:
+    """The nightly ``customers.rfm-scores`` job."""
+    scored = store_scores()
+    db.session.commit()
+    analyze(RfmScore)
+    return f"{scored} customers scored."
+
+
+def scored_on() -> date | None:
+    """When the kept scores were computed, or None when there are none."""
+    return db.session.scalar(select(RfmScore.scored_on).limit(1))
+
+
+def scores(window: int = DEFAULT_WINDOW):
+    """A subquery of the scores of the customers the user may see: the kept ones for the default
+    window (when the job has run), otherwise computed now. Columns as ``_computed``'s (at least
+    customer_id, frequency, monetary, r, f, m, segment)."""
+    if window == DEFAULT_WINDOW and scored_on() is not None:
+        stmt = select(RfmScore.customer_id, RfmScore.frequency, RfmScore.monetary, RfmScore.r, RfmScore.f,
+                      RfmScore.m, RfmScore.segment)
+    else:
+        stmt = _computed(window)
+    if not sees_all():
+        computed = stmt.subquery("scored")
+        stmt = scoped(select(computed).join(Customer, Customer.id == computed.c.customer_id), Customer) \
+            .where(Customer.status != STATUS_DELETED)
+    return stmt.subquery("rfm")
 
 
 def customers_in_segment(segment: str, window: int = DEFAULT_WINDOW):
@@ -113,3 +182,10 @@ def at_risk_count() -> int:
     """How many of the user's customers are in the at-risk segments (default window)."""
     rfm = scores()
     return db.session.scalar(select(func.count()).select_from(rfm).where(rfm.c.segment.in_(AT_RISK))) or 0
+
+
+@click.command("customers-rfm")
+@with_appcontext
+def score_command():
+    """Score every customer's recency, frequency and monetary value over the default window now."""
+    click.echo(score_job())

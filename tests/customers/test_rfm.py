@@ -7,6 +7,7 @@ import pytest
 from core.api import db, utcnow
 from plugins.customers.kpis import _first_of_month
 from plugins.customers.models import Order, OrderLine
+from plugins.customers.order_summary import OrderMonth
 from plugins.customers.rfm import SEGMENTS, segment_of
 
 # name: (months since the last order, orders, amount of all of them); hand-computed below.
@@ -93,7 +94,7 @@ def test_each_segment_links_to_the_customer_list_filtered_to_it(login_as, book):
 def test_an_account_manager_scores_only_their_customers(book):
     li, _zhang = book
     rows = _table(li.get("/reports/customers.rfm").get_data(as_text=True))
-    assert sum(int(row[1]) for row in rows) == 5  # c0..c4, quintiles among them
+    assert sum(int(row[1]) for row in rows) == 5  # c0..c4, scored among all customers
     listed = li.get("/customers/?segment=champions").get_data(as_text=True)
     assert not set(re.findall(r'>(c\d)</a>', listed)) - {"c0", "c1", "c2", "c3", "c4"}
     page = li.get("/").get_data(as_text=True)
@@ -115,3 +116,21 @@ def test_an_unknown_segment_is_refused_on_the_customer_list(login_as, book):
     assert "is-invalid" in page and ">c0<" not in page
     page = login_as("sales_director").get("/customers/?segment=lost&window=0").get_data(as_text=True)
     assert ">c9<" not in page
+
+
+def test_the_nightly_scores_give_the_same_figures_and_serve_the_default_window(app, login_as, book):
+    result = app.test_cli_runner().invoke(args=["customers-rfm"])
+    assert result.exit_code == 0 and "10 customers scored." in result.output
+    director = login_as("sales_director")
+    assert [tuple(row) for row in _table(director.get("/reports/customers.rfm").get_data(as_text=True))] == EXPECTED
+    assert set(re.findall(r'>(c\d)</a>', director.get("/customers/?segment=at_risk").get_data(as_text=True))) == \
+        {"c6", "c7", "c8"}
+    li, _zhang = book  # scored among all customers, shown within their own
+    rows = _table(li.get("/reports/customers.rfm").get_data(as_text=True))
+    assert [(row[0], row[1]) for row in rows] == [("Champions", "2"), ("Potential loyalist", "1"), ("Promising", "1"),
+                                                  ("Need attention", "1")]
+    with app.app_context():  # the kept scores stay as they were until the next run; another window is live
+        db.session.execute(OrderMonth.__table__.delete())
+        db.session.commit()
+    assert [tuple(row) for row in _table(director.get("/reports/customers.rfm").get_data(as_text=True))] == EXPECTED
+    assert _table(director.get("/reports/customers.rfm?window=6").get_data(as_text=True)) == []
