@@ -14,24 +14,33 @@ import unicodedata
 from collections.abc import Sequence
 from decimal import Decimal
 
-import pygal
-from markupsafe import Markup
-from pygal.style import Style
+from functools import cache
 
-KINDS = {"bar": pygal.Bar, "hbar": pygal.HorizontalBar, "pie": pygal.Pie, "line": pygal.Line}
+from markupsafe import Markup
+
+KINDS = {"bar": "Bar", "hbar": "HorizontalBar", "pie": "Pie", "line": "Line"}  # pygal's chart classes
 
 # System fonts that hold Chinese glyphs first, so labels in zh_CN never show as boxes.
 FONTS = ('"Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", "WenQuanYi Micro Hei", '
          '"Helvetica Neue", Arial, sans-serif')
-STYLE = Style(
-    background="transparent", plot_background="transparent", foreground="#343a40",
-    foreground_strong="#212529", foreground_subtle="#adb5bd", opacity=".85", opacity_hover=".95",
-    colors=("#0d6efd", "#20c997", "#fd7e14", "#6f42c1", "#dc3545", "#198754", "#0dcaf0", "#ffc107",
-            "#6c757d", "#d63384"),
-    font_family=FONTS, label_font_family=FONTS, major_label_font_family=FONTS, value_font_family=FONTS,
-    value_label_font_family=FONTS, tooltip_font_family=FONTS, title_font_family=FONTS, legend_font_family=FONTS,
-    label_font_size=13, major_label_font_size=13, legend_font_size=13, value_font_size=12,
-)
+
+
+@cache
+def _style():
+    """pygal's look for the CRM (pygal is imported on first use: the app starts without drawing a chart)."""
+    from pygal.style import Style
+
+    return Style(
+        background="transparent", plot_background="transparent", foreground="#343a40",
+        foreground_strong="#212529", foreground_subtle="#adb5bd", opacity=".85", opacity_hover=".95",
+        colors=("#0d6efd", "#20c997", "#fd7e14", "#6f42c1", "#dc3545", "#198754", "#0dcaf0", "#ffc107",
+                "#6c757d", "#d63384"),
+        font_family=FONTS, label_font_family=FONTS, major_label_font_family=FONTS, value_font_family=FONTS,
+        value_label_font_family=FONTS, tooltip_font_family=FONTS, title_font_family=FONTS, legend_font_family=FONTS,
+        label_font_size=13, major_label_font_size=13, legend_font_size=13, value_font_size=12,
+    )
+
+
 _SCRIPT = re.compile(r"<script\b.*?</script>", re.DOTALL)
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 
@@ -76,8 +85,10 @@ def svg_chart(kind: str, categories: Sequence, series: Sequence[tuple], *, heigh
         categories = categories[::-1]
         series = [(name, values[::-1]) for name, values in series]
         height = max(height, 80 + 26 * len(categories) * max(1, len(series)))
-    chart = KINDS[kind](
-        style=STYLE, js=[], disable_xml_declaration=True, height=height, width=800,
+    import pygal
+
+    chart = getattr(pygal, KINDS[kind])(
+        style=_style(), js=[], disable_xml_declaration=True, height=height, width=800,
         show_legend=kind == "pie" or len(series) > 1, legend_at_bottom=True,
         truncate_label=24, truncate_legend=30, x_label_rotation=30 if kind in ("bar", "line") and len(categories) > 6 else 0,
         print_values=kind != "line" and len(categories) <= 6, margin=8, spacing=12, **_room_for_wide_labels(kind, categories),

@@ -15,7 +15,6 @@ from datetime import date
 from decimal import Decimal
 from urllib.parse import quote
 
-import xlsxwriter
 from flask import Response, current_app, flash, redirect, request, stream_with_context, url_for
 from sqlalchemy import func, select
 from werkzeug.exceptions import HTTPException
@@ -99,6 +98,8 @@ def write_xlsx(out, report, rows) -> int:
     ``constant_memory`` flushes each row as it is written. Past Excel's row
     limit the rows go on in a new sheet with the same header.
     """
+    import xlsxwriter  # on first use: the app starts without it
+
     workbook = xlsxwriter.Workbook(out, {"constant_memory": True, "strings_to_numbers": False,
                                          "strings_to_formulas": False, "strings_to_urls": False})
     bold = workbook.add_format({"bold": True, "bg_color": "#E9ECEF", "bottom": 1})
