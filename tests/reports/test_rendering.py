@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 from datetime import datetime
 from decimal import Decimal
@@ -65,8 +66,11 @@ def probe_app(make_app):
     return make_app(plugins="probe,reports", extra_plugins=[Probe()])
 
 
+_users = itertools.count(1)
+
+
 def client_with(app, permissions):
-    username = f"probe{len(permissions)}{id(permissions)}"
+    username = f"probe{next(_users)}"
     create_user(app, permissions=permissions, username=username)
     client = app.test_client()
     assert log_in(client, username).status_code == 302
