@@ -10,6 +10,7 @@ from core.charts import svg_chart
 from core.dashboard import kpi_tile
 from core.db import analyze, db
 from core.events import emit
+from core.forms import VersionedForm, text_field
 from core.hookspecs import hookimpl
 from core.i18n import _, gettext, lazy_gettext, ngettext
 from core.jobs import (
@@ -19,26 +20,29 @@ from core.jobs import (
 from core.listing import (
     FilterForm, Page, contains, csv_response, id_or_none, list_page, paginate, sort_order, stream,
 )
+from core.localtime import local_now, local_timezone, local_today, to_local, to_utc
 from core.models import (
-    AuditMixin, BusinessRecord, CreatorMixin, TimestampMixin, VersionMixin, is_stale, utcnow,
+    AuditMixin, BusinessRecord, CreatorMixin, TimestampMixin, VersionMixin, commit_unless_stale, is_stale, utcnow,
 )
 from core.plugins import Job, MenuItem, Permission, SlotItem
-from core.rbac.access import can, require_permission, scoped, sees_all, users_holding
+from core.rbac.access import can, require_permission, scoped, sees_all, user_choices, users_holding
 from core.rbac.models import User
 from core.reports import Chart, Column, Report
-from core.validators import finite_number, no_markup, strip_text
+from core.validators import finite_number, no_markup, no_nul, strip_text
 from core.web import render_slot, slot_items
 
 __all__ = [
     "_", "gettext", "lazy_gettext", "ngettext",
     "hookimpl", "db", "analyze", "current_user", "User",
     "Permission", "MenuItem", "SlotItem", "Job", "Report", "Column", "Chart",
-    "require_permission", "can", "scoped", "sees_all", "users_holding",
+    "require_permission", "can", "scoped", "sees_all", "users_holding", "user_choices",
     "emit", "render_slot", "slot_items",
     "BusinessRecord", "TimestampMixin", "CreatorMixin", "VersionMixin", "AuditMixin", "is_stale", "utcnow",
+    "commit_unless_stale", "VersionedForm", "text_field",
     "record_bulk", "svg_chart", "kpi_tile",
+    "local_now", "local_today", "local_timezone", "to_local", "to_utc",
     "FilterForm", "Page", "paginate", "sort_order", "stream", "csv_response", "list_page", "contains",
-    "id_or_none", "strip_text", "no_markup", "finite_number",
+    "id_or_none", "strip_text", "no_markup", "no_nul", "finite_number",
     "start_job", "report_progress", "output_file", "current_job_id", "JobFailed", "Outcome", "TooManyJobs",
     "save_upload", "upload_path", "remove_upload",
 ]

@@ -56,6 +56,21 @@ def is_stale(record: VersionMixin, submitted_version) -> bool:
         return True
 
 
+def commit_unless_stale() -> bool:
+    """Commit; False (after a rollback, so nothing of ours is saved) when a concurrent save of the
+    same record won the race and the version check at flush refused ours."""
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from core.db import db
+
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        return False
+    return True
+
+
 def current_actor_id() -> int | None:
     from flask import has_request_context
     from flask_login import current_user

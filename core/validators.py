@@ -22,6 +22,12 @@ def no_markup(form, field):
         raise ValidationError(_l("HTML tags and scripts are not allowed here."))
 
 
+def no_nul(form, field):
+    """Refuse NUL characters: PostgreSQL cannot store them in text, and no one types them."""
+    if isinstance(field.data, str) and "\x00" in field.data:
+        raise StopValidation(_l("This text contains a NUL character; remove it."))
+
+
 def finite_number(form, field):
     """Refuse NaN, sNaN and infinities, which Decimal and float fields accept (and ranges cannot compare)."""
     value = field.data

@@ -3,11 +3,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask_wtf import FlaskForm
-from wtforms import DateField, DecimalField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import DateField, DecimalField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
-from core.api import FilterForm, finite_number, lazy_gettext as _l, no_markup, strip_text
+from core.api import FilterForm, VersionedForm, finite_number, lazy_gettext as _l, strip_text, text_field
 
 from plugins.customers import services as customers
 from plugins.marketing.models import STATUSES
@@ -16,35 +15,23 @@ MAX_MONEY = Decimal("999999999999.99")  # what Numeric(14, 2) holds
 _PHONE = r"^\+?[0-9][0-9 ()\-]{4,28}[0-9]$"
 
 
-def _text(label, max_length, required=False, area=False):
-    kind = TextAreaField if area else StringField
-    first = DataRequired() if required else Optional()
-    return kind(label, filters=[strip_text], validators=[first, Length(max=max_length), no_markup])
-
-
 def _probability():
     return IntegerField(_l("Success probability (%)"), validators=[
         InputRequired(message=_l("Enter a probability from 0 to 100.")),
         NumberRange(min=0, max=100, message=_l("Enter a probability from 0 to 100."))])
 
 
-class VersionedForm(FlaskForm):
-    """A form that carries the version of the record it was filled from (optimistic locking)."""
-
-    version = HiddenField()
-
-
 class OpportunityForm(VersionedForm):
-    customer_name = _text(_l("Customer name"), 200, required=True)
+    customer_name = text_field(_l("Customer name"), 200, required=True)
     customer_id = customers.CustomerField(_l("Existing customer (repeat sale)"))
     source = SelectField(_l("Source"), validators=[Optional()])
     probability = _probability()
-    summary = _text(_l("Summary"), 200, required=True)
-    contact = _text(_l("Contact"), 50)
+    summary = text_field(_l("Summary"), 200, required=True)
+    contact = text_field(_l("Contact"), 50)
     contact_phone = StringField(_l("Contact phone"), filters=[strip_text], validators=[
         Optional(), Length(max=30),
         Regexp(_PHONE, message=_l("Enter a phone number of digits, e.g. 010-88886666 or 13800138000."))])
-    description = _text(_l("Description"), 5000, required=True, area=True)
+    description = text_field(_l("Description"), 5000, required=True, area=True)
     amount = DecimalField(_l("Expected amount"), places=2, validators=[
         Optional(), finite_number,
         NumberRange(min=0, max=MAX_MONEY, message=_l("Enter an amount from 0 to %(max)s."))])
@@ -68,7 +55,7 @@ class AssignForm(VersionedForm):
 
 class LostForm(VersionedForm):
     reason = SelectField(_l("Reason"), validators=[DataRequired(message=_l("Choose the reason why it was lost."))])
-    note = _text(_l("Details"), 1000, area=True)
+    note = text_field(_l("Details"), 1000, area=True)
 
 
 class WonForm(VersionedForm):
@@ -83,16 +70,16 @@ class MoveForm(VersionedForm):
 
 class PlanItemForm(VersionedForm):
     date = DateField(_l("Date"), validators=[InputRequired(message=_l("Enter a date."))])
-    item = _text(_l("Plan item"), 500, required=True)
+    item = text_field(_l("Plan item"), 500, required=True)
 
 
 class ResultForm(VersionedForm):
-    result = _text(_l("Result"), 1000, required=True, area=True)
+    result = text_field(_l("Result"), 1000, required=True, area=True)
 
 
 class StageForm(VersionedForm):
-    name = _text(_l("Name (English)"), 60, required=True)
-    name_zh = _text(_l("Name (Chinese)"), 60, required=True)
+    name = text_field(_l("Name (English)"), 60, required=True)
+    name_zh = text_field(_l("Name (Chinese)"), 60, required=True)
     sort_order = IntegerField(_l("Sort order"), default=0, validators=[
         InputRequired(), NumberRange(min=-1_000_000, max=1_000_000)])
     probability = IntegerField(_l("Default probability (%)"), validators=[

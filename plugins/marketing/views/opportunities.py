@@ -9,7 +9,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm import joinedload, selectinload
 
 from core.api import (
-    _, User, can, contains, db, id_or_none, is_stale, list_page, require_permission, scoped, users_holding,
+    _, can, contains, db, id_or_none, is_stale, list_page, require_permission, scoped, user_choices,
 )
 
 from plugins.basedata import services as basedata
@@ -38,12 +38,6 @@ def opportunity_or_404(opportunity_id: int) -> Opportunity:
     if found is None:
         abort(404)
     return found
-
-
-def user_choices(permission: str) -> list[tuple[str, str]]:
-    users = db.session.execute(users_holding(permission).with_only_columns(User.id, User.display_name)
-                               .order_by(User.display_name))
-    return [(str(id_), name) for id_, name in users]
 
 
 def _filtered(form: OpportunityFilter):

@@ -3,13 +3,12 @@ from __future__ import annotations
 
 from flask import abort, jsonify, render_template, request, url_for
 
-from core.api import _, db, id_or_none, require_permission
+from core.api import _, db, id_or_none, require_permission, user_choices
 
 from plugins.basedata import services as basedata
 from plugins.marketing import flow, pipeline as numbers
 from plugins.marketing.forms import PipelineFilter
 from plugins.marketing.views import blueprint
-from plugins.marketing.views.opportunities import user_choices
 from plugins.marketing.views.workflow import move_choices
 
 

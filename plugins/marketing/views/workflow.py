@@ -2,9 +2,8 @@
 from __future__ import annotations
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
-from sqlalchemy.orm.exc import StaleDataError
 
-from core.api import _, User, can, db, require_permission, utcnow
+from core.api import _, User, can, commit_unless_stale, db, require_permission, utcnow
 
 from plugins.basedata import services as basedata
 from plugins.marketing import flow
@@ -65,12 +64,7 @@ def _back(opportunity):
 
 def _commit() -> str | None:
     """Commit; the stale message when a concurrent save won the race (then nothing of ours is saved)."""
-    try:
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        return flow.stale_message()
-    return None
+    return None if commit_unless_stale() else flow.stale_message()
 
 
 @blueprint.route("/<int:opportunity_id>/assign", methods=["POST"])
