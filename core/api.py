@@ -25,7 +25,7 @@ from core.models import (
     AuditMixin, BusinessRecord, CreatorMixin, TimestampMixin, VersionMixin, commit_unless_stale, is_stale, utcnow,
 )
 from core.plugins import Job, MenuItem, Permission, SlotItem
-from core.rbac.access import can, require_permission, scoped, sees_all, user_choices, users_holding
+from core.rbac.access import can, public_view, require_permission, scoped, sees_all, user_choices, users_holding
 from core.rbac.models import User
 from core.reports import Chart, Column, Report
 from core.validators import finite_number, no_markup, no_nul, strip_text
@@ -35,7 +35,7 @@ __all__ = [
     "_", "gettext", "lazy_gettext", "ngettext",
     "hookimpl", "db", "analyze", "current_user", "User",
     "Permission", "MenuItem", "SlotItem", "Job", "Report", "Column", "Chart",
-    "require_permission", "can", "scoped", "sees_all", "users_holding", "user_choices",
+    "require_permission", "public_view", "can", "scoped", "sees_all", "users_holding", "user_choices",
     "emit", "render_slot", "slot_items",
     "BusinessRecord", "TimestampMixin", "CreatorMixin", "VersionMixin", "AuditMixin", "is_stale", "utcnow",
     "commit_unless_stale", "VersionedForm", "text_field",

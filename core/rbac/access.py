@@ -63,6 +63,17 @@ def require_permission(*codes: str):
     return decorator
 
 
+def public_view(reason: str):
+    """Mark a view as open to anyone, without login or permission, e.g. a page reached through a signed
+    link whose token is the authorisation. ``reason`` says why; the route-guard test lists these views."""
+
+    def decorator(view):
+        view.public_reason = reason
+        return view
+
+    return decorator
+
+
 def sees_all() -> bool:
     return current_user.is_authenticated and current_user.data_scope == SCOPE_ALL
 

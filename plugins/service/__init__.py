@@ -41,6 +41,8 @@ MENU_ITEMS = [
     MenuItem(_l("Service feedback"), "service.feedback_list", "service.request.feedback", SECTION, 430,
              "chat-square-heart"),
     MenuItem(_l("Service archive"), "service.request_list", "service.request.view", SECTION, 440, "archive"),
+    MenuItem(_l("Service levels and calendar"), "service.sla_settings", "service.sla.manage", SECTION, 490,
+             "calendar-week"),
 ]
 
 

@@ -94,8 +94,9 @@ class TargetForm(VersionedForm):
     resolution_hours = _hours(_l("Resolution within (working hours)"))
 
     def validate_resolution_hours(self, field):
-        if field.data is not None and self.response_hours.data is not None \
-                and field.data < self.response_hours.data:
+        response = self.response_hours
+        if field.data is not None and response.data is not None and not response.errors \
+                and field.data.is_finite() and field.data < response.data:
             raise ValidationError(_l("The resolution target cannot be shorter than the response target."))
 
 

@@ -3,4 +3,4 @@ from flask import Blueprint
 
 blueprint = Blueprint("service", __name__, template_folder="../templates")
 
-from plugins.service.views import requests, workflow  # noqa: E402,F401  (routes)
+from plugins.service.views import rating, requests, settings, workflow  # noqa: E402,F401  (routes)
