@@ -73,3 +73,24 @@ def register_jobs():
     from plugins.service.sla import scan_job
 
     return [Job("service-sla-scan", scan_job, "*/15 * * * *")]
+
+
+@hookimpl
+def template_slot(slot, context):
+    from plugins.service import slots
+
+    return slots.contribute(slot, context)
+
+
+@hookimpl
+def register_reports():
+    from plugins.service.reports import REPORTS
+
+    return REPORTS
+
+
+@hookimpl
+def load_demo_data(session):
+    from plugins.service.demo import load
+
+    load(session)

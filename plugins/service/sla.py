@@ -70,28 +70,31 @@ def _breach(request: ServiceRequest, target: str) -> None:
     emit("service.sla_breached", _payload(request.id, target, request.assignee_id))
 
 
-def pause(request: ServiceRequest, at: datetime) -> None:
-    """Handled: the response target is met (or breached); the resolution clock waits for the customer."""
-    calendar = load_calendar()
+def pause(request: ServiceRequest, at: datetime, calendar: BusinessCalendar | None = None,
+          announce: bool = True) -> None:
+    """Handled: the response target is met (or breached); the resolution clock waits for the customer.
+    ``announce=False`` records a breach without the event (demo data)."""
+    calendar = calendar or load_calendar()
     if request.first_handled_at is None:
         request.first_handled_at = at
         if request.response_state != BREACHED:
             late = request.response_due_at is not None and at > request.response_due_at
             request.response_state = BREACHED if late else MET
-            if late:
+            if late and announce:
                 _breach(request, RESPONSE)
     if request.resolution_state != BREACHED and request.resolution_due_at is not None \
             and at > request.resolution_due_at:
         request.resolution_state = BREACHED
-        _breach(request, RESOLUTION)
+        if announce:
+            _breach(request, RESOLUTION)
     due, risk = request.resolution_due_at, request.resolution_risk_at
     request.resolution_left = calendar.between(at, due) if due else 0
     request.resolution_risk_left = calendar.between(at, risk) if risk else 0
 
 
-def resume(request: ServiceRequest, at: datetime) -> None:
+def resume(request: ServiceRequest, at: datetime, calendar: BusinessCalendar | None = None) -> None:
     """Sent back for another round: the resolution clock runs on with the working time it had left."""
-    calendar = load_calendar()
+    calendar = calendar or load_calendar()
     request.resolution_due_at = calendar.add(at, request.resolution_left or 0)
     request.resolution_risk_at = calendar.add(at, request.resolution_risk_left or 0)
     request.resolution_left = request.resolution_risk_left = None

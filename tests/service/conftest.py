@@ -46,12 +46,16 @@ def add_request(app):
 
     def add(customer_id, status="new", created_by_id=None, assignee_id=None, priority="normal",
             summary="打印机无法连接", type="consultation", at=None, **fields):
+        states = {name: fields.pop(name) for name in ("response_state", "resolution_state") if name in fields}
         with app.app_context():
             at = at or sla.now()
             request = ServiceRequest(customer_id=customer_id, status=status, created_by_id=created_by_id,
                                      assignee_id=assignee_id, priority=priority, summary=summary, type=type,
                                      text=fields.pop("text", "客户来电：打印机无法连接网络。"), created_at=at, **fields)
             sla.start_clocks(request, at)
+            for name in ("response_state", "resolution_state"):  # as the flow or the scan left them
+                if name in states:
+                    setattr(request, name, states[name])
             db.session.add(request)
             db.session.commit()
             return request.id

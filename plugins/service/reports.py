@@ -1,0 +1,128 @@
+"""Service's reports, rendered by the reports plugin when it is enabled (``register_reports``).
+
+Each is one aggregate statement over the visible requests (data scope through
+``scoped``): requests by type (客户服务分析), satisfaction by type and by
+handler, and SLA attainment by month.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Numeric, String, case, cast, func, literal, select
+from wtforms import IntegerField, SelectField
+from wtforms.validators import NumberRange, Optional
+
+from core.api import Chart, Column, FilterForm, Report, User, lazy_gettext as _l, scoped
+
+from plugins.basedata import services as basedata
+from plugins.service.models import ARCHIVED, MET, PRIORITIES, Round, ServiceRequest
+
+R = ServiceRequest
+SECTION = _l("Service")
+PERMISSION = "service.report.view"
+
+
+class YearFilter(FilterForm):
+    year = IntegerField(_l("Year created"), validators=[Optional(), NumberRange(min=1900, max=9999)])
+
+
+class PriorityYearFilter(YearFilter):
+    priority = SelectField(_l("Priority"), default="", choices=[("", _l("Any"))] + list(PRIORITIES.items()))
+
+
+def _in_year(stmt, form, column=R.created_at):
+    year = getattr(getattr(form, "year", None), "data", None)
+    if year:
+        stmt = stmt.where(column >= datetime(year, 1, 1), column < datetime(year + 1, 1, 1))
+    return stmt
+
+
+def _average(column):
+    return cast(func.avg(column), Numeric(4, 2))
+
+
+def by_type(form):
+    """客户服务分析: requests per service type."""
+    stmt = select(R.type.label("type"), func.count(R.id).label("count")).group_by(R.type) \
+        .order_by(func.count(R.id).desc(), R.type)
+    return _in_year(scoped(stmt, ServiceRequest), form)
+
+
+def satisfaction_by_type(form):
+    """Archived requests per type: how many, their average final satisfaction, the share satisfied (≥ 3)."""
+    count = func.count(R.id)
+    stmt = (select(R.type.label("type"), count.label("count"), _average(R.satisfaction).label("average"),
+                   cast(func.sum(case((R.satisfaction >= 3, 1), else_=0)) * 100.0 / count, Numeric(5, 1))
+                   .label("satisfied"))
+            .where(R.status == ARCHIVED).group_by(R.type).order_by(R.type))
+    return _in_year(scoped(stmt, ServiceRequest), form)
+
+
+def satisfaction_by_handler(form):
+    """Rated rounds per handler: each round's satisfaction counts for whoever handled it."""
+    count = func.count(Round.id)
+    stmt = (select(func.coalesce(User.display_name, literal("—")).label("handler"), count.label("rounds"),
+                   _average(Round.satisfaction).label("average"),
+                   cast(func.sum(case((Round.satisfaction >= 3, 1), else_=0)) * 100.0 / count, Numeric(5, 1))
+                   .label("satisfied"))
+            .select_from(Round).join(R, R.id == Round.request_id).outerjoin(User, User.id == Round.handler_id)
+            .where(Round.satisfaction.is_not(None))
+            .group_by(User.id, User.display_name).order_by(_average(Round.satisfaction).desc(), User.display_name))
+    return _in_year(scoped(stmt, ServiceRequest), form, Round.feedback_at)
+
+
+def sla_attainment(form):
+    """Archived requests per month archived: the share that met the response and the resolution target."""
+    month = func.substr(cast(R.archived_at, String), 1, 7).label("month")
+    count = func.count(R.id)
+
+    def share(column):
+        return cast(func.sum(case((column == MET, 1), else_=0)) * 100.0 / count, Numeric(5, 1))
+
+    stmt = (select(month, count.label("count"), share(R.response_state).label("response"),
+                    share(R.resolution_state).label("resolution"))
+            .where(R.status == ARCHIVED).group_by(month).order_by(month))
+    priority = getattr(getattr(form, "priority", None), "data", None)
+    if priority:
+        stmt = stmt.where(R.priority == priority)
+    return _in_year(scoped(stmt, ServiceRequest), form, R.archived_at)
+
+
+def _types():
+    return basedata.labels(basedata.SERVICE_TYPE)
+
+
+REPORTS = [
+    Report(key="service.by_type", title=_l("Service analysis"), section=SECTION, permission=PERMISSION,
+           description=_l("Number of service requests per service type."),
+           columns=(Column("type", _l("Service type"), "text", labels=_types),
+                    Column("count", _l("Service requests"), "integer")),
+           query=by_type, filters=YearFilter, chart=Chart("bar", label="type", values=("count",)), order=10),
+    Report(key="service.satisfaction_by_type", title=_l("Satisfaction by service type"), section=SECTION,
+           permission=PERMISSION,
+           description=_l("Archived requests per service type: the average final satisfaction (1–5) and the share "
+                          "rated 3 or more."),
+           columns=(Column("type", _l("Service type"), "text", labels=_types),
+                    Column("count", _l("Archived requests"), "integer"),
+                    Column("average", _l("Average satisfaction (1–5)"), "money"),
+                    Column("satisfied", _l("Satisfied (3 or more)"), "percent")),
+           query=satisfaction_by_type, filters=YearFilter,
+           chart=Chart("bar", label="type", values=("satisfied",)), order=20),
+    Report(key="service.satisfaction_by_handler", title=_l("Satisfaction by handler"), section=SECTION,
+           permission=PERMISSION,
+           description=_l("Every rated round counts for the person who handled it: the average satisfaction (1–5) "
+                          "and the share rated 3 or more."),
+           columns=(Column("handler", _l("Handled by")), Column("rounds", _l("Rated rounds"), "integer"),
+                    Column("average", _l("Average satisfaction (1–5)"), "money"),
+                    Column("satisfied", _l("Satisfied (3 or more)"), "percent")),
+           query=satisfaction_by_handler, filters=YearFilter,
+           chart=Chart("hbar", label="handler", values=("satisfied",)), order=30),
+    Report(key="service.sla_attainment", title=_l("SLA attainment"), section=SECTION, permission=PERMISSION,
+           description=_l("Archived requests per month: the share that met the response target and the "
+                          "resolution target."),
+           columns=(Column("month", _l("Month archived")), Column("count", _l("Archived requests"), "integer"),
+                    Column("response", _l("Response target met"), "percent"),
+                    Column("resolution", _l("Resolution target met"), "percent")),
+           query=sla_attainment, filters=PriorityYearFilter,
+           chart=Chart("line", label="month", values=("response", "resolution")), order=40),
+]

@@ -1,0 +1,74 @@
+"""The public service of the service plugin: the only module other plugins import.
+
+    from plugins.service import services as service
+
+    service.open_requests()                 # visible requests not yet handled (new or assigned)
+    service.breached_requests()             # visible open requests with a breached SLA
+    service.average_satisfaction()          # of the visible archived requests, or None
+
+Events (``on_event``), delivered after commit:
+``service.request_created`` ``{"id", "customer_id", "priority", "type"}``,
+``service.request_assigned`` ``{"id", "assignee_id", "summary"}``,
+``service.request_handled`` ``{"id", "handler_id", "created_by_id", "round"}``,
+``service.request_reopened`` and ``service.request_archived``
+``{"id", "satisfaction", "assignee_id", "round", "by_customer"}``,
+``service.sla_at_risk`` and ``service.sla_breached`` ``{"id", "target" ("response" or "resolution"), "assignee_id"}``
+(once per request and target).
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from core.api import db, scoped
+
+from plugins.service.models import (
+    ARCHIVED, ASSIGNED, BREACHED, HANDLED, NEW, OPEN, PRIORITIES, STATUSES, ServiceRequest,
+)
+
+
+def visible_requests_query():
+    """``select(ServiceRequest)`` within the user's data scope (own: created, assigned, or the customer's manager)."""
+    return scoped(select(ServiceRequest), ServiceRequest)
+
+
+def _count(stmt) -> int:
+    return db.session.scalar(stmt.with_only_columns(func.count(ServiceRequest.id)))
+
+
+def open_requests() -> int:
+    """How many visible requests wait for assignment or handling."""
+    return _count(visible_requests_query().where(ServiceRequest.status.in_(OPEN)))
+
+
+def breached_requests() -> int:
+    """How many visible open requests breached their response or resolution target."""
+    R = ServiceRequest
+    return _count(visible_requests_query().where(R.status.in_(OPEN),
+                                                 (R.response_state == BREACHED) | (R.resolution_state == BREACHED)))
+
+
+def average_satisfaction(since=None) -> Decimal | None:
+    """The average final satisfaction (1–5, one decimal) of the visible archived requests, archived since
+    ``since`` (a datetime in UTC) if given; None when there are none."""
+    R = ServiceRequest
+    stmt = visible_requests_query().where(R.status == ARCHIVED)
+    if since is not None:
+        stmt = stmt.where(R.archived_at >= since)
+    value = db.session.scalar(stmt.with_only_columns(func.avg(R.satisfaction)))
+    return Decimal(str(value)).quantize(Decimal("0.1")) if value is not None else None
+
+
+def status_label(status: str) -> str:
+    """The translated name of a status (new, assigned, handled, archived)."""
+    return str(STATUSES.get(status, status))
+
+
+def priority_label(priority: str) -> str:
+    """The translated name of a priority (low, normal, high, urgent)."""
+    return str(PRIORITIES.get(priority, priority))
+
+
+__all__ = ["visible_requests_query", "open_requests", "breached_requests", "average_satisfaction", "status_label",
+           "priority_label", "ServiceRequest", "NEW", "ASSIGNED", "HANDLED", "ARCHIVED"]
