@@ -71,6 +71,10 @@ def _widget(template, stmt, order, **context):
 
 
 def contribute(slot, context):
+    if slot == "dashboard.kpis":
+        from plugins.service import kpis
+
+        return kpis.contribute(slot, context)
     if not can("service.request.view"):
         return None
     if slot == "customers.detail.tabs":
