@@ -22,11 +22,20 @@ SECTION = _l("Service")
 PERMISSION = "service.report.view"
 
 
+def _year(label):
+    return IntegerField(label, validators=[Optional(), NumberRange(min=1900, max=9999)])
+
+
 class YearFilter(FilterForm):
-    year = IntegerField(_l("Year created"), validators=[Optional(), NumberRange(min=1900, max=9999)])
+    year = _year(_l("Year created"))
 
 
-class PriorityYearFilter(YearFilter):
+class RatedYearFilter(FilterForm):
+    year = _year(_l("Year rated"))
+
+
+class PriorityYearFilter(FilterForm):
+    year = _year(_l("Year archived"))
     priority = SelectField(_l("Priority"), default="", choices=[("", _l("Any"))] + list(PRIORITIES.items()))
 
 
@@ -115,7 +124,7 @@ REPORTS = [
            columns=(Column("handler", _l("Handled by")), Column("rounds", _l("Rated rounds"), "integer"),
                     Column("average", _l("Average satisfaction (1–5)"), "money"),
                     Column("satisfied", _l("Satisfied (3 or more)"), "percent")),
-           query=satisfaction_by_handler, filters=YearFilter,
+           query=satisfaction_by_handler, filters=RatedYearFilter,
            chart=Chart("hbar", label="handler", values=("satisfied",)), order=30),
     Report(key="service.sla_attainment", title=_l("SLA attainment"), section=SECTION, permission=PERMISSION,
            description=_l("Archived requests per month: the share that met the response target and the "
