@@ -130,7 +130,7 @@ def test_the_lists_filter_sort_and_export(app, login_as, add_customer, add_reque
     assert "咨询价格" in page and "网络故障" not in page
     page = director.get("/service/", query_string={"customer": "艾克米"}).get_data(as_text=True)
     assert "网络故障" in page and "咨询价格" not in page
-    page = director.get("/service/?type=consultation&sort=-priority").get_data(as_text=True)
+    page = director.get("/service/?type=consultation&sort=-due").get_data(as_text=True)
     assert "咨询价格" in page and "网络故障" not in page
     page = director.get("/service/?created_from=2000-01-01&created_to=2000-01-02").get_data(as_text=True)
     assert "网络故障" not in page and "No service requests match" in page

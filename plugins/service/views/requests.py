@@ -20,7 +20,8 @@ from plugins.service.models import ASSIGNED, HANDLED, NEW, SLA_STATES, Round, Se
 from plugins.service.views import blueprint
 
 R = ServiceRequest
-SORTS = {"created": R.created_at, "status": R.status, "priority": R.priority, "type": R.type, "summary": R.summary,
+# Priority is a filter, not a sort: its codes do not sort by urgency.
+SORTS = {"created": R.created_at, "status": R.status, "type": R.type, "summary": R.summary,
          "assignee": R.assignee_id, "customer": R.customer_id, "due": R.resolution_due_at}
 DEFAULT_SORT = "-created"
 
