@@ -65,9 +65,10 @@ def load(session) -> None:
         kind = rng.choice(list(SUMMARIES))
         if status == ARCHIVED:  # in working hours over the past year
             created = calendar.add(now - timedelta(days=rng.randint(3, 360)), rng.randint(0, 8 * 3600))
-        else:  # the open work of the last days, in working hours
-            created = calendar.add(now - timedelta(days=rng.randint(1, 5)), rng.randint(0, 8 * 3600))
-            created = min(created, now - timedelta(minutes=rng.randint(30, 600)))
+        else:  # the open work of the last days (new ones of the last hours), in working hours
+            back = timedelta(hours=rng.randint(1, 8)) if status == NEW else timedelta(days=rng.randint(1, 5))
+            created = calendar.add(now - back, rng.randint(0, 3 * 3600))
+            created = min(created, now - timedelta(minutes=rng.randint(30, 300)))
         summary = rng.choice(SUMMARIES[kind])
         request = ServiceRequest(
             type=kind, priority=rng.choices(["low", "normal", "high", "urgent"], [2, 5, 3, 1])[0],
