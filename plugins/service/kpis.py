@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import url_for
+from flask import current_app, url_for
 from flask_babel import format_decimal
 
 from core.api import _, can, kpi_tile, local_today, sees_all, to_utc
@@ -28,12 +28,21 @@ def breached_tile():
                     comparison=_("open requests past a service-level target"))
 
 
+def _satisfaction_url() -> str:
+    """The satisfaction report when the reports plugin is enabled and the user may open it, else the archive."""
+    report = current_app.extensions["crm"].reports.get("service.satisfaction_by_type")
+    if report and "reports.report" in current_app.view_functions and can("reports.report.view") \
+            and can(report.permission):
+        return url_for("reports.report", key="service.satisfaction_by_type")
+    return url_for("service.request_list", status="archived")
+
+
 def satisfaction_tile():
     year = local_today().year
     average = services.average_satisfaction(since=to_utc(datetime(year, 1, 1)))
     value = format_decimal(average, format="0.0") + " / 5" if average is not None else "—"
     return kpi_tile(_("Average satisfaction %(year)s", year=year), value,
-                    url=url_for("service.request_list", status="archived"), scope=_scope(), icon="emoji-smile",
+                    url=_satisfaction_url(), scope=_scope(), icon="emoji-smile",
                     order=42, comparison=_("of the requests archived this year"))
 
 

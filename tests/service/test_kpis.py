@@ -34,4 +34,6 @@ def test_open_breached_and_satisfaction_tiles(login_as, add_customer, add_reques
     assert _tile(team, "Open service requests").startswith("Open service requests 3 ")
     assert "3.0 / 5" in _tile(team, "Average satisfaction") and "Whole team" in _tile(team, "Breached SLAs")
     assert 'href="/service/?overdue=y"' in team
+    assert 'href="/reports/service.satisfaction_by_type"' in team
+    assert 'href="/service/?status=archived"' in page  # account managers may not open the reports
     assert "Breached SLAs" not in login_as(permissions=["core.dashboard.view"]).get("/").get_data(as_text=True)

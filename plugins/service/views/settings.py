@@ -1,10 +1,12 @@
 """SLA targets per priority and the business calendar (working week, holidays, make-up days)."""
 from __future__ import annotations
 
+from datetime import date
+
 from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from core.api import _, commit_unless_stale, db, is_stale, require_permission
+from core.api import _, commit_unless_stale, db, is_stale, local_today, require_permission
 
 from plugins.service.forms import DayForm, TargetForm, WeekForm
 from plugins.service.models import PRIORITIES, CalendarDay, SlaTarget, WorkWeek
@@ -43,10 +45,12 @@ def _page(status=200, **forms):
     week = _week()
     targets = _targets()
     target_forms = {t.priority: forms.get(f"target_{t.priority}") or _target_form(t) for t in targets}
-    days = list(db.session.scalars(select(CalendarDay).order_by(CalendarDay.date.desc())))
+    since = date(local_today().year, 1, 1)  # earlier days only mattered to clocks long started
+    days = list(db.session.scalars(select(CalendarDay).where(CalendarDay.date >= since).order_by(CalendarDay.date)))
     return render_template("service/sla_settings.html", targets=targets, target_forms=target_forms,
                            priorities=PRIORITIES, week_form=forms.get("week_form") or _week_form(week),
-                           day_form=forms.get("day_form") or DayForm(formdata=None, prefix="day"), days=days), status
+                           day_form=forms.get("day_form") or DayForm(formdata=None, prefix="day"), days=days,
+                           since=since), status
 
 
 @blueprint.route("/sla")
