@@ -12,7 +12,10 @@ module for labels and choices::
 """
 from __future__ import annotations
 
-from sqlalchemy import exists, inspect, select
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import exists, func, inspect, select
 
 from core.api import db, lazy_gettext as _l
 
@@ -139,6 +142,30 @@ def product_choices() -> list[tuple[int, str]]:
     return [(product.id, product.display_name) for product in rows]
 
 
+@dataclass(frozen=True)
+class ProductFacts:
+    """What an order form needs to know of a product."""
+
+    id: int
+    label: str  # "name model batch"
+    unit: str
+    price: Decimal
+    stock: int  # pieces on hand, summed over every warehouse and location
+
+
+def products_with_stock() -> list[ProductFacts]:
+    """Every product, ordered as ``product_choices``, with its unit, price and stock on hand: one query."""
+    on_hand = (select(Stock.product_id, func.sum(Stock.quantity).label("quantity"))
+               .group_by(Stock.product_id).subquery())
+    rows = db.session.execute(
+        select(Product, func.coalesce(on_hand.c.quantity, 0))
+        .outerjoin(on_hand, on_hand.c.product_id == Product.id)
+        .order_by(Product.name, Product.model, Product.batch, Product.id)
+    )
+    return [ProductFacts(product.id, product.display_name, product.unit, product.price, int(quantity))
+            for product, quantity in rows]
+
+
 def seed_dictionary() -> int:
     """Add the seeded dictionary entries that are missing and commit; returns how many were added.
 
@@ -167,5 +194,6 @@ __all__ = [
     "CUSTOMER_LEVEL", "CREDIT", "SATISFACTION", "REGION", "SERVICE_TYPE", "OPPORTUNITY_SOURCE",
     "ENTERPRISE_TYPE", "ENTERPRISE_NATURE", "BANK", "TYPE_LABELS", "type_label", "register_type", "seed_type",
     "choices", "labels", "label", "register_usage", "register_product_usage", "where_used",
-    "get_product", "product_choices", "seed_dictionary", "Product", "DictionaryEntry",
+    "get_product", "product_choices", "ProductFacts", "products_with_stock", "seed_dictionary", "Product",
+    "DictionaryEntry",
 ]

@@ -145,6 +145,8 @@ class OrderLineForm(FlaskForm):
         Optional(), finite_number, NumberRange(min=0, max=MAX_MONEY, message=_l("Enter an amount from 0 to %(max)s."))])
 
     def validate_quantity(self, field):
+        if field.data is None:
+            return  # not a number: the field already says so
         if field.data <= 0 or field.data > Decimal("99999999"):
             raise ValidationError(_l("The quantity must be greater than 0."))
 

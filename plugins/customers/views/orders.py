@@ -1,6 +1,8 @@
 """Orders (历史订单) of a customer: list, detail, create and edit with lines."""
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -9,12 +11,13 @@ from core.api import _, db, is_stale, require_permission, utcnow
 
 from plugins.basedata import services as basedata
 from plugins.customers import services
-from plugins.customers.forms import STALE_MESSAGE, OrderForm
+from plugins.customers.forms import MAX_ORDER_LINES, STALE_MESSAGE, OrderForm
 from plugins.customers.models import Order, OrderLine
 from plugins.customers.views import blueprint, related
 
 SORTS = {"date": Order.date, "number": Order.number}
-SPARE_ROWS = 5  # empty line rows offered by the form; more lines: save and edit again
+SPARE_ROWS = 5  # empty line rows the form offers without JavaScript; its "Add line" button asks for five more
+MORE_LINES = "more_lines"  # the submit button that asks for more rows instead of saving
 
 
 @blueprint.route("/<int:customer_id>/orders")
@@ -41,12 +44,33 @@ def _form_data(order: Order) -> dict:
             "version": order.version, "lines": lines + [{}] * SPARE_ROWS}
 
 
-def _build_form(data: dict | None) -> OrderForm:
+def _build_form(data: dict | None, products: list) -> OrderForm:
     form = OrderForm(data=data) if request.method == "GET" else OrderForm()
-    products = [("", "—")] + basedata.product_choices()
+    if request.method == "POST" and MORE_LINES in request.form:
+        for _n in range(min(SPARE_ROWS, MAX_ORDER_LINES - len(form.lines.entries))):
+            form.lines.append_entry()
+    choices = [("", "—")] + [(product.id, product.label) for product in products]
     for row in form.lines:
-        row.product_id.choices = products
+        row.product_id.choices = choices
     return form
+
+
+def _line_amount(row, products: dict) -> Decimal | None:
+    """quantity × unit price of a form row as it will be saved (an empty price is the product's), or None."""
+    product = products.get(row.product_id.data)
+    quantity = row.quantity.data
+    price = row.price.data if row.price.data is not None else (product.price if product else None)
+    if product is None or not isinstance(quantity, Decimal) or not isinstance(price, Decimal):
+        return None
+    try:
+        return (quantity * price).quantize(Decimal("0.01"))
+    except InvalidOperation:  # NaN, infinity or too many digits: the form says why beside the field
+        return None
+
+
+def _facts_for_script(products: list) -> dict:
+    """What the form's script fills in and shows when a product is chosen (prices as exact strings)."""
+    return {str(p.id): {"unit": p.unit, "price": f"{p.price:.2f}", "stock": p.stock} for p in products}
 
 
 def _number_taken(number: str, order: Order) -> bool:
@@ -65,10 +89,11 @@ def _save_lines(form: OrderForm, order: Order) -> None:
 
 def _edit(customer, order: Order):
     is_new = order.id is None
+    products = basedata.products_with_stock()
     form = _build_form(_form_data(order) if not is_new else
                        {"number": "DD" + utcnow().strftime("%Y%m%d%H%M%S"), "date": utcnow().date(),
-                        "address": customer.address, "lines": [{}] * SPARE_ROWS})
-    if form.validate_on_submit():
+                        "address": customer.address, "lines": [{}] * SPARE_ROWS}, products)
+    if MORE_LINES not in request.form and form.validate_on_submit():
         if not is_new and is_stale(order, form.version.data):
             form.form_errors.append(STALE_MESSAGE)
         elif _number_taken(form.number.data, order):
@@ -84,7 +109,11 @@ def _edit(customer, order: Order):
             db.session.commit()
             flash(_("Order %(number)s saved.", number=order.number), "success")
             return redirect(url_for(".order_detail", customer_id=customer.id, order_id=order.id))
-    return render_template("customers/order_form.html", form=form, order=order, customer=customer)
+    by_id = {product.id: product for product in products}
+    amounts = [_line_amount(row, by_id) for row in form.lines]
+    return render_template("customers/order_form.html", form=form, order=order, customer=customer,
+                           products=by_id, product_facts=_facts_for_script(products), amounts=amounts, total=sum(filter(None, amounts), Decimal("0.00")),
+                           more_lines=MORE_LINES)
 
 
 @blueprint.route("/<int:customer_id>/orders/new", methods=["GET", "POST"])
