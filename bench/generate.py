@@ -21,6 +21,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select, text
 
 from bench import names
+from plugins.customers.normalise import name_key, phone_key
 
 PASSWORD = "bench-pass-1"
 ADMIN = "bench_admin"
@@ -72,7 +73,7 @@ COLUMNS = {
     "customers_customer": ["id", "number", "name", "region", "manager_id", "level", "satisfaction", "credit",
                            "address", "postcode", "phone", "fax", "website", "licence_no", "legal_person", "capital",
                            "turnover", "bank", "bank_account", "local_tax_no", "national_tax_no", "status",
-                           "created_at", "updated_at", "created_by_id", "version"],
+                           "created_at", "updated_at", "created_by_id", "version", "name_key", "phone_key"],
     "customers_contact": ["id", "customer_id", "name", "sex", "position", "office_phone", "mobile", "memo",
                           "created_at", "updated_at", "created_by_id", "version"],
     "customers_activity": ["id", "customer_id", "date", "place", "summary", "details", "remark",
@@ -121,12 +122,13 @@ def customer_rows(rng: random.Random, rows: Rows, refs: dict, today: date, start
     dates = [last_order - timedelta(days=n * rng.randint(20, 120)) for n in range(orders)]
     lost = bool(dates) and dates[0] < cutoff and rng.random() < 0.05
     number = f"KH{created:%Y%m%d}{index % 100000:05d}"
+    phone = names.phone(rng)
     customer_id = rows.add(
         "customers_customer", number, name, rng.choice(refs["regions"]), manager,
         str(rng.choice((1, 1, 1, 2, 2, 3, 4, 5))), str(rng.randint(1, 5)), str(rng.randint(1, 5)), address,
-        str(rng.randint(100000, 850000)), names.phone(rng), "", f"www.c{index}.cn", "", names.person(rng),
+        str(rng.randint(100000, 850000)), phone, "", f"www.c{index}.cn", "", names.person(rng),
         str(rng.randint(50, 5000)), None, "", "", "", "", "lost" if lost else "normal", stamp, stamp,
-        refs["admin"], 1)
+        refs["admin"], 1, name_key(name), phone_key(phone))
     rows.add("customers_contact", customer_id, names.person(rng), rng.choice(("male", "female")),
              rng.choice(names.POSITIONS), names.phone(rng), names.mobile(rng), "", stamp, stamp, refs["admin"], 1)
     if rng.random() < 0.5:

@@ -88,6 +88,11 @@ class CustomerForm(VersionedForm):
             raise ValidationError(_l("Choose an active account manager."))
 
 
+class NewCustomerForm(CustomerForm):
+    # Saved with the customer: the same form sent twice creates one customer (see submissions.py).
+    submission = HiddenField(filters=[_strip], validators=[Optional(), Length(max=64), Regexp(r"^[\w-]*$")])
+
+
 class CustomerFilter(FilterForm):
     number = StringField(_l("Number"), filters=[_strip], validators=[Optional(), Length(max=20)])
     name = StringField(_l("Name contains"), filters=[_strip], validators=[Optional(), Length(max=200)])

@@ -8,7 +8,7 @@ def import_group() -> None:
     """Import customers or orders from a CSV file (UTF-8 or GBK); see the import page for the columns."""
 
 
-def _run(kind_key: str, path: str) -> None:
+def _run(kind_key: str, path: str, **options) -> None:
     from plugins.customers.importer import KINDS, ImportRefused, read_table
 
     kind = KINDS[kind_key]
@@ -16,7 +16,7 @@ def _run(kind_key: str, path: str) -> None:
         with open(path, "rb") as source:
             table = read_table(source, kind.columns)
             with click.progressbar(length=table.size, label=f"Importing {kind_key}") as bar:
-                report = kind.run(table, progress=lambda done, total: bar.update(done - bar.pos))
+                report = kind.run(table, progress=lambda done, total: bar.update(done - bar.pos), **options)
     except ImportRefused as exc:
         raise click.ClickException(f"Refused, nothing was imported. {exc}") from exc
     if report.error_count:
@@ -30,9 +30,14 @@ def _run(kind_key: str, path: str) -> None:
 
 @import_group.command("customers")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
-def import_customers(path: str) -> None:
-    """Import customers from the CSV file PATH; they get new customer numbers."""
-    _run("customers", path)
+@click.option("--allow-duplicates", is_flag=True,
+              help="Also import rows whose name or phone matches an existing customer or an earlier row.")
+def import_customers(path: str, allow_duplicates: bool) -> None:
+    """Import customers from the CSV file PATH; they get new customer numbers.
+
+    Possible duplicates (same name ignoring case, spaces and company suffixes, or same phone)
+    are refused unless --allow-duplicates is given."""
+    _run("customers", path, allow_duplicates=allow_duplicates)
 
 
 @import_group.command("orders")

@@ -7,6 +7,7 @@ or the report of every bad row.
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import BooleanField
 
 from core.api import (
     JobFailed, Outcome, TooManyJobs, _, can, current_user, lazy_gettext as _l, remove_upload, report_progress,
@@ -24,6 +25,8 @@ class ImportForm(FlaskForm):
         FileRequired(_l("Choose a CSV file.")),
         FileAllowed(["csv", "txt"], _l("Choose a .csv file (save the spreadsheet as CSV).")),
     ])
+    # Customers only: rows with the name or phone of an existing customer are refused unless ticked.
+    allow_duplicates = BooleanField(_l("Import possible duplicates too"))
 
 
 def _import_page(kind_key: str):
@@ -34,7 +37,8 @@ def _import_page(kind_key: str):
         try:
             with open(upload_path(upload), "rb") as source:
                 read_table(source, kind.columns)  # the encoding and the header: answered beside the field
-            job = start_job(IMPORT_JOB, kind.title, params={"kind": kind_key, "upload": upload})
+            options = {"allow_duplicates": True} if kind_key == "customers" and form.allow_duplicates.data else {}
+            job = start_job(IMPORT_JOB, kind.title, params={"kind": kind_key, "upload": upload, **options})
         except ImportRefused as exc:
             remove_upload(upload)
             form.file.errors.append(str(exc))
@@ -47,15 +51,17 @@ def _import_page(kind_key: str):
     return render_template("customers/import_form.html", kind=kind, kinds=KINDS, form=form), status
 
 
-def import_job(kind: str, upload: str) -> Outcome:
-    """The ``customers.import`` job: check and import an uploaded file, all or nothing."""
+def import_job(kind: str, upload: str, **options) -> Outcome:
+    """The ``customers.import`` job: check and import an uploaded file, all or nothing.
+
+    ``options`` go to the kind's importer (customers: ``allow_duplicates``)."""
     import_kind = KINDS[kind]
     try:
         if not can(import_kind.permission):
             raise JobFailed(_("You may no longer import this kind of file."))
         with open(upload_path(upload), "rb") as source:
             table = read_table(source, import_kind.columns)
-            report = import_kind.run(table, actor_id=current_user.id, progress=report_progress)
+            report = import_kind.run(table, actor_id=current_user.id, progress=report_progress, **options)
     except ImportRefused as exc:
         raise JobFailed(_("The file was refused, nothing was imported. %(reason)s", reason=exc)) from exc
     finally:

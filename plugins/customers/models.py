@@ -1,14 +1,15 @@
 """Customers, their contacts, activities and orders (tables ``customers_*``)."""
 from __future__ import annotations
 
-from datetime import date as Date
+from datetime import date as Date, datetime
 from decimal import Decimal
 
 from sqlalchemy import Date as SQLDate, ForeignKey, Index, Numeric, String, Text, event, select
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, validates
 
-from core.api import BusinessRecord, User, db, lazy_gettext as _l
+from core.api import BusinessRecord, User, db, lazy_gettext as _l, utcnow
 from plugins.basedata import services as basedata
+from plugins.customers.normalise import name_key, phone_key
 
 Money = Numeric(14, 2)
 
@@ -50,8 +51,13 @@ class Customer(db.Model, BusinessRecord):
     local_tax_no: Mapped[str] = mapped_column(String(50), default="")
     national_tax_no: Mapped[str] = mapped_column(String(50), default="")
     status: Mapped[str] = mapped_column(String(10), default=STATUS_NORMAL, index=True)
+    # What possible duplicates are found by (see duplicates.py): set whenever name or phone is set.
+    name_key: Mapped[str] = mapped_column(String(200), default="", server_default="", index=True)
+    phone_key: Mapped[str] = mapped_column(String(30), default="", server_default="", index=True)
 
     manager: Mapped[User | None] = relationship(foreign_keys=[manager_id])
+
+    __audit_exclude__ = BusinessRecord.__audit_exclude__ | {"name_key", "phone_key"}
 
     __table_args__ = (
         Index("ix_customers_customer_created_at", "created_at"),
@@ -70,12 +76,35 @@ class Customer(db.Model, BusinessRecord):
         """Data scope "own": the customers a user manages."""
         return cls.manager_id == user_id
 
+    @validates("name")
+    def _keep_name_key(self, _key, name):
+        self.name_key = name_key(name)
+        return name
+
+    @validates("phone")
+    def _keep_phone_key(self, _key, phone):
+        self.phone_key = phone_key(phone)
+        return phone
+
     @property
     def status_label(self) -> str:
         return str(CUSTOMER_STATUSES.get(self.status, self.status))
 
     def __str__(self) -> str:
         return self.name
+
+
+class CustomerSubmission(db.Model):
+    """The token of a new-customer form that was saved: the same form sent twice creates one customer."""
+
+    __tablename__ = "customers_submission"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    # None while the customer is being saved (the token is claimed first, see submissions.py).
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers_customer.id", ondelete="CASCADE"),
+                                                    index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Contact(db.Model, BusinessRecord):

@@ -31,6 +31,7 @@ from sqlalchemy import func, or_, select
 from core.api import contains, db, emit, scoped, users_holding
 
 from plugins.basedata import services as basedata
+from plugins.customers.duplicates import Duplicates, find_duplicates
 from plugins.customers.models import STATUS_DELETED, Contact, Customer, Order
 from plugins.customers.numbering import add_numbered
 from plugins.customers.picker import CustomerField, label_of  # noqa: F401  (public)
@@ -90,6 +91,14 @@ def visible_customers_named(name: str, limit: int = 10) -> list[dict]:
                               .where(Customer.name == name).order_by(Customer.id).limit(limit))
     return [{"id": id_, "number": number, "name": name_, "label": f"{name_} ({number})"}
             for id_, number, name_ in rows]
+
+
+def possible_duplicates(name: str, phone: str = "", limit: int = 10) -> Duplicates:
+    """Customers that may be the same as a new one named ``name`` (case, spaces, punctuation and company
+    suffixes such as 有限公司 or Co., Ltd. ignored) or with the same phone number: ``.visible`` lists
+    those the user may see (at most ``limit``), ``.hidden`` counts the others, which must not be shown.
+    Two index lookups, whatever the number of customers."""
+    return find_duplicates(name, phone, limit)
 
 
 def last_order_date(customer_id) -> date | None:

@@ -31,7 +31,7 @@ def test_account_manager_creates_a_customer_with_a_server_number(app, login_as, 
 def test_numbers_follow_each_other_and_are_never_edited(app, login_as, customer_form):
     director = login_as("sales_director")
     director.post("/customers/new", data=customer_form(director.user_id))
-    director.post("/customers/new", data=customer_form(director.user_id, name="第二家"))
+    director.post("/customers/new", data=customer_form(director.user_id, name="第二家", phone=""))
     with app.app_context():
         first, second = db.session.scalars(select(Customer).order_by(Customer.id)).all()
         numbers = (first.number, second.number)
@@ -51,7 +51,8 @@ def test_two_concurrent_creates_get_two_numbers(app, login_as, customer_form):
     def create(client):
         start.wait()
         for n in range(4):
-            results.append(client.post("/customers/new", data=customer_form(client.user_id, name=f"并发{n}")).status_code)
+            results.append(client.post("/customers/new", data=customer_form(client.user_id, name=f"并发{client.user_id}-{n}",
+                                                                    phone="")).status_code)
 
     threads = [threading.Thread(target=create, args=(c,)) for c in clients]
     for t in threads:

@@ -136,7 +136,7 @@ def test_empty_file_and_header_only_are_refused(app, tmp_path):
 
 def test_50000_rows_with_one_bad_row_are_refused_whole(app, tmp_path, manager):
     lines = ["name,region,manager,level,phone,postcode"]
-    lines += [f"Customer {i},beijing,zhang,{i % 5 + 1},010-8888{i % 10000:04d},100080" for i in range(50_000)]
+    lines += [f"Customer {i},beijing,zhang,{i % 5 + 1},010-8{i:07d},100080" for i in range(50_000)]
     lines[31_416] = "Customer bad,beijing,zhang,1,010-88886666,1000800"
     result = run(app, tmp_path, "customers", ("\n".join(lines) + "\n").encode())
     assert result.exit_code == 1

@@ -7,7 +7,7 @@ from sqlalchemy.exc import IntegrityError
 
 from core.api import User, _, analyze, db, lazy_gettext as _l, record_bulk
 from plugins.basedata import services as basedata
-from plugins.customers import numbering, services
+from plugins.customers import duplicates, numbering, services
 from plugins.customers.forms import CustomerForm
 from plugins.customers.importer.database import (
     CHUNK, Progress, advance, all_or_nothing, bulk_insert, restricted_to,
@@ -16,6 +16,7 @@ from plugins.customers.importer.report import Report
 from plugins.customers.importer.rules import CENT, FormRules, dictionary_spellings, parse_decimal
 from plugins.customers.importer.table import Column, Table
 from plugins.customers.models import STATUS_NORMAL, Customer
+from plugins.customers.normalise import name_key, phone_key
 
 CUSTOMER_COLUMNS = [
     Column("name", _l("Name"), ("customer_name", "客户名称", "名称"), True),
@@ -137,15 +138,82 @@ def _insert_numbered(records: list[dict]) -> list[int]:
                 raise
 
 
-def import_customers(table: Table, actor_id: int | None = None, progress: Progress | None = None) -> Report:
+class DuplicateRows:
+    """Refuses rows that may duplicate a customer: one already in the database, or an earlier row of the file.
+
+    Earlier chunks of the file are already inserted (uncommitted) when a chunk
+    is checked, so the database lookup finds them too; a match newer than the
+    import's start is one of them. Another user's customer is named only if the
+    importing user may see it.
+    """
+
+    def __init__(self, report: Report, table: Table):
+        self.report, self.table = report, table
+        self.first_new_id = duplicates.last_customer_id() + 1
+        self.own = restricted_to()
+
+    def check(self, rows: list[tuple[int, dict]]) -> list[dict]:
+        """The records of ``rows`` (line, record) that duplicate nothing; the others are reported."""
+        by_name = duplicates.existing_matches(Customer.name_key, [record["name_key"] for _line, record in rows])
+        by_phone = duplicates.existing_matches(Customer.phone_key, [record["phone_key"] for _line, record in rows])
+        seen: dict[tuple[str, str], int] = {}
+        good = []
+        for line, record in rows:
+            problem = None
+            for field, key, matches in (("name", record["name_key"], by_name), ("phone", record["phone_key"], by_phone)):
+                if not key:
+                    continue
+                if (field, key) in seen:
+                    problem = problem or (field, self._same_as_line(field, seen[(field, key)]))
+                elif key in matches:
+                    problem = problem or (field, self._same_as(field, matches[key]))
+                seen.setdefault((field, key), line)
+            if problem:
+                self.report.add(line, self.table.label(problem[0]), problem[1])
+            else:
+                good.append(record)
+        return good
+
+    @staticmethod
+    def _same_as_line(field: str, line: int) -> str:
+        if field == "name":
+            return _("Possible duplicate: the same name as line %(line)d of this file.", line=line)
+        return _("Possible duplicate: the same phone number as line %(line)d of this file.", line=line)
+
+    def _same_as(self, field: str, match) -> str:
+        if match.id >= self.first_new_id:
+            if field == "name":
+                return _("Possible duplicate: the same name as an earlier row of this file.")
+            return _("Possible duplicate: the same phone number as an earlier row of this file.")
+        if self.own is not None and match.manager_id != self.own:
+            if field == "name":
+                return _("Possible duplicate of a customer managed by someone else (the same name).")
+            return _("Possible duplicate of a customer managed by someone else (the same phone number).")
+        if field == "name":
+            return _("Possible duplicate of customer %(number)s %(name)s (the same name).",
+                     number=match.number, name=match.name)
+        return _("Possible duplicate of customer %(number)s %(name)s (the same phone number).",
+                 number=match.number, name=match.name)
+
+
+def import_customers(table: Table, actor_id: int | None = None, progress: Progress | None = None,
+                     allow_duplicates: bool = False) -> Report:
     """Check every row, a chunk at a time, and insert each good chunk (numbered like customers made in
-    the UI) in one transaction, committed only if every row of the file is good."""
+    the UI) in one transaction, committed only if every row of the file is good.
+
+    Rows that may duplicate a customer (see duplicates.py) are errors unless ``allow_duplicates``;
+    so importing the same file twice imports it once.
+    """
     report = Report()
     rows = CustomerRows(table, report)
+    unique = None if allow_duplicates else DuplicateRows(report, table)
     imported = 0
     with all_or_nothing(report):
         for chunk in table.chunks(CHUNK):
-            records = [record for line, values in chunk if (record := rows.check(line, values)) is not None]
+            checked = [(line, record) for line, values in chunk if (record := rows.check(line, values)) is not None]
+            for _line, record in checked:
+                record.update(name_key=name_key(record["name"]), phone_key=phone_key(record["phone"]))
+            records = unique.check(checked) if unique else [record for _line, record in checked]
             if not report.error_count:  # after the first bad row, only check the rest for the report
                 for record in records:
                     record.update(status=STATUS_NORMAL, created_by_id=actor_id)

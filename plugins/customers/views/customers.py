@@ -11,8 +11,9 @@ from core.api import (
 )
 
 from plugins.basedata import services as basedata
-from plugins.customers import rfm, services
-from plugins.customers.forms import STALE_MESSAGE, CustomerFilter, CustomerForm
+from plugins.customers import rfm, services, submissions
+from plugins.customers.duplicates import confirmation_key, find_duplicates
+from plugins.customers.forms import STALE_MESSAGE, CustomerFilter, CustomerForm, NewCustomerForm
 from plugins.customers.models import STATUS_DELETED, Customer
 from plugins.customers.numbering import add_numbered
 from plugins.customers.views import blueprint
@@ -102,19 +103,41 @@ def _fill_choices(form: CustomerForm) -> None:
 @blueprint.route("/new", methods=["GET", "POST"])
 @require_permission("customers.customer.create")
 def customer_create():
-    form = CustomerForm()
+    form = NewCustomerForm()
     _fill_choices(form)
     if request.method == "GET":
         form.manager_id.data = current_user.id
+        form.submission.data = submissions.new_token()
+    duplicates = None
     if form.validate_on_submit():
-        customer = Customer()
-        form.apply_to(customer)
-        add_numbered(customer)
-        services.customer_created(customer)
-        db.session.commit()
-        flash(_("Customer %(number)s created.", number=customer.number), "success")
-        return redirect(url_for(".customer_detail", customer_id=customer.id))
-    return render_template("customers/customer_form.html", form=form, customer=None)
+        confirmed = request.form.get("confirm_duplicates") == confirmation_key(form.name.data, form.phone.data)
+        duplicates = None if confirmed else find_duplicates(form.name.data, form.phone.data)
+        # Checked after the duplicates: a twin request committed since shows up here, not as a duplicate.
+        if submissions.is_claimed(form.submission.data):
+            return _already_saved(form.submission.data)
+        if not duplicates:
+            claim = submissions.claim(form.submission.data)
+            if claim is None:  # the same form, sent twice at once, is saved by the other request
+                return _already_saved(form.submission.data)
+            customer = Customer()
+            form.apply_to(customer, skip=("submission",))
+            add_numbered(customer)
+            claim.customer_id = customer.id
+            services.customer_created(customer)
+            db.session.commit()
+            flash(_("Customer %(number)s created.", number=customer.number), "success")
+            return redirect(url_for(".customer_detail", customer_id=customer.id))
+    return render_template("customers/customer_form.html", form=form, customer=None, duplicates=duplicates,
+                           confirmation=confirmation_key(form.name.data, form.phone.data) if duplicates else "")
+
+
+def _already_saved(token: str):
+    """A form sent again after it was saved: show the customer it created instead of a second one."""
+    customer_id = submissions.customer_of(token)  # None while the other request is still saving it
+    flash(_("This form was already saved; the customer was created once."), "info")
+    visible = customer_id and db.session.scalar(services.visible_customers_query().with_only_columns(Customer.id)
+                                                .where(Customer.id == customer_id))
+    return redirect(url_for(".customer_detail", customer_id=visible) if visible else url_for(".customer_list"))
 
 
 @blueprint.route("/<int:customer_id>/edit", methods=["GET", "POST"])

@@ -1,0 +1,47 @@
+"""How customers are compared for duplicates: their name and phone reduced to keys.
+
+Two customers are possibly the same when their name keys or their phone keys
+are equal. The model stores both keys (indexed), so a lookup reads an index.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Company-form suffixes that do not tell two companies apart: "华信科技有限公司" is "华信科技".
+_CHINESE_SUFFIXES = ("股份有限公司", "有限责任公司", "有限公司", "集团", "公司")
+# Latin ones count only as separate words ("Acme Co., Ltd."), so "Costco" keeps its "co".
+_LATIN_SUFFIX = re.compile(r"(?<![a-z0-9])(co|ltd|limited|inc|corp|corporation|company|group)$")
+_TRIM = re.compile(r"[\W_]+$")   # spaces and punctuation at the end
+_NOISE = re.compile(r"[\W_]+")   # spaces and punctuation anywhere
+MIN_PHONE_DIGITS = 6
+
+
+def name_key(name: str | None) -> str:
+    """The name as duplicates are compared: case, width, spaces, punctuation and company suffixes ignored."""
+    text = unicodedata.normalize("NFKC", name or "").casefold().strip()
+    compact = _NOISE.sub("", text)
+    while True:
+        text = _TRIM.sub("", text)
+        suffix = next((s for s in _CHINESE_SUFFIXES if text.endswith(s) and len(text) > len(s)), None)
+        if suffix:
+            text = text[:-len(suffix)]
+            continue
+        latin = _LATIN_SUFFIX.search(text)
+        if latin and latin.start() > 0:
+            text = text[:latin.start()]
+            continue
+        break
+    # A name that is nothing but a suffix ("集团") is compared whole, not as an empty key matching others.
+    return (_NOISE.sub("", text) or compact)[:200]
+
+
+def phone_key(phone: str | None) -> str:
+    """The phone number's digits without the +86 country code or the leading trunk 0; '' if too short."""
+    digits = re.sub(r"\D", "", phone or "")
+    if digits.startswith("0086"):
+        digits = digits[4:]
+    elif digits.startswith("86") and len(digits) > 11 and (phone or "").lstrip().startswith("+"):
+        digits = digits[2:]
+    digits = digits[1:] if digits.startswith("0") else digits
+    return digits[:30] if len(digits) >= MIN_PHONE_DIGITS else ""
