@@ -69,3 +69,17 @@ document.addEventListener("input", function (event) {
   }
   window.setTimeout(poll, 500);
 })();
+
+// Lists shown as cards on phones (crm.css): each cell is labelled with its column's title.
+document.querySelectorAll("table.crm-list").forEach(function (table) {
+  var titles = Array.prototype.map.call(table.querySelectorAll("thead th"), function (th) {
+    return th.textContent.trim();
+  });
+  table.querySelectorAll("tbody tr").forEach(function (row) {
+    Array.prototype.forEach.call(row.cells, function (cell, index) {
+      if (!cell.hasAttribute("data-label") && cell.colSpan === 1) {
+        cell.setAttribute("data-label", titles[index] || "");
+      }
+    });
+  });
+});
