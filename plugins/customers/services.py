@@ -33,6 +33,7 @@ from core.api import contains, db, emit, scoped, users_holding
 from plugins.basedata import services as basedata
 from plugins.customers.duplicates import Duplicates, find_duplicates
 from plugins.customers.models import STATUS_DELETED, Contact, Customer, Order
+from plugins.customers.normalise import name_key
 from plugins.customers.numbering import add_numbered
 from plugins.customers.picker import CustomerField, label_of  # noqa: F401  (public)
 from plugins.customers.timeline import (  # noqa: F401  (public)
@@ -82,15 +83,16 @@ def customer_search(term: str, limit: int = 20) -> list[dict]:
 
 
 def visible_customers_named(name: str, limit: int = 10) -> list[dict]:
-    """Customers the user may see whose name is exactly ``name`` (an index lookup), as
-    ``[{"id", "number", "name", "label"}]``: to offer linking one instead of creating a duplicate."""
+    """Customers the user may see whose name is ``name`` ignoring case, spaces, punctuation and company
+    suffixes (an index lookup of the name key), as ``[{"id", "number", "name", "label"}]``: to offer
+    linking one instead of creating a duplicate."""
     name = (name or "").strip()
     if not name or len(name) > 200:
         return []
     rows = db.session.execute(visible_customers_query().with_only_columns(Customer.id, Customer.number, Customer.name)
-                              .where(Customer.name == name).order_by(Customer.id).limit(limit))
+                              .where(Customer.name_key == name_key(name)).limit(limit))
     return [{"id": id_, "number": number, "name": name_, "label": f"{name_} ({number})"}
-            for id_, number, name_ in rows]
+            for id_, number, name_ in sorted(rows)]
 
 
 def possible_duplicates(name: str, phone: str = "", limit: int = 10) -> Duplicates:

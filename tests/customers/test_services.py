@@ -63,7 +63,7 @@ def test_visible_customer_search_and_last_order(app, login_as, add_customer, add
         ctx.pop()
 
 
-def test_visible_customers_named_finds_exact_names_within_scope(app, login_as, add_customer):
+def test_visible_customers_named_finds_the_same_names_within_scope(app, login_as, add_customer):
     mine = login_as("account_manager")
     other = login_as("account_manager")
     own_id = add_customer(mine.user_id, name="成都天成软件有限公司")
@@ -75,6 +75,7 @@ def test_visible_customers_named_finds_exact_names_within_scope(app, login_as, a
         found = services.visible_customers_named(" 成都天成软件有限公司 ")
         assert [row["id"] for row in found] == [own_id] and deleted != own_id
         assert found[0]["label"].startswith("成都天成软件有限公司 (KH")
+        assert [row["id"] for row in services.visible_customers_named("成都 天成软件股份有限公司")] == [own_id]
         assert services.visible_customers_named("成都天成%") == [] and services.visible_customers_named("") == []
         assert services.visible_customers_named("x" * 10_000) == []
     finally:
