@@ -50,7 +50,7 @@ def test_lists_are_cards_with_labelled_fields_at_phone_width(app, live_server, b
         assert box["x"] >= 0 and box["x"] + box["width"] <= 390
     assert page.locator("table.crm-list thead a").first.is_visible()  # the header stays as sort links
     for path in (f"/customers/{customer_id}", f"/customers/{customer_id}/orders/{order_id}",
-                 f"/customers/{customer_id}/orders/new", "/customers/new"):
+                 f"/customers/{customer_id}/orders/new", "/customers/new", "/"):
         page.goto(live_server + path)
         _no_sideways_scrolling(page, 390)
 
