@@ -160,7 +160,8 @@ class DuplicateRows:
         good = []
         for line, record in rows:
             problem = None
-            for field, key, matches in (("name", record["name_key"], by_name), ("phone", record["phone_key"], by_phone)):
+            for field, key, matches in (("name", record["name_key"], by_name),
+                                        ("phone", record["phone_key"], by_phone)):
                 if not key:
                     continue
                 if (field, key) in seen:
