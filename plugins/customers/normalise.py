@@ -20,6 +20,7 @@ MIN_PHONE_DIGITS = 6
 def name_key(name: str | None) -> str:
     """The name as duplicates are compared: case, width, spaces, punctuation and company suffixes ignored."""
     text = unicodedata.normalize("NFKC", name or "").casefold().strip()
+    whole = text
     compact = _NOISE.sub("", text)
     while True:
         text = _TRIM.sub("", text)
@@ -32,8 +33,9 @@ def name_key(name: str | None) -> str:
             text = text[:latin.start()]
             continue
         break
-    # A name that is nothing but a suffix ("集团") is compared whole, not as an empty key matching others.
-    return (_NOISE.sub("", text) or compact)[:200]
+    # A name that is nothing but a suffix ("集团") or punctuation ("%") is compared whole,
+    # never as an empty key that would match every other such name.
+    return (_NOISE.sub("", text) or compact or whole)[:200]
 
 
 def phone_key(phone: str | None) -> str:

@@ -31,6 +31,7 @@ def test_names_are_compared_without_case_spaces_width_punctuation_and_company_su
     assert len({name_key(n) for n in ["Acme Trading Co., Ltd.", "ACME trading", "Ａｃｍｅ Ｔｒａｄｉｎｇ Ltd",
                                       "acme-trading co ltd"]}) == 1
     assert name_key("Costco") == "costco" and name_key("集团") == "集团"  # a word's own letters stay
+    assert name_key("%") == "%" != name_key("_") == "_"
     assert name_key("x" * 300) == "x" * 200
     assert phone_key("010-88886666") == phone_key("(010) 8888 6666") == phone_key("+86 10 8888 6666")
     assert phone_key("+86 138 0013 8000") == phone_key("13800138000") == phone_key("0086 13800138000")
