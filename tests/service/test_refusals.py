@@ -121,3 +121,44 @@ def test_hostile_list_arguments_are_harmless(app, login_as, add_customer, add_re
                   "assignee=99999999999999", "summary=a%00b", "type=%00"):
         response = director.get(f"/service/?{query}")
         assert response.status_code == 200, query
+
+
+def test_a_concurrent_save_between_reading_and_writing_is_refused_cleanly(app, login_as, add_customer, add_request,
+                                                                           load):
+    """Someone else's save lands after this request read the row and before it writes: the version check at
+    flush refuses ours with the stale message (no error page), and their change stays."""
+    from sqlalchemy import event, text
+
+    manager = login_as("account_manager")
+    request_id = add_request(add_customer(manager_id=manager.user_id), status="assigned", assignee_id=manager.user_id)
+    version = load(request_id).version
+    with app.app_context():
+        engine = db.engine
+
+    raced = []
+
+    def someone_else_saves(session, flush_context, instances):
+        if raced or not any(isinstance(o, ServiceRequest) for o in session.dirty):
+            return
+        raced.append(True)
+        with engine.begin() as other:
+            other.execute(text("UPDATE service_request SET version = version + 1, summary = '他人修改' WHERE id = :id"),
+                          {"id": request_id})
+
+    from sqlalchemy.orm import Session
+
+    page = manager.get(f"/service/{request_id}")  # logged in and loaded before the race
+    assert page.status_code == 200
+    event.listen(Session, "before_flush", someone_else_saves)
+    try:
+        response = manager.post(f"/service/{request_id}/handle",
+                                data={"handle-handling": "处理", "handle-version": version})
+    finally:
+        event.remove(Session, "before_flush", someone_else_saves)
+    assert raced
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409 and "This service request was changed by someone else" in page
+    assert "Handled" not in page.split("<h1", 1)[1].split("</div>", 1)[0]
+    stored = load(request_id)
+    assert (stored.status, stored.summary, stored.version) == ("assigned", "他人修改", version + 1)
+    assert _count(app, Round) == 0

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from flask import render_template, request
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from core.api import commit_unless_stale, db, public_view, require_permission
 
@@ -29,7 +31,7 @@ def rating(token: str):
             flow.feedback(service_request, form.result.data or "", form.satisfaction.data, service_request.version,
                           sla.now(), by_customer=True)
             saved = commit_unless_stale()
-        except flow.Refused:
+        except (flow.Refused, StaleDataError, IntegrityError):  # staff recorded the feedback meanwhile
             db.session.rollback()
             saved = False
         if not saved:

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from core.api import _, User, can, commit_unless_stale, db, id_or_none, require_permission
 
@@ -15,6 +17,7 @@ from plugins.service.views import blueprint
 from plugins.service.views.requests import request_or_404, rounds_of, visible_requests
 
 BULK_MAX = 100  # the longest page of the list
+CONCURRENT = (StaleDataError, IntegrityError)  # raised by a flush (also an autoflush) that lost a race
 
 
 def _assignees() -> list[tuple[int, str]]:
@@ -64,6 +67,9 @@ def _act(request_id: int, form, action, done_message, form_key):
     try:
         message = action(service_request)
         problem = None if commit_unless_stale() else flow.stale_message()
+    except CONCURRENT:  # someone else's save landed between our read and our write
+        db.session.rollback()
+        problem = flow.stale_message()
     except flow.Refused as refused:
         db.session.rollback()
         problem = str(refused)
@@ -119,6 +125,9 @@ def request_delete(request_id: int):
             raise flow.Refused(_("The form has expired; reload the page and try again."))
         flow.delete(service_request, form.version.data)
         problem = None if commit_unless_stale() else flow.stale_message()
+    except CONCURRENT:
+        db.session.rollback()
+        problem = flow.stale_message()
     except flow.Refused as refused:
         db.session.rollback()
         problem = str(refused)
@@ -148,6 +157,9 @@ def bulk_assign():
     try:
         count = flow.assign_many(chosen, form.assignee_id.data, sla.now())
         problem = None if commit_unless_stale() else flow.stale_message()
+    except CONCURRENT:
+        db.session.rollback()
+        problem = flow.stale_message()
     except flow.Refused as refused:
         db.session.rollback()
         problem = str(refused)
