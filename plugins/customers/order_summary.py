@@ -27,7 +27,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from core.api import analyze, db
 
-from plugins.customers.models import Order, OrderLine
+from plugins.customers.models import Customer, Order, OrderLine
 
 IN_BATCH = 1000
 
@@ -99,6 +99,12 @@ def _summarise(connection, where=None) -> None:
 
 
 def _recompute(connection, customer_ids: list[int]) -> None:
+    # Two transactions writing orders of one customer would each delete and re-insert its rows;
+    # the second insert would collide with the first one's. Taking the customers' rows first makes
+    # the second wait, and then recompute from both transactions' orders. (SQLite writes one at a time.)
+    if connection.dialect.name == "postgresql":
+        connection.execute(select(Customer.id).where(Customer.id.in_(customer_ids))
+                           .order_by(Customer.id).with_for_update())
     for model in (OrderMonth, OrderYear):
         connection.execute(delete(model).where(model.customer_id.in_(customer_ids)))
     _summarise(connection, lambda column: column.in_(customer_ids))

@@ -147,3 +147,53 @@ def test_a_new_customer_and_its_orders_in_one_flush(app, add_product):
         db.session.commit()
         customer_id = customer.id
     assert _summary(app) == {(customer_id, "2026-04-01"): (1, Decimal("25.00"))} == _from_lines(app)
+
+
+def test_two_transactions_writing_one_customers_orders_wait_for_each_other(app, add_customer, add_product):
+    """PostgreSQL: the second waits for the first, then counts both orders (no duplicate-key error)."""
+    import threading
+    import time
+
+    import pytest
+    from sqlalchemy import text
+    from sqlalchemy.orm import Session
+
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("SQLite runs one write transaction at a time")
+    customer = add_customer()
+    product = add_product(price="10.00")
+
+    def order(session, number):
+        new = Order(customer_id=customer, number=number, date=date(2026, 5, 5))
+        new.lines.append(OrderLine(product_id=product, quantity=Decimal(1), price=Decimal("10.00")))
+        session.add(new)
+        session.flush()
+
+    with app.app_context():
+        first, second = Session(db.engine), Session(db.engine)
+        order(first, "T1")                               # holds the customer's row, not committed yet
+        failures = []
+
+        def write_second():
+            try:
+                order(second, "T2")
+                second.commit()
+            except Exception as exc:  # noqa: BLE001  (reported below)
+                failures.append(exc)
+                second.rollback()
+
+        thread = threading.Thread(target=write_second)
+        thread.start()
+        with db.engine.connect() as watcher:             # wait until the second is blocked on a lock
+            for _ in range(600):
+                waiting = watcher.scalar(text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"))
+                if waiting or not thread.is_alive():
+                    break
+                time.sleep(0.05)
+        first.commit()
+        thread.join(60)
+        first.close()
+        second.close()
+    assert failures == []
+    assert _summary(app) == {(customer, "2026-05-01"): (2, Decimal("20.00"))} == _from_lines(app)
