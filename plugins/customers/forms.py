@@ -106,8 +106,10 @@ class CustomerFilter(FilterForm):
     window = HiddenField()
 
     def validate_window(self, field):
-        if field.data and not (field.data.isascii() and field.data.isdigit() and 1 <= int(field.data) <= 120):
-            raise ValidationError(_l("Enter a number of months from 1 to %(max)s.", max=120))
+        from plugins.customers.rfm import WINDOWS
+
+        if field.data and field.data not in {str(months) for months in WINDOWS}:
+            raise ValidationError(_l("Choose a window the customer value analysis offers."))
 
 
 class ContactForm(VersionedForm):

@@ -149,7 +149,7 @@ REPORTS = [
     Report(key="customers.rfm", title=_l("Customer value (RFM)"), section=SECTION, permission=VALUE,
            description=_l("Recency, frequency and monetary value of each customer's orders, scored 1 to 5 by "
                           "quintile, and the segments they place customers in: who is most valuable, who is "
-                          "slipping away. The 12-month window is scored every night, other windows on request."),
+                          "slipping away. Scored every night."),
            columns=(Column("segment", _l("Segment"), labels=rfm.segment_labels, link=rfm.segment_link),
                     Column("customers", _l("Customers"), "integer"),
                     Column("customer_share", _l("Share of customers"), "percent"),

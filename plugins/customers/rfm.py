@@ -7,9 +7,10 @@ orders, M by the amount. The segment follows from R and the average of F and M
 (the usual grid). A user then sees the customers of their data scope. Figures
 come from the order summary table, so recency counts in months.
 
-Scoring a million customers takes seconds, so the default window's scores are
-kept in ``customers_rfm``, computed nightly (job ``customers.rfm-scores``, command
-``crm customers-rfm``); other windows are scored on request.
+Scoring a million customers takes seconds, so the scores of each window offered
+(3, 6, 12, 24 and 36 months) are kept in ``customers_rfm``, computed nightly (job
+``customers.rfm-scores``, command ``crm customers-rfm``); a window not scored yet
+is scored on request.
 """
 from __future__ import annotations
 
@@ -25,16 +26,15 @@ from sqlalchemy import (
     literal, select,
 )
 from sqlalchemy.orm import Mapped, mapped_column
-from wtforms import IntegerField
-from wtforms.validators import NumberRange, Optional
+from wtforms import SelectField
 
-from core.api import FilterForm, analyze, db, lazy_gettext as _l, scoped, sees_all, utcnow
+from core.api import FilterForm, analyze, db, lazy_gettext as _l, ngettext, scoped, sees_all, utcnow
 
 from plugins.customers.models import STATUS_DELETED, Customer
 from plugins.customers.order_summary import OrderMonth
 
 DEFAULT_WINDOW = 12
-MAX_WINDOW = 120
+WINDOWS = (3, 6, 12, 24, 36)  # months; each one's scores are kept
 
 # key -> (label, the (R, FM) cells of the grid); in the order the report lists them.
 SEGMENTS = {
@@ -62,10 +62,16 @@ def segment_of(r: int, fm: int) -> str:
     return next(key for key, (_label, cells) in SEGMENTS.items() if (r, fm) in cells)
 
 
+def window_choices() -> list[tuple[int, str]]:
+    return [(months, ngettext("%(num)d month", "%(num)d months", months)) for months in WINDOWS]
+
+
 class WindowFilter(FilterForm):
-    window = IntegerField(_l("Window (months)"), default=DEFAULT_WINDOW, validators=[
-        Optional(strip_whitespace=False),
-        NumberRange(min=1, max=MAX_WINDOW, message=_l("Enter a number of months from 1 to %(max)s.", max=MAX_WINDOW))])
+    window = SelectField(_l("Window"), coerce=int, default=DEFAULT_WINDOW)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.window.choices = window_choices()
 
 
 def _first_month(today: date, window: int) -> date:
@@ -74,10 +80,11 @@ def _first_month(today: date, window: int) -> date:
 
 
 class RfmScore(db.Model):
-    """A customer's scores over the default window, as of ``scored_on`` (the nightly job)."""
+    """A customer's scores over a window of ``months``, as of ``scored_on`` (the nightly job)."""
 
-    __tablename__ = "customers_rfm"
+    __tablename__ = "customers_rfm_score"
 
+    months: Mapped[int] = mapped_column(SmallInteger, primary_key=True)  # the window
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers_customer.id", ondelete="CASCADE"),
                                              primary_key=True)
     r: Mapped[int] = mapped_column(SmallInteger)
@@ -88,8 +95,10 @@ class RfmScore(db.Model):
     monetary: Mapped[Decimal] = mapped_column(Numeric(14, 2))
     scored_on: Mapped[date] = mapped_column(SQLDate)
 
-    # The customer list filtered to a segment, and the counts per segment, read this index.
-    __table_args__ = (Index("ix_customers_rfm_segment", "segment", "customer_id"),)
+    # The customer list filtered to a segment, and the counts per segment, read this index;
+    # one customer's scores (own scope) the primary key's.
+    __table_args__ = (Index("ix_customers_rfm_score_segment", "months", "segment", "customer_id"),
+                      Index("ix_customers_rfm_score_customer", "customer_id"))
 
 
 def _computed(window: int, today: date | None = None):
@@ -113,15 +122,17 @@ def _computed(window: int, today: date | None = None):
 
 
 def store_scores(today: date | None = None) -> int:
-    """Score every customer over the default window into ``customers_rfm``; the caller commits."""
+    """Score every customer over each window into ``customers_rfm_score``; returns how many customers
+    the default window scored. The caller commits."""
     today = today or utcnow().date()
     db.session.execute(delete(RfmScore))
-    computed = _computed(DEFAULT_WINDOW, today).subquery()
-    db.session.execute(insert(RfmScore).from_select(
-        ["customer_id", "r", "f", "m", "segment", "frequency", "monetary", "scored_on"],
-        select(computed.c.customer_id, computed.c.r, computed.c.f, computed.c.m, computed.c.segment,
-               computed.c.frequency, computed.c.monetary, literal(today, SQLDate))))
-    return db.session.scalar(select(func.count()).select_from(RfmScore))
+    for window in WINDOWS:
+        computed = _computed(window, today).subquery()
+        db.session.execute(insert(RfmScore).from_select(
+            ["months", "customer_id", "r", "f", "m", "segment", "frequency", "monetary", "scored_on"],
+            select(literal(window, SmallInteger), computed.c.customer_id, computed.c.r, computed.c.f, computed.c.m,
+                   computed.c.segment, computed.c.frequency, computed.c.monetary, literal(today, SQLDate))))
+    return db.session.scalar(select(func.count()).select_from(RfmScore).where(RfmScore.months == DEFAULT_WINDOW))
 
 
 def score_job() -> str:
@@ -132,18 +143,18 @@ def score_job() -> str:
     return f"{scored} customers scored."
 
 
-def scored_on() -> date | None:
-    """When the kept scores were computed, or None when there are none."""
-    return db.session.scalar(select(RfmScore.scored_on).limit(1))
+def scored_on(window: int = DEFAULT_WINDOW) -> date | None:
+    """When the kept scores of ``window`` were computed, or None when there are none."""
+    return db.session.scalar(select(RfmScore.scored_on).where(RfmScore.months == window).limit(1))
 
 
 def scores(window: int = DEFAULT_WINDOW):
-    """A subquery of the scores of the customers the user may see: the kept ones for the default
-    window (when the job has run), otherwise computed now. Columns as ``_computed``'s (at least
+    """A subquery of the scores of the customers the user may see: the kept ones of ``window``
+    (when the job has scored it), otherwise computed now. Columns as ``_computed``'s (at least
     customer_id, frequency, monetary, r, f, m, segment)."""
-    if window == DEFAULT_WINDOW and scored_on() is not None:
+    if scored_on(window) is not None:
         stmt = select(RfmScore.customer_id, RfmScore.frequency, RfmScore.monetary, RfmScore.r, RfmScore.f,
-                      RfmScore.m, RfmScore.segment)
+                      RfmScore.m, RfmScore.segment).where(RfmScore.months == window)
     else:
         stmt = _computed(window)
     if not sees_all():
