@@ -51,7 +51,8 @@ def _report_url(key: str, **args) -> str | None:
 
 
 def _money(value) -> str:
-    return format_decimal(value, format="#,##0.00")
+    """Whole yuan: a key figure is read at a glance (and fits a phone's tile); reports have the cents."""
+    return format_decimal(value, format="#,##0")
 
 
 def sales_tile():

@@ -17,10 +17,11 @@ def _scope() -> str:
 
 
 def pipeline_tile():
+    """Whole yuan: a key figure is read at a glance (and fits a phone's tile)."""
     total, weighted = services.open_pipeline_value()
-    return kpi_tile(_("Open pipeline, weighted"), format_decimal(weighted, format="#,##0.00"),
+    return kpi_tile(_("Open pipeline, weighted"), format_decimal(weighted, format="#,##0"),
                     url=url_for("marketing.pipeline"), scope=_scope(), icon="funnel", order=20,
-                    comparison=_("of %(total)s expected", total=format_decimal(total, format="#,##0.00")))
+                    comparison=_("of %(total)s expected", total=format_decimal(total, format="#,##0")))
 
 
 def _win_rate_url() -> str:

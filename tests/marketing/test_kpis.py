@@ -29,10 +29,10 @@ def test_pipeline_and_win_rate_tiles(login_as, add_opportunity, stage_ids):
 
     mine = li.get("/").get_data(as_text=True)
     assert _tile(mine, "Open pipeline, weighted") == \
-        "Open pipeline, weighted 100.00 of 1,000.00 expected Your opportunities"
+        "Open pipeline, weighted 100 of 1,000 expected Your opportunities"
     assert _tile(mine, "Win rate") == f"Win rate {utcnow().year} 50.0 % 1 won of 2 closed Your opportunities"
     team = login_as("sales_director").get("/").get_data(as_text=True)
-    assert "1,100.00 of 3,000.00 expected Whole team" in _tile(team, "Open pipeline, weighted")
+    assert "1,100 of 3,000 expected Whole team" in _tile(team, "Open pipeline, weighted")
     assert "33.3 % 1 won of 3 closed Whole team" in _tile(team, "Win rate")
     assert f"/reports/marketing.win_rate?year={utcnow().year}" in team and 'href="/marketing/pipeline"' in team
     assert "Win rate" not in login_as(permissions=["core.dashboard.view"]).get("/").get_data(as_text=True)
