@@ -24,6 +24,8 @@ def create_app(config: dict | None = None, extra_plugins: list | None = None) ->
     from core.auth import logins, throttle  # noqa: F401  (tables)
     from core.rbac import models  # noqa: F401  (tables)
     from core.jobs import models as _jobs  # noqa: F401  (table)
+    from core.notifications import mail as notification_mail
+    from core.notifications import models as _notifications  # noqa: F401  (table)
 
     app = Flask("core", root_path=str(ROOT / "core"), instance_path=str(ROOT / "instance"),
                 template_folder=str(ROOT / "templates"))
@@ -40,6 +42,8 @@ def create_app(config: dict | None = None, extra_plugins: list | None = None) ->
     db.init_app(app)
     app.extensions["crm_queue"] = queue.create(app.config, app.instance_path)
     queue.register_tasks(app.extensions["crm_queue"], app)
+    notification_mail.configure(app)
+    notification_mail.register_task(app.extensions["crm_queue"], app)
     web.init_app(app, host)
     for plugin, blueprint in host.blueprints():
         prefix = "" if plugin == "core" else f"/{plugin}"

@@ -11,8 +11,9 @@ from core.dashboard import kpi_tile
 from core.db import analyze, db
 from core.events import emit
 from core.forms import VersionedForm, text_field
+from core.formatting import format_date, format_datetime, format_money, iso
 from core.hookspecs import hookimpl
-from core.i18n import _, gettext, lazy_gettext, ngettext
+from core.i18n import N_, _, gettext, lazy_gettext, ngettext
 from core.jobs import (
     JobFailed, Outcome, TooManyJobs, current_job_id, output_file, remove_upload, report_progress, save_upload,
     start_job, upload_path,
@@ -24,6 +25,7 @@ from core.localtime import local_now, local_timezone, local_today, to_local, to_
 from core.models import (
     AuditMixin, BusinessRecord, CreatorMixin, TimestampMixin, VersionMixin, commit_unless_stale, is_stale, utcnow,
 )
+from core.notifications import link_to, notify
 from core.plugins import Job, MenuItem, Permission, SlotItem
 from core.rbac.access import can, public_view, require_permission, scoped, sees_all, user_choices, users_holding
 from core.rbac.models import User
@@ -32,7 +34,7 @@ from core.validators import finite_number, no_markup, no_nul, strip_text
 from core.web import render_slot, slot_items
 
 __all__ = [
-    "_", "gettext", "lazy_gettext", "ngettext",
+    "_", "N_", "gettext", "lazy_gettext", "ngettext",
     "hookimpl", "db", "analyze", "current_user", "User",
     "Permission", "MenuItem", "SlotItem", "Job", "Report", "Column", "Chart",
     "require_permission", "public_view", "can", "scoped", "sees_all", "users_holding", "user_choices",
@@ -45,4 +47,6 @@ __all__ = [
     "id_or_none", "strip_text", "no_markup", "no_nul", "finite_number",
     "start_job", "report_progress", "output_file", "current_job_id", "JobFailed", "Outcome", "TooManyJobs",
     "save_upload", "upload_path", "remove_upload",
+    "notify", "link_to",
+    "format_money", "format_date", "format_datetime", "iso",
 ]

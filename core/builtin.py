@@ -15,11 +15,12 @@ CORE_PERMISSIONS = [
     Permission("core.audit.view", _l("View the audit log")),
     Permission("core.plugin.view", _l("View installed plugins")),
     Permission("core.job.view", _l("Follow own exports and imports (job pages, downloads)")),
+    Permission("core.notification.view", _l("Receive notifications (bell, notifications page)")),
 ]
 
 EXPORT_JOB = "list-export"
 
-EVERYONE = ["core.dashboard.view", "core.profile.edit", "core.job.view"]
+EVERYONE = ["core.dashboard.view", "core.profile.edit", "core.job.view", "core.notification.view"]
 
 
 class CorePlugin:
@@ -34,8 +35,9 @@ class CorePlugin:
         from core.auth.views import blueprint as auth
         from core.dashboard import blueprint as dashboard
         from core.jobs.views import blueprint as jobs
+        from core.notifications.views import blueprint as notifications
 
-        return [auth, dashboard, admin, jobs]
+        return [auth, dashboard, admin, jobs, notifications]
 
     @hookimpl
     def register_permissions(self):
@@ -56,6 +58,13 @@ class CorePlugin:
         from core.listing import export_job
 
         return [Job(EXPORT_JOB, export_job), Job("jobs-cleanup", clean_up_jobs, "30 3 * * *")]
+
+    @hookimpl
+    def on_event(self, name, payload):
+        from core.notifications import mail, service
+
+        if name == service.CREATED_EVENT:
+            mail.enqueue(payload["ids"])
 
     @hookimpl
     def register_menu_items(self):

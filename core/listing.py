@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from werkzeug.exceptions import HTTPException
 
 from core.db import db
+from core.formatting import iso
 from core.i18n import _, ngettext
 from core.jobs.runner import JobFailed, Outcome, TooManyJobs, current_job_id, output_file, report_progress, start_job
 
@@ -132,10 +133,10 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _safe_cell(value) -> str:
-    """Spreadsheets run cells that start like a formula; prefix them so they stay text."""
+    """Spreadsheets run cells that start like a formula; prefix them so they stay text. Dates are ISO."""
     if value is None:
         return ""
-    text = str(value)
+    text = iso(value)  # dates and times in ISO whatever the language, without microseconds
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from flask import current_app, has_request_context, render_template, request, session, url_for
 from babel import Locale
-from flask_babel import Babel, format_date, format_datetime, format_decimal, get_locale
+from flask_babel import Babel, format_decimal, get_locale
 from flask_bootstrap import Bootstrap5
 from flask_login import LoginManager, current_user
 from flask_migrate import Migrate
@@ -14,6 +14,7 @@ from markupsafe import Markup
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.routing import IntegerConverter
 
+from core import formatting
 from core.config import LANGUAGES
 from core.db import db
 from core.i18n import lazy_gettext as _l
@@ -136,11 +137,13 @@ def init_app(app, host) -> None:
     migrate.init_app(app, db)
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=";".join(translation_directories(host)))
+    from core.notifications.views import bell
+
     app.jinja_env.globals.update(
-        can=can, render_slot=render_slot, sidebar=sidebar, url_with=url_with,
-        languages=LANGUAGES, get_locale=get_locale, format_datetime=format_datetime,
-        format_date=format_date, format_decimal=format_decimal,
+        notification_bell=bell, can=can, render_slot=render_slot, sidebar=sidebar, url_with=url_with,
+        languages=LANGUAGES, get_locale=get_locale, format_decimal=format_decimal,
     )
+    formatting.init_app(app)  # format_date, format_datetime, format_money and the filters
     app.register_error_handler(403, _error_page(403, _l("Access denied"),
                                                  _l("You do not have permission to open this page.")))
     app.register_error_handler(404, _error_page(404, _l("Page not found"),

@@ -39,7 +39,7 @@ def test_editing_a_user_is_recorded_with_the_changed_field(app, login_as):
     updates = [e for e in entries(app, table_name="core_user", record_id=str(target)) if e[0] == "update"]
     assert updates == [("update", admin.user_id, {"display_name": ["Li Lei", "Li Lei Jr"]})]
     page = admin.get(f"/admin/audit?table=core_user&record={target}").get_data(as_text=True)
-    assert "display_name" in page and "Li Lei Jr" in page
+    assert "Display name" in page and "Li Lei Jr" in page
     with app.app_context():
         assert db.session.get(User, admin.user_id).display_name in page
 

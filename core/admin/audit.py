@@ -8,6 +8,7 @@ from flask_babel import format_datetime, to_utc
 from sqlalchemy import select
 
 from core.admin import blueprint
+from core.admin.audit_display import Presenter, table_label
 from core.admin.forms import AuditFilterForm
 from core.audit import AuditEntry
 from core.db import db
@@ -63,16 +64,18 @@ def audit():
     form = AuditFilterForm(request.args)
     people = db.session.execute(select(User.id, User.display_name).order_by(User.display_name)).all()
     form.user.choices = [("", _("Anyone"))] + [(str(uid), name) for uid, name in people]
-    form.table.choices = [("", _("Any"))] + [(name, name) for name in audited_tables()]
+    form.table.choices = [("", _("Any"))] + sorted(((name, table_label(name)) for name in audited_tables()),
+                                                   key=lambda choice: choice[1])
     form.validate()
     # Each entry comes with its author's name (None for the system or a removed user).
     with_names = _filtered(form).add_columns(User.display_name).outerjoin(User, User.id == AuditEntry.user_id)
     header = [_("When"), _("Who"), _("Action"), _("Table"), _("Record"), _("Changes")]
     return list_page(with_names, SORTS, "-at", AuditEntry.id, template="core/audit.html",
-                     export=("audit-log.csv", header, _csv_row), form=form, actions=ACTIONS)
+                     export=("audit-log.csv", header, _csv_row), form=form, actions=ACTIONS,
+                     present=Presenter().present)
 
 
 def _csv_row(row) -> tuple:
     entry, name = row
-    return (format_datetime(entry.at, "yyyy-MM-dd HH:mm:ss"), name or (f"#{entry.user_id}" if entry.user_id else _("System")),
+    return (format_datetime(entry.at, "yyyy-MM-dd'T'HH:mm:ss"), name or (f"#{entry.user_id}" if entry.user_id else _("System")),
             str(ACTIONS.get(entry.action, entry.action)), entry.table_name, entry.record_id, entry.changes)

@@ -79,7 +79,7 @@ def _apply(form: RoleForm, role: Role) -> None:
 
 def _render(form: RoleForm, role: Role | None):
     return render_template("core/role_form.html", form=form, role=role, groups=permission_groups(),
-                           role_label=role_label, held=grants.held(),
+                           role_label=role_label, role_description=role_description, held=grants.held(),
                            limited=bool(grants.ungrantable(code for code, _label in form.permissions.choices)))
 
 

@@ -1,13 +1,14 @@
 """Users and roles. Permissions are codes registered by the enabled plugins."""
 from __future__ import annotations
 
-from flask import current_app
+from flask import current_app, url_for
 from flask_login import UserMixin
 from sqlalchemy import Boolean, Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from core.db import db
+from core.i18n import lazy_gettext as _l
 from core.models import BusinessRecord
 
 SCOPE_OWN = "own"
@@ -35,6 +36,14 @@ class Role(db.Model, BusinessRecord):
     )
 
     __audit_collections__ = ("grants",)
+    __audit_label__ = _l("Role")
+    __audit_fields__ = {"key": _l("Key"), "name": _l("Name"), "description": _l("Description"),
+                        "data_scope": _l("Data scope"), "grants": _l("Permissions")}
+    __audit_codes__ = {"data_scope": lambda: {SCOPE_OWN: _l("Own records only"), SCOPE_ALL: _l("All records")}}
+
+    @classmethod
+    def audit_links(cls, record_ids: list[int]) -> dict[int, str]:
+        return {id_: url_for("admin.role_edit", role_id=id_) for id_ in record_ids}
 
     @property
     def permissions(self) -> set[str]:
@@ -76,6 +85,13 @@ class User(db.Model, UserMixin, BusinessRecord):
     # A language switch is a preference, not a change worth auditing.
     __audit_exclude__ = BusinessRecord.__audit_exclude__ | {"language"}
     __audit_collections__ = ("roles",)
+    __audit_label__ = _l("User")
+    __audit_fields__ = {"username": _l("Login name"), "display_name": _l("Display name"), "email": _l("Email"),
+                        "password_hash": _l("Password"), "active": _l("Active"), "roles": _l("Roles")}
+
+    @classmethod
+    def audit_links(cls, record_ids: list[int]) -> dict[int, str]:
+        return {id_: url_for("admin.user_edit", user_id=id_) for id_ in record_ids}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)

@@ -83,3 +83,25 @@ document.querySelectorAll("table.crm-list").forEach(function (table) {
     });
   });
 });
+// "Select all" of a group of checkboxes (a card, e.g. a plugin's permissions on the role page):
+// ticks or clears the group's enabled boxes; shows "some" while only part of them is ticked.
+(function () {
+  document.querySelectorAll("[data-select-all]").forEach(function (toggle) {
+    var card = toggle.closest(".card");
+    var boxes = Array.prototype.filter.call(card.querySelectorAll(".card-body input[type=checkbox]"),
+                                            function (box) { return !box.disabled; });
+    if (!boxes.length) { return; }
+    function reflect() {
+      var ticked = boxes.filter(function (box) { return box.checked; }).length;
+      toggle.checked = ticked === boxes.length;
+      toggle.indeterminate = ticked > 0 && ticked < boxes.length;
+    }
+    toggle.addEventListener("change", function () {
+      boxes.forEach(function (box) { box.checked = toggle.checked; });
+      reflect();
+    });
+    boxes.forEach(function (box) { box.addEventListener("change", reflect); });
+    toggle.closest("[data-select-all-label]").hidden = false;
+    reflect();
+  });
+})();

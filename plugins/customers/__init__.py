@@ -5,6 +5,7 @@ from plugins.customers import models  # noqa: F401  (tables)
 from plugins.customers import churn  # noqa: F401  (tables)
 from plugins.customers import order_summary  # noqa: F401  (table, kept up to date on every order write)
 from plugins.customers import rfm  # noqa: F401  (table of the nightly customer value scores)
+from plugins.customers import name_order  # noqa: F401  (keeps the pinyin sort keys)
 from plugins.customers.import_cli import import_group
 
 name = "customers"
@@ -61,6 +62,7 @@ DEFAULT_GRANTS = {
 
 MENU_ITEMS = [
     MenuItem(_l("Customers"), "customers.customer_list", "customers.customer.view", SECTION, 200, "building"),
+    MenuItem(_l("My follow-ups"), "customers.follow_ups_page", "customers.activity.view", SECTION, 210, "alarm"),
     MenuItem(_l("Customer churn"), "customers_churn.churn_list", "customers.churn.view", SECTION, 240,
              "person-x"),
     MenuItem(_l("Import customers"), "customers_import.import_customers", "customers.customer.import", SECTION, 280,
@@ -75,8 +77,15 @@ def _import_job(**params):
     return import_job(**params)
 
 
+def _follow_up_reminders():
+    from plugins.customers.follow_ups import remind_due_today
+
+    return remind_due_today()
+
+
 JOBS = [Job("churn-scan", churn.scan_job, "0 2 * * *"), Job("customers.import", _import_job),
-        Job("customers.rfm-scores", rfm.score_job, "30 2 * * *")]
+        Job("customers.rfm-scores", rfm.score_job, "30 2 * * *"),
+        Job("customers.follow-up-reminders", _follow_up_reminders, "0 8 * * *")]
 
 # Click commands added to the ``crm`` group.
 COMMANDS = [import_group, order_summary.rebuild_command, rfm.score_command]

@@ -9,13 +9,14 @@ from __future__ import annotations
 import os
 from datetime import date as Date, datetime
 
-from flask import current_app
+from flask import current_app, url_for
 from sqlalchemy import (
     Date as SQLDate, DateTime, ForeignKey, Index, Integer, String, func, insert, literal, select,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.api import BusinessRecord, User, analyze, db, emit, lazy_gettext as _l, record_bulk, utcnow
+from plugins.customers import notices
 from plugins.customers.models import STATUS_LOST, STATUS_NORMAL, Customer, Order
 
 WARNING = "warning"
@@ -49,6 +50,17 @@ class ChurnRecord(db.Model, BusinessRecord):
         back_populates="churn", cascade="all, delete-orphan", order_by="ChurnMeasure.id"
     )
 
+    __audit_label__ = _l("Churn record")
+    __audit_fields__ = {"customer_id": _l("Customer"), "manager_id": _l("Account manager"),
+                        "last_order_date": _l("Last order"), "status": _l("Status"),
+                        "reason": _l("Reason for the loss"), "lost_at": _l("Lost"), "closed_at": _l("Closed"),
+                        "created_at": _l("Warned"), "created_by_id": _l("Created by")}
+    __audit_codes__ = {"status": lambda: STATUSES}
+
+    @classmethod
+    def audit_links(cls, record_ids: list[int]) -> dict[int, str]:
+        return {id_: url_for("customers_churn.churn_detail", churn_id=id_) for id_ in record_ids}
+
     __table_args__ = (
         # The scan's "has an open record?" test and the customer 360 tab read this index.
         Index("ix_customers_churn_customer_status", "customer_id", "status"),
@@ -72,6 +84,10 @@ class ChurnMeasure(db.Model, BusinessRecord):
     id: Mapped[int] = mapped_column(primary_key=True)
     churn_id: Mapped[int] = mapped_column(ForeignKey("customers_churn.id", ondelete="CASCADE"), index=True)
     text: Mapped[str] = mapped_column(String(1000))
+
+    __audit_label__ = _l("Retention measure")
+    __audit_fields__ = {"churn_id": _l("Churn record"), "text": _l("Retention measure"),
+                        "created_at": _l("Created"), "created_by_id": _l("Created by")}
 
     churn: Mapped[ChurnRecord] = relationship(back_populates="measures")
     author: Mapped[User | None] = relationship(foreign_keys="ChurnMeasure.created_by_id")
@@ -135,6 +151,7 @@ def scan(today: Date | None = None) -> int:
         table.c.id, table.c.customer_id, table.c.manager_id, table.c.last_order_date, table.c.status)
     created = [dict(row._mapping) for row in db.session.execute(stmt)]
     record_bulk("create", ChurnRecord, created)  # the INSERT bypasses the ORM and its audit
+    notices.churn_warnings_raised(created)
     db.session.commit()
     analyze(ChurnRecord)  # the next scan and the churn list plan with the new figures
     return len(created)

@@ -11,6 +11,7 @@ from plugins.customers.churn import ChurnMeasure, ChurnRecord
 from plugins.customers.churn_forms import ChurnFilterForm, ConfirmLostForm, PostponeForm
 from plugins.customers.forms import STALE_MESSAGE
 from plugins.customers.models import Customer
+from plugins.customers.name_order import name_column
 
 blueprint = Blueprint("customers_churn", __name__, template_folder="templates", url_prefix="/churn")
 
@@ -68,7 +69,8 @@ def churn_list():
         abort(403)  # the file lists customers: the same permission as the customer export
     header = [_("Customer number"), _("Customer"), _("Account manager"), _("Last order"), _("Warning date"),
               _("Status"), _("Lost date"), _("Reason for the loss")]
-    return list_page(_filtered(form), SORTS, DEFAULT_SORT, ChurnRecord.id, template="customers/churn_list.html",
+    sorts = {**SORTS, "customer": name_column()}  # pinyin order on zh_CN pages
+    return list_page(_filtered(form), sorts, DEFAULT_SORT, ChurnRecord.id, template="customers/churn_list.html",
                      export=("churn.csv", header, _csv_row), form=form, months=churn.churn_months())
 
 

@@ -51,8 +51,9 @@ def key_figures(customer) -> KeyFigures:
         figures.open_churn = db.session.scalar(select(ChurnRecord).where(
             ChurnRecord.customer_id == customer.id, ChurnRecord.status.in_(OPEN)).order_by(ChurnRecord.id.desc()).limit(1))
     if can("customers.contact.view"):
+        # The marked main contact, else the first one entered.
         figures.main_contact = db.session.scalar(select(Contact).where(Contact.customer_id == customer.id)
-                                                 .order_by(Contact.id).limit(1))
+                                                 .order_by(Contact.is_main.desc(), Contact.id).limit(1))
         figures.counts["contacts"] = _count(Contact, customer.id)
     if can("customers.activity.view"):
         figures.counts["activities"] = _count(Activity, customer.id)

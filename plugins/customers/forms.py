@@ -6,10 +6,10 @@ from decimal import Decimal
 
 from flask_wtf import FlaskForm
 from wtforms import (
-    DateField, DecimalField, FieldList, FormField, HiddenField, SelectField, StringField, TextAreaField,
+    BooleanField, DateField, DecimalField, FieldList, FormField, HiddenField, SelectField, StringField, TextAreaField,
 )
 from wtforms.validators import (
-    DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, StopValidation, ValidationError,
+    DataRequired, Email, InputRequired, Length, NumberRange, Optional, Regexp, StopValidation, ValidationError,
 )
 
 from core.api import FilterForm, finite_number, lazy_gettext as _l, no_markup, strip_text
@@ -37,6 +37,12 @@ def _phone(label, required=False):
         DataRequired() if required else Optional(), Length(max=30),
         Regexp(_PHONE, message=_l("Enter a phone number of digits, e.g. 010-88886666 or 13800138000.")),
     ])
+
+
+def _email(label):
+    return StringField(label, filters=[_strip], validators=[
+        Optional(), Length(max=254),
+        Email(check_deliverability=False, message=_l("Enter an e-mail address, e.g. wang@example.com."))])
 
 
 def _money(label):
@@ -70,6 +76,7 @@ class CustomerForm(VersionedForm):
         Optional(), Regexp(r"^\d{6}$", message=_l("A postcode has 6 digits."))])
     phone = _phone(_l("Phone"))
     fax = _phone(_l("Fax"))
+    email = _email(_l("E-mail"))
     website = StringField(_l("Website"), filters=[_strip], validators=[
         Optional(), Length(max=200),
         Regexp(r"^(https?://)?[\w\-]+(\.[\w\-]+)+(/[^\s<>\"']*)?$", re.IGNORECASE,
@@ -118,15 +125,48 @@ class ContactForm(VersionedForm):
     position = _text(_l("Position"), 50, required=True)
     office_phone = _phone(_l("Office phone"), required=True)
     mobile = _phone(_l("Mobile"))
+    email = _email(_l("E-mail"))
+    is_main = BooleanField(_l("Main contact"), description=_l("The customer's main contact; another one loses the mark."))
     memo = _text(_l("Memo"), 500, area=True)
 
 
+def _optional_id(value):
+    return int(value) if value not in (None, "", "None") and str(value).isdigit() else None
+
+
 class ActivityForm(VersionedForm):
+    """An activity and its optional next step; ``fill_choices`` offers the dictionary's types and
+    the customer's own contacts (anything else is refused)."""
+
     date = DateField(_l("Date"), validators=[InputRequired(message=_l("Enter a date."))])
+    kind = SelectField(_l("Type"), validators=[DataRequired(message=_l("Choose a type."))])
+    contact_id = SelectField(_l("Contact met"), coerce=_optional_id, validate_choice=False)
     place = _text(_l("Place"), 100, required=True)
     summary = _text(_l("Summary"), 200, required=True)
     details = _text(_l("Details"), 5000, area=True)
     remark = _text(_l("Remark"), 500)
+    next_step = _text(_l("Next step"), 200)
+    next_step_due = DateField(_l("Next step due"), validators=[Optional()])
+
+    def fill_choices(self, types, contacts) -> None:
+        self.kind.choices = types
+        self.contact_id.choices = [("", "—")] + [(str(id_), name) for id_, name in contacts]
+
+    def validate_contact_id(self, field):
+        if field.data is not None and str(field.data) not in {value for value, _label in field.choices}:
+            raise ValidationError(_l("Choose one of this customer's contacts."))
+
+    # Each check runs only when its field is filled in (Optional stops the others).
+    def validate_next_step(self, field):
+        typed_due = any(str(value).strip() for value in self.next_step_due.raw_data or ())
+        if not typed_due:
+            raise ValidationError(_l("Enter the date the next step is due."))
+
+    def validate_next_step_due(self, field):
+        if not self.next_step.data:
+            raise ValidationError(_l("Describe the next step, or clear its due date."))
+        if field.data and self.date.data and field.data < self.date.data:
+            raise ValidationError(_l("The next step cannot be due before the activity."))
 
 
 def _with_product(form, field):

@@ -4,7 +4,8 @@ from __future__ import annotations
 from datetime import date as Date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Date as SQLDate, ForeignKey, Index, Numeric, String, Text, event, select
+from flask import url_for
+from sqlalchemy import Boolean, Date as SQLDate, DateTime, ForeignKey, Index, Numeric, String, Text, event, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, validates
 
 from core.api import BusinessRecord, User, db, lazy_gettext as _l, utcnow
@@ -24,6 +25,16 @@ ORDER_STATUSES = {ORDER_UNPAID: _l("Unpaid"), ORDER_PAID: _l("Paid")}
 
 SEXES = {"male": _l("Male"), "female": _l("Female")}
 
+ACTIVITY_TYPE = "activity_type"  # dictionary type of Activity.kind (seeded by the migration, see seed.py)
+basedata.register_type(ACTIVITY_TYPE, _l("Activity type"))
+
+
+
+def _links_through_customer(model, endpoint: str, record_ids: list[int], key: str) -> dict[int, str]:
+    """Audit links of records whose pages sit under their customer's: one query for a page of them."""
+    rows = db.session.execute(select(model.id, model.customer_id).where(model.id.in_(record_ids))).all()
+    return {id_: url_for(endpoint, customer_id=customer_id, **{key: id_}) for id_, customer_id in rows}
+
 
 class Customer(db.Model, BusinessRecord):
     __tablename__ = "customers_customer"
@@ -32,6 +43,7 @@ class Customer(db.Model, BusinessRecord):
     # "KH" + YYYYMMDD + sequence, set by the server (see numbering.py), never edited.
     number: Mapped[str] = mapped_column(String(20), unique=True)
     name: Mapped[str] = mapped_column(String(200), index=True)
+    name_sort: Mapped[str] = mapped_column(String(400), default="", index=True)  # pinyin order (name_order.py)
     region: Mapped[str] = mapped_column(String(40), index=True)
     manager_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id", ondelete="SET NULL"), index=True)
     level: Mapped[str] = mapped_column(String(40), default="1", index=True)
@@ -41,6 +53,7 @@ class Customer(db.Model, BusinessRecord):
     postcode: Mapped[str] = mapped_column(String(10), default="")
     phone: Mapped[str] = mapped_column(String(30), default="")
     fax: Mapped[str] = mapped_column(String(30), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
     website: Mapped[str] = mapped_column(String(200), default="")
     licence_no: Mapped[str] = mapped_column(String(50), default="")
     legal_person: Mapped[str] = mapped_column(String(50), default="")
@@ -57,7 +70,28 @@ class Customer(db.Model, BusinessRecord):
 
     manager: Mapped[User | None] = relationship(foreign_keys=[manager_id])
 
-    __audit_exclude__ = BusinessRecord.__audit_exclude__ | {"name_key", "phone_key"}
+    __audit_label__ = _l("Customer")
+    __audit_exclude__ = BusinessRecord.__audit_exclude__ | {"name_key", "phone_key", "name_sort"}
+    __audit_fields__ = {
+        "number": _l("Number"), "name": _l("Name"), "region": _l("Region"), "manager_id": _l("Account manager"),
+        "level": _l("Level"), "satisfaction": _l("Satisfaction"), "credit": _l("Credit"), "address": _l("Address"),
+        "postcode": _l("Postcode"), "phone": _l("Phone"), "fax": _l("Fax"), "email": _l("E-mail"),
+        "website": _l("Website"), "licence_no": _l("Business licence no."),
+        "legal_person": _l("Legal representative"), "capital": _l("Registered capital (10k CNY)"),
+        "turnover": _l("Annual turnover (10k CNY)"), "bank": _l("Bank"), "bank_account": _l("Bank account"),
+        "local_tax_no": _l("Local tax no."), "national_tax_no": _l("National tax no."), "status": _l("Status"),
+        "created_at": _l("Created"), "created_by_id": _l("Created by"),
+    }
+    __audit_codes__ = {
+        "region": lambda: basedata.labels(basedata.REGION), "level": lambda: basedata.labels(basedata.CUSTOMER_LEVEL),
+        "satisfaction": lambda: basedata.labels(basedata.SATISFACTION),
+        "credit": lambda: basedata.labels(basedata.CREDIT), "bank": lambda: basedata.labels(basedata.BANK),
+        "status": lambda: CUSTOMER_STATUSES,
+    }
+
+    @classmethod
+    def audit_links(cls, record_ids: list[int]) -> dict[int, str]:
+        return {id_: url_for("customers.customer_detail", customer_id=id_) for id_ in record_ids}
 
     __table_args__ = (
         Index("ix_customers_customer_created_at", "created_at"),
@@ -117,16 +151,39 @@ class Contact(db.Model, BusinessRecord):
     position: Mapped[str] = mapped_column(String(50))
     office_phone: Mapped[str] = mapped_column(String(30))
     mobile: Mapped[str] = mapped_column(String(30), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
+    is_main: Mapped[bool] = mapped_column(Boolean, default=False)  # the customer's main contact (one at most)
     memo: Mapped[str] = mapped_column(String(500), default="")
 
     customer: Mapped[Customer] = relationship()
+
+    __audit_label__ = _l("Contact")
+    __audit_fields__ = {"customer_id": _l("Customer"), "name": _l("Name"), "sex": _l("Sex"),
+                        "position": _l("Position"), "office_phone": _l("Office phone"), "mobile": _l("Mobile"),
+                        "email": _l("E-mail"), "is_main": _l("Main contact"), "memo": _l("Memo"),
+                        "created_at": _l("Created"), "created_by_id": _l("Created by")}
+    __audit_codes__ = {"sex": lambda: SEXES}
+
+    @classmethod
+    def audit_links(cls, record_ids: list[int]) -> dict[int, str]:
+        return _links_through_customer(cls, "customers.contact_edit", record_ids, "contact_id")
+
+    __table_args__ = (
+        # At most one main contact per customer, whatever two people save at once.
+        Index("uq_customers_contact_main", "customer_id", unique=True,
+              sqlite_where=text("is_main"), postgresql_where=text("is_main")),
+    )
 
     def __str__(self) -> str:
         return self.name
 
 
 class Activity(db.Model, BusinessRecord):
-    """A contact with the customer (交往记录): visit, call, meeting."""
+    """A contact with the customer (交往记录): a call, visit, e-mail or meeting, and its next step.
+
+    The owner (who had the contact, set by the server) is reminded of the next
+    step on its due date; marking it done sets ``next_step_done_at``.
+    """
 
     __tablename__ = "customers_activity"
 
@@ -134,15 +191,46 @@ class Activity(db.Model, BusinessRecord):
     # Indexed by ix_customers_activity_customer_date below (customer_id comes first).
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers_customer.id", ondelete="CASCADE"))
     date: Mapped[Date] = mapped_column(SQLDate, index=True)
+    kind: Mapped[str] = mapped_column(String(40), default="other")  # dictionary type activity_type
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("customers_contact.id", ondelete="SET NULL"),
+                                                   index=True)
+    # Indexed by ix_customers_activity_owner_due below (owner_id comes first).
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id", ondelete="SET NULL"))
     place: Mapped[str] = mapped_column(String(100))
     summary: Mapped[str] = mapped_column(String(200))
     details: Mapped[str] = mapped_column(Text, default="")
     remark: Mapped[str] = mapped_column(String(500), default="")
+    next_step: Mapped[str] = mapped_column(String(200), default="")
+    next_step_due: Mapped[Date | None] = mapped_column(SQLDate, index=True)  # the daily reminder reads it
+    next_step_done_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     customer: Mapped[Customer] = relationship()
+    contact: Mapped[Contact | None] = relationship()
+    owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
 
-    # A customer's activities newest first (tab, timeline pages) read this index only.
-    __table_args__ = (Index("ix_customers_activity_customer_date", "customer_id", "date"),)
+    __audit_label__ = _l("Activity")
+    __audit_fields__ = {"customer_id": _l("Customer"), "date": _l("Date"), "kind": _l("Type"),
+                        "contact_id": _l("Contact met"), "owner_id": _l("Owner"), "place": _l("Place"),
+                        "summary": _l("Summary"), "details": _l("Details"), "remark": _l("Remark"),
+                        "next_step": _l("Next step"), "next_step_due": _l("Next step due"),
+                        "next_step_done_at": _l("Next step done"), "created_at": _l("Created"),
+                        "created_by_id": _l("Created by")}
+    __audit_codes__ = {"kind": lambda: basedata.labels(ACTIVITY_TYPE)}
+
+    @classmethod
+    def audit_links(cls, record_ids: list[int]) -> dict[int, str]:
+        return _links_through_customer(cls, "customers.activity_edit", record_ids, "activity_id")
+
+    __table_args__ = (
+        # A customer's activities newest first (tab, timeline pages) read this index only.
+        Index("ix_customers_activity_customer_date", "customer_id", "date"),
+        # A user's follow-ups by due date (dashboard, "My follow-ups").
+        Index("ix_customers_activity_owner_due", "owner_id", "next_step_due"),
+    )
+
+    @property
+    def follow_up_open(self) -> bool:
+        return bool(self.next_step_due) and self.next_step_done_at is None
 
     def __str__(self) -> str:
         return self.summary
@@ -166,6 +254,16 @@ class Order(db.Model, BusinessRecord):
     lines: Mapped[list["OrderLine"]] = relationship(
         back_populates="order", cascade="all, delete-orphan", order_by="OrderLine.id"
     )
+
+    __audit_label__ = _l("Order")
+    __audit_fields__ = {"customer_id": _l("Customer"), "number": _l("Order number"), "date": _l("Date"),
+                        "address": _l("Delivery address"), "status": _l("Status"), "total": _l("Total"),
+                        "lines": _l("Lines"), "created_at": _l("Created"), "created_by_id": _l("Created by")}
+    __audit_codes__ = {"status": lambda: ORDER_STATUSES}
+
+    @classmethod
+    def audit_links(cls, record_ids: list[int]) -> dict[int, str]:
+        return _links_through_customer(cls, "customers.order_detail", record_ids, "order_id")
 
     # Last order date per customer (churn scan, customer 360) reads this index only.
     __table_args__ = (Index("ix_customers_order_customer_date", "customer_id", "date"),)
@@ -214,4 +312,5 @@ basedata.register_usage(basedata.CUSTOMER_LEVEL, Customer.level, _l("Customers")
 basedata.register_usage(basedata.CREDIT, Customer.credit, _l("Customers"))
 basedata.register_usage(basedata.SATISFACTION, Customer.satisfaction, _l("Customers"))
 basedata.register_usage(basedata.BANK, Customer.bank, _l("Customers"))
+basedata.register_usage(ACTIVITY_TYPE, Activity.kind, _l("Activities"))
 basedata.register_product_usage(OrderLine.product_id, _l("Orders"))

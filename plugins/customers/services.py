@@ -31,6 +31,7 @@ from sqlalchemy import func, or_, select
 from core.api import contains, db, emit, scoped, users_holding
 
 from plugins.basedata import services as basedata
+from plugins.customers import notices
 from plugins.customers.duplicates import Duplicates, find_duplicates
 from plugins.customers.models import STATUS_DELETED, Contact, Customer, Order
 from plugins.customers.normalise import name_key
@@ -122,7 +123,7 @@ def account_managers():
 def create_customer_with_contact(name: str, manager_id: int | None, *, region: str | None = None,
                                  contact_name: str = "", contact_phone: str = "", contact_position: str = "",
                                  **fields) -> Customer:
-    """Create a customer (and its first contact when ``contact_name`` is given) and flush.
+    """Create a customer (and its first contact, its main one, when ``contact_name`` is given) and flush.
 
     The caller commits; ``customers.customer_created`` is delivered after that
     commit. ``region`` defaults to the first region of the dictionary; other
@@ -134,7 +135,7 @@ def create_customer_with_contact(name: str, manager_id: int | None, *, region: s
     customer = Customer(name=name[:200], manager_id=manager_id, region=region, **fields)
     add_numbered(customer)
     if contact_name:
-        db.session.add(Contact(customer_id=customer.id, name=contact_name[:50],
+        db.session.add(Contact(customer_id=customer.id, name=contact_name[:50], is_main=True,
                                position=contact_position[:50], office_phone=contact_phone[:30]))
         db.session.flush()
     customer_created(customer)
@@ -142,6 +143,7 @@ def create_customer_with_contact(name: str, manager_id: int | None, *, region: s
 
 
 def customer_created(customer: Customer) -> None:
+    notices.customer_assigned(customer)
     emit("customers.customer_created", {"id": customer.id, "number": customer.number, "name": customer.name,
                                         "manager_id": customer.manager_id})
 

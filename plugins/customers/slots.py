@@ -1,12 +1,14 @@
-"""What the customers plugin contributes to other pages' slots: dashboard widgets."""
+"""What the customers plugin contributes to other pages' slots: dashboard widgets (follow-ups first)."""
 from __future__ import annotations
+
+from datetime import timedelta
 
 from flask import render_template
 from sqlalchemy import func, select
 
 from core.api import SlotItem, can, current_user, db, sees_all
 
-from plugins.customers import services
+from plugins.customers import follow_ups, services
 from plugins.customers.models import STATUS_DELETED, Activity, Customer
 
 RECENT_ACTIVITIES = 5
@@ -29,7 +31,24 @@ def recent_activities_widget():
     return SlotItem(render_template("customers/widget_recent_activities.html", rows=rows), order=20)
 
 
-WIDGETS = [my_customers_widget, recent_activities_widget]
+FOLLOW_UPS_SHOWN = 8
+
+
+def follow_ups_widget():
+    """The user's next steps due today or overdue, oldest first, each with a Done button."""
+    if not (can("customers.activity.view") and can("customers.customer.view")):
+        return None
+    today = follow_ups.local_today()
+    due = follow_ups.open_follow_ups(current_user.id, today)
+    rows = db.session.execute(due.order_by(Activity.next_step_due, Activity.id).limit(FOLLOW_UPS_SHOWN)).all()
+    overdue = db.session.scalar(select(func.count()).select_from(
+        follow_ups.open_follow_ups(current_user.id, today - timedelta(days=1)).with_only_columns(Activity.id)
+        .subquery())) if rows else 0
+    return SlotItem(render_template("customers/widget_follow_ups.html", rows=rows, today=today, overdue=overdue),
+                    order=5)
+
+
+WIDGETS = [follow_ups_widget, my_customers_widget, recent_activities_widget]
 
 
 def contribute(slot, context):

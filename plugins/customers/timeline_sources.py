@@ -6,13 +6,14 @@ source only for users who may see its records.
 from __future__ import annotations
 
 from flask import url_for
-from flask_babel import format_date
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
-from core.api import _, User, can, db
+from core.api import _, User, can, db, format_date, format_money
 
 from plugins.customers.churn import ChurnMeasure, ChurnRecord
-from plugins.customers.models import Activity, Order
+from plugins.basedata import services as basedata
+from plugins.customers.models import ACTIVITY_TYPE, Activity, Order
 from plugins.customers.timeline import SLOT, Position, TimelineEntry, timeline_query
 
 
@@ -22,12 +23,25 @@ def activities(customer, position: Position | None, limit: int) -> list[Timeline
     stmt = timeline_query(select(Activity).where(Activity.customer_id == customer.id),
                   Activity.date, Activity.id, "customers.activity", position, limit)
     editable = can("customers.activity.edit")
+    kinds = basedata.labels(ACTIVITY_TYPE)
     return [TimelineEntry(
-        activity.date, "customers.activity", activity.id, _("Activity"), activity.summary,
-        detail=" · ".join(part for part in (activity.place, activity.details) if part),
+        activity.date, "customers.activity", activity.id, kinds.get(activity.kind) or _("Activity"), activity.summary,
+        detail=" · ".join(part for part in (activity.place, activity.details, _next_step(activity)) if part),
         link=url_for("customers.activity_edit", customer_id=customer.id, activity_id=activity.id) if editable else None,
-        icon="chat-left-text",
-    ) for activity in db.session.scalars(stmt)]
+        icon=ACTIVITY_ICONS.get(activity.kind, "chat-left-text"), who=activity.contact.name if activity.contact else "",
+    ) for activity in db.session.scalars(stmt.options(selectinload(Activity.contact)))]
+
+
+ACTIVITY_ICONS = {"call": "telephone", "visit": "geo-alt", "email": "envelope", "meeting": "people"}
+
+
+def _next_step(activity) -> str:
+    if not activity.next_step:
+        return ""
+    if activity.next_step_done_at:
+        return _("Next step (done): %(step)s", step=activity.next_step)
+    return _("Next step by %(date)s: %(step)s", step=activity.next_step,
+             date=format_date(activity.next_step_due) if activity.next_step_due else "—")
 
 
 def orders(customer, position: Position | None, limit: int) -> list[TimelineEntry]:
@@ -37,7 +51,7 @@ def orders(customer, position: Position | None, limit: int) -> list[TimelineEntr
                   Order.date, Order.id, "customers.order", position, limit)
     return [TimelineEntry(
         order.date, "customers.order", order.id, _("Order"),
-        _("Order %(number)s, total %(total)s", number=order.number, total=f"¥{order.total:,.2f}"),
+        _("Order %(number)s, total %(total)s", number=order.number, total=format_money(order.total, currency=True)),
         detail=order.address, link=url_for("customers.order_detail", customer_id=customer.id, order_id=order.id),
         icon="receipt", status=(order.status, order.status_label),
     ) for order in db.session.scalars(stmt)]

@@ -68,6 +68,13 @@ def template_slot(slot, context):
 
 
 @hookimpl
+def on_event(name, payload):
+    from plugins.marketing import notices
+
+    notices.on_event(name, payload)
+
+
+@hookimpl
 def register_reports():
     from plugins.marketing.reports import REPORTS
 

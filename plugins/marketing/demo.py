@@ -17,7 +17,11 @@ from plugins.marketing.models import (
 from plugins.marketing.seed import LOST_REASON
 
 OPPORTUNITIES = 150
-CITIES = ["北京", "上海", "广州", "深圳", "杭州", "南京", "成都", "武汉", "西安", "天津", "苏州", "重庆"]
+# Prospects' cities and the seeded region each lies in: a won prospect becomes a customer of that region.
+CITY_REGIONS = {"北京": "beijing", "天津": "north_china", "太原": "north_china", "广州": "central_south",
+                "深圳": "central_south", "武汉": "central_south", "郑州": "central_south", "沈阳": "northeast",
+                "哈尔滨": "northeast", "成都": "west", "西安": "west", "重庆": "west"}
+CITIES = list(CITY_REGIONS)
 STEMS = ["蓝海", "新星", "长风", "云端", "启明", "万象", "银河", "青松", "锐思", "卓越", "联创", "华康"]
 TRADES = ["科技", "医疗", "教育", "物流", "制造", "零售", "能源", "传媒"]
 NEEDS = ["采购办公电脑 %d 台", "升级机房服务器 %d 台", "年度网络设备维保 %d 项", "采购打印耗材 %d 箱",
@@ -101,8 +105,10 @@ def _develop(session, rng, opportunity, status, stages, managers, director, crea
             opportunity.lost_note = LOST_NOTES.get(opportunity.lost_reason, "")
         elif opportunity.customer_id is None:
             # Won into a new demo customer, as the won workflow does.
+            region = next((region for city, region in CITY_REGIONS.items()
+                           if opportunity.customer_name.startswith(city)), None)
             opportunity.customer_id = customers.create_customer_with_contact(
-                opportunity.customer_name, assignee.id, contact_name=opportunity.contact,
+                opportunity.customer_name, assignee.id, region=region, contact_name=opportunity.contact,
                 contact_phone=opportunity.contact_phone).id
 
 

@@ -6,6 +6,7 @@ import pytest
 
 from core.api import db
 from plugins.basedata import services as basedata
+from plugins.customers.seed import ensure_defaults
 from plugins.customers.models import Activity, Contact, Customer, Order, OrderLine
 
 _numbers = iter(range(1, 10**6))
@@ -13,9 +14,11 @@ _numbers = iter(range(1, 10**6))
 
 @pytest.fixture(autouse=True)
 def seeded(app):
-    """Tables are emptied after each test; put the migration's dictionary back."""
+    """Tables are emptied after each test; put the migrations' dictionary back (with the activity types)."""
     with app.app_context():
         basedata.seed_dictionary()
+        ensure_defaults()
+        db.session.commit()
 
 
 @pytest.fixture

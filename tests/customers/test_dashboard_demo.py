@@ -54,3 +54,28 @@ def test_demo_data_loads_once(app, login_as):
         assert db.session.scalar(select(func.count(ChurnRecord.id)).where(ChurnRecord.status == "lost")) >= 5
         from plugins.customers.order_summary import OrderMonth
         assert db.session.scalar(select(func.sum(OrderMonth.amount))) == db.session.scalar(select(func.sum(Order.total)))
+
+
+def test_demo_data_is_coherent(app):
+    """Cities lie in their customers' regions; activities have a type, a contact of their customer and an owner;
+    each customer has one main contact; some next steps are due, so the dashboard shows follow-ups."""
+    from core.demo import DEMO_USERS
+    from core.testing import create_user
+    from plugins.basedata.demo import load as load_products
+    from plugins.customers.demo import CITIES_BY_REGION, load
+    from plugins.customers.models import Contact
+
+    for username, _name, role in DEMO_USERS:
+        create_user(app, role, username=username)
+    with app.app_context():
+        load_products(db.session)
+        load(db.session)
+        db.session.commit()
+        for name, region in db.session.execute(select(Customer.name, Customer.region)):
+            assert any(name.startswith(city) for city in CITIES_BY_REGION[region]), (name, region)
+        activities = db.session.scalars(select(Activity)).all()
+        assert all(a.kind and a.owner_id and a.contact and a.contact.customer_id == a.customer_id for a in activities)
+        assert any(a.next_step_due and a.next_step_done_at is None for a in activities)
+        mains = db.session.execute(select(Contact.customer_id, func.count()).where(Contact.is_main)
+                                   .group_by(Contact.customer_id)).all()
+        assert len(mains) == 200 and all(count == 1 for _customer, count in mains)

@@ -15,6 +15,7 @@ from plugins.customers.importer.database import (
 from plugins.customers.importer.report import Report
 from plugins.customers.importer.rules import CENT, FormRules, dictionary_spellings, parse_decimal
 from plugins.customers.importer.table import Column, Table
+from plugins.customers.name_order import sort_key
 from plugins.customers.models import STATUS_NORMAL, Customer
 from plugins.customers.normalise import name_key, phone_key
 
@@ -130,6 +131,7 @@ def _insert_numbered(records: list[dict]) -> list[int]:
     for attempt in range(numbering.ATTEMPTS):
         for record, number in zip(records, numbering.reserve_numbers(len(records))):
             record["number"] = number
+            record["name_sort"] = sort_key(record["name"])  # a bulk insert passes no flush hook
         try:
             with _savepoint():
                 return bulk_insert(Customer, records, key=Customer.number)

@@ -11,4 +11,4 @@ def _link_helper():
     return {"link_href": links.href}
 
 
-from plugins.customers.views import activities, contacts, customers, detail, orders  # noqa: E402,F401  (routes)
+from plugins.customers.views import activities, contacts, customers, detail, follow_ups, orders  # noqa: E402,F401  (routes)

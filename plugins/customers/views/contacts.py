@@ -1,5 +1,7 @@
 """Contacts (联系人) of a customer."""
-from core.api import _, require_permission
+from sqlalchemy import select
+
+from core.api import _, db, require_permission
 
 from plugins.customers.forms import ContactForm
 from plugins.customers.models import SEXES, Contact
@@ -7,7 +9,7 @@ from plugins.customers.views import blueprint, related
 from plugins.customers import services
 
 SORTS = {"name": Contact.name, "created": Contact.id}
-BACK = "customers.contact_list"
+TAB = "contacts"  # saving returns to this tab of the 360 page
 
 
 @blueprint.route("/<int:customer_id>/contacts")
@@ -16,22 +18,39 @@ def contact_list(customer_id):
     return related.list_page(Contact, customer_id, SORTS, "created", "customers/contact_list.html", sexes=SEXES)
 
 
+def _one_main_contact(contact: Contact) -> None:
+    """A new main contact takes the mark from the previous one, which is saved first (one per customer)."""
+    if not contact.is_main:
+        return
+    with db.session.no_autoflush:
+        previous = list(db.session.scalars(select(Contact).where(
+            Contact.customer_id == contact.customer_id, Contact.is_main, Contact.id != contact.id)))
+    if previous:
+        contact.is_main = False
+        for other in previous:
+            other.is_main = False
+        db.session.flush()
+        contact.is_main = True
+
+
 @blueprint.route("/<int:customer_id>/contacts/new", methods=["GET", "POST"])
 @require_permission("customers.contact.edit")
 def contact_create(customer_id):
     customer = services.visible_customer(customer_id)
-    return related.edit_page(ContactForm(), Contact(), customer, _("New contact"), BACK)
+    return related.edit_page(ContactForm(), Contact(), customer, _("New contact"), TAB,
+                             before_save=_one_main_contact)
 
 
 @blueprint.route("/<int:customer_id>/contacts/<int:contact_id>/edit", methods=["GET", "POST"])
 @require_permission("customers.contact.edit")
 def contact_edit(customer_id, contact_id):
     customer, contact = related.visible_record(Contact, customer_id, contact_id)
-    return related.edit_page(ContactForm(obj=contact), contact, customer, _("Edit contact"), BACK)
+    return related.edit_page(ContactForm(obj=contact), contact, customer, _("Edit contact"), TAB,
+                             before_save=_one_main_contact)
 
 
 @blueprint.route("/<int:customer_id>/contacts/<int:contact_id>/delete", methods=["POST"])
 @require_permission("customers.contact.edit")
 def contact_delete(customer_id, contact_id):
     customer, contact = related.visible_record(Contact, customer_id, contact_id)
-    return related.delete(contact, customer, BACK)
+    return related.delete(contact, customer, TAB)

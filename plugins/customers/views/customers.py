@@ -11,10 +11,11 @@ from core.api import (
 )
 
 from plugins.basedata import services as basedata
-from plugins.customers import rfm, services, submissions
+from plugins.customers import notices, rfm, services, submissions
 from plugins.customers.duplicates import confirmation_key, find_duplicates
 from plugins.customers.forms import STALE_MESSAGE, CustomerFilter, CustomerForm, NewCustomerForm
 from plugins.customers.models import STATUS_DELETED, Customer
+from plugins.customers.name_order import name_column
 from plugins.customers.numbering import add_numbered
 from plugins.customers.views import blueprint
 
@@ -72,7 +73,8 @@ def customer_list():
     header = [_("Number"), _("Name"), _("Region"), _("Account manager"), _("Level"), _("Satisfaction"),
               _("Credit"), _("Address"), _("Postcode"), _("Phone"), _("Fax"), _("Website"), _("Status"),
               _("Created")]
-    return list_page(stmt.options(joinedload(Customer.manager)), SORTS, DEFAULT_SORT, Customer.id,
+    sorts = {**SORTS, "name": name_column()}  # pinyin order on zh_CN pages
+    return list_page(stmt.options(joinedload(Customer.manager)), sorts, DEFAULT_SORT, Customer.id,
                      template="customers/customer_list.html",
                      export=("customers.csv", header, partial(_csv_row, labels)), form=form, labels=labels)
 
@@ -154,7 +156,9 @@ def customer_edit(customer_id):
         if is_stale(customer, form.version.data):
             form.form_errors.append(STALE_MESSAGE)
         else:
+            previous_manager_id = customer.manager_id
             form.apply_to(customer)
+            notices.customer_assigned(customer, previous_manager_id)
             db.session.commit()
             flash(_("Customer %(number)s saved.", number=customer.number), "success")
             return redirect(url_for(".customer_detail", customer_id=customer.id))

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from flask import abort, render_template, request
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from core.api import can, db, require_permission
 
 from plugins.customers import services, timeline
 from plugins.customers.figures import key_figures
-from plugins.customers.models import SEXES, Activity, Contact, Customer, Order
+from plugins.basedata import services as basedata
+from plugins.customers.models import ACTIVITY_TYPE, SEXES, Activity, Contact, Customer, Order
 from plugins.customers.views import blueprint
 from plugins.customers.views.customers import dictionary_labels
 
@@ -34,11 +35,13 @@ def customer_detail(customer_id):
     recent = {}
     for key, model, permission, order in TABS:
         if can(permission):
-            recent[key] = list(db.session.scalars(select(model).where(model.customer_id == customer.id)
-                                                  .order_by(order, model.id.desc()).limit(TAB_ROWS)))
+            stmt = select(model).where(model.customer_id == customer.id).order_by(order, model.id.desc())
+            if model is Activity:
+                stmt = stmt.options(selectinload(Activity.contact))
+            recent[key] = list(db.session.scalars(stmt.limit(TAB_ROWS)))
     return render_template("customers/customer_detail.html", customer=customer, recent=recent,
                            figures=key_figures(customer), timeline=timeline.page(customer),
-                           labels=dictionary_labels(), sexes=SEXES)
+                           labels=dictionary_labels(), sexes=SEXES, activity_kinds=basedata.labels(ACTIVITY_TYPE))
 
 
 @blueprint.route("/<int:customer_id>/timeline")

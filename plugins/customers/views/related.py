@@ -20,15 +20,21 @@ def visible_record(model, customer_id: int, record_id: int):
     return customer, record
 
 
-def list_page(model, customer_id: int, sorts: dict, default: str, template: str, **context):
-    """One page of the records of a customer the user may see, rendered with ``template``."""
+def list_page(model, customer_id: int, sorts: dict, default: str, template: str, options=(), **context):
+    """One page of the records of a customer the user may see, rendered with ``template``
+    (``options``: loader options for what the rows show, e.g. ``selectinload(Activity.contact)``)."""
     customer = services.visible_customer(customer_id)
-    return api.list_page(select(model).where(model.customer_id == customer.id), sorts, default, model.id,
-                         template=template, customer=customer, **context)
+    stmt = select(model).where(model.customer_id == customer.id).options(*options)
+    return api.list_page(stmt, sorts, default, model.id, template=template, customer=customer, **context)
 
 
-def edit_page(form, record, customer, title, back_endpoint: str):
-    """Create (``record.id`` is None) or edit ``record`` from ``form``; refuses stale saves."""
+def edit_page(form, record, customer, title, tab: str, before_save=None):
+    """Create (``record.id`` is None) or edit ``record`` from ``form``; refuses stale saves.
+
+    A save (and Cancel) returns to the customer's 360 page on ``tab`` (``contacts``,
+    ``activities``). ``before_save(record)`` adjusts the record after the form's fields are copied.
+    """
+    back = url_for("customers.customer_detail", customer_id=customer.id, _anchor=f"tab-{tab}")
     if request.method == "GET" and record.id is not None:
         form.version.data = record.version
     if form.validate_on_submit():
@@ -37,16 +43,18 @@ def edit_page(form, record, customer, title, back_endpoint: str):
         else:
             form.apply_to(record)
             record.customer_id = customer.id
+            if before_save is not None:
+                before_save(record)
             db.session.add(record)
             db.session.commit()
             flash(_("Saved."), "success")
-            return redirect(url_for(back_endpoint, customer_id=customer.id))
+            return redirect(back)
     return render_template("customers/record_form.html", form=form, record=record, customer=customer,
-                           title=title, back_endpoint=back_endpoint)
+                           title=title, back=back)
 
 
-def delete(record, customer, back_endpoint: str):
+def delete(record, customer, tab: str):
     db.session.delete(record)
     db.session.commit()
     flash(_("Deleted."), "success")
-    return redirect(url_for(back_endpoint, customer_id=customer.id))
+    return redirect(url_for("customers.customer_detail", customer_id=customer.id, _anchor=f"tab-{tab}"))

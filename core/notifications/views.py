@@ -1,0 +1,77 @@
+"""The notifications page, opening one (marks it read), marking read; the bell's data for the top bar.
+
+A user sees and changes only their own notifications: any other id is a 404.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from core.db import db
+from core.i18n import _
+from core.listing import paginate
+from core.notifications import service
+from core.notifications.links import is_local
+from core.notifications.models import Notification
+from core.rbac.access import can, require_permission
+
+blueprint = Blueprint("notifications", __name__, url_prefix="/notifications", template_folder="../templates")
+
+VIEW = "core.notification.view"
+SORTS = {"created": Notification.id}
+
+
+@blueprint.route("/")
+@require_permission(VIEW)
+def index():
+    unread_only = request.args.get("show") == "unread"
+    stmt = service.own_notifications(current_user.id)
+    if unread_only:
+        stmt = stmt.where(Notification.read_at.is_(None))
+    page = paginate(stmt, SORTS, "-created", Notification.id)
+    return render_template("core/notifications.html", page=page, unread_only=unread_only)
+
+
+def _own(notification_id: int) -> Notification:
+    notification = db.session.scalar(service.own_notifications(current_user.id)
+                                     .where(Notification.id == notification_id))
+    if notification is None:
+        abort(404)
+    return notification
+
+
+@blueprint.route("/<int:notification_id>/open", methods=["POST"])
+@require_permission(VIEW)
+def open_(notification_id):
+    """Mark it read and go where it points (checked again: only paths on this CRM)."""
+    notification = _own(notification_id)
+    service.mark_read(current_user.id, notification.id)
+    if notification.link and is_local(notification.link):
+        return redirect(notification.link)
+    return redirect(url_for(".index"))
+
+
+@blueprint.route("/<int:notification_id>/read", methods=["POST"])
+@require_permission(VIEW)
+def read(notification_id):
+    service.mark_read(current_user.id, _own(notification_id).id)
+    return redirect(url_for(".index", show=request.args.get("show") or None))
+
+
+@blueprint.route("/read-all", methods=["POST"])
+@require_permission(VIEW)
+def read_all():
+    count = service.mark_read(current_user.id)
+    flash(_("%(count)s notifications marked as read.", count=count) if count else
+          _("No unread notifications."), "success")
+    return redirect(url_for(".index"))
+
+
+def bell() -> dict | None:
+    """The top bar's bell: unread count and latest notifications; None for users without it."""
+    if not (current_user.is_authenticated and can(VIEW)):
+        return None
+    count = service.unread_count(current_user.id)
+    return {"count": count, "label": f"{service.COUNT_CAP}+" if count > service.COUNT_CAP else str(count),
+            "latest": service.latest(current_user.id)}
