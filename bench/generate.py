@@ -190,6 +190,8 @@ def fill(app, customers: int, seed: int = 2026) -> dict:
         for first in range(0, customers, CHUNK):
             for index in range(first, min(first + CHUNK, customers)):
                 customer_rows(rng, rows, refs, today, start, span, index, customers)
+            if dialect == "sqlite":
+                raw.execute("BEGIN")  # the driver begins no transactions itself (see core.db)
             for table, chunk in rows.take().items():
                 write(raw, table, chunk)
                 counts[table] += len(chunk)
@@ -214,8 +216,12 @@ def fill(app, customers: int, seed: int = 2026) -> dict:
 
 def analyse(db) -> None:
     """Refresh the planner's statistics after the bulk load (VACUUM also sets PostgreSQL's visibility map)."""
+    if db.engine.dialect.name == "sqlite":
+        with db.engine.begin() as conn:  # AUTOCOMMIT does not fit core.db's SQLite transactions
+            conn.execute(text("ANALYZE"))
+        return
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text("VACUUM ANALYZE" if conn.dialect.name == "postgresql" else "ANALYZE"))
+        conn.execute(text("VACUUM ANALYZE"))
 
 
 def main(argv=None) -> None:

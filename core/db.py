@@ -36,15 +36,54 @@ db = SQLAlchemy(
 )
 
 
+def _is_sqlite(dbapi_connection) -> bool:
+    return type(dbapi_connection).__module__.startswith("sqlite3")
+
+
 @event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection, connection_record):
-    """Foreign keys are off by default in SQLite; WAL lets readers and a writer work at once."""
-    if type(dbapi_connection).__module__.startswith("sqlite3"):
+def _sqlite_setup(dbapi_connection, connection_record):
+    """SQLite: foreign keys on (off by default), WAL so readers and a writer work at once, and the
+    transactions begun by ``_sqlite_begin`` instead of by Python's driver.
+
+    The driver's own transaction handling (its "legacy" mode) begins a transaction only before
+    INSERT, UPDATE or DELETE: a SAVEPOINT issued first runs outside any transaction and its RELEASE
+    commits, so a rollback afterwards keeps what the savepoint wrote; DDL is never transactional.
+    Setting ``isolation_level = None`` switches that off, as SQLAlchemy's SQLite documentation
+    ("Enabling Non-Legacy SQLite Transactional Modes") describes. The driver's ``commit()`` and
+    ``rollback()`` still end the transaction that ``_sqlite_begin`` started. SQLAlchemy's
+    ``isolation_level="AUTOCOMMIT"`` is incompatible with this setup and is not used.
+    """
+    if _is_sqlite(dbapi_connection):
+        dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.close()
+
+
+_READS = ("SELECT", "PRAGMA", "EXPLAIN")
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _sqlite_begin(conn, cursor, statement, parameters, context, executemany):
+    """SQLite: ``BEGIN IMMEDIATE`` before the first statement of a transaction that is not a plain read.
+
+    Everything from that statement to the commit or rollback is one transaction, savepoints
+    included, as on PostgreSQL. It begins at the first write rather than at the first SELECT:
+    a transaction begun by a read takes a snapshot, and when it later writes after another
+    connection has committed, SQLite answers "database is locked" at once instead of waiting
+    (its busy timeout does not apply), which would turn every concurrent form save into an
+    error. IMMEDIATE takes the write lock at the start, waiting up to the busy timeout for
+    another writer. Reads before the first write each see the latest committed data, like
+    PostgreSQL's default READ COMMITTED isolation.
+    """
+    if conn.dialect.name != "sqlite":
+        return
+    dbapi_connection = cursor.connection
+    if dbapi_connection.in_transaction or statement.lstrip()[:7].upper().startswith(_READS):
+        return
+    dbapi_connection.execute("BEGIN IMMEDIATE")
 
 
 def analyze(*models) -> None:

@@ -194,8 +194,6 @@ def win(opportunity: Opportunity, version, choice: str | None = None) -> bool:
         linked = next((c["id"] for c in win_choices(opportunity) if str(c["id"]) == choice), None)
         if linked is None:
             raise Refused(_("Choose one of the customers offered, or a new customer."))
-    # The opportunity's row is written first: the whole won workflow is then one transaction,
-    # also on SQLite, where the customer's numbering savepoint would otherwise open (and commit) its own.
     transition(opportunity, WON)
     created = linked is None
     if created:

@@ -1,8 +1,6 @@
 """Importing customers: the columns, the checks of each row, the numbered bulk insert."""
 from __future__ import annotations
 
-from contextlib import nullcontext
-
 from sqlalchemy.exc import IntegrityError
 
 from core.api import User, _, analyze, db, lazy_gettext as _l, record_bulk
@@ -111,16 +109,6 @@ class CustomerRows:
         return record if report.error_count == errors_before else None
 
 
-def _savepoint():
-    """A savepoint, except before SQLite's driver has begun the transaction: a SAVEPOINT would then
-    begin it and its RELEASE commit it, breaking all-or-nothing. The first INSERT begins it instead;
-    until then no other writer can hold numbers that this one needs to retry around for long."""
-    driver_connection = db.session.connection().connection.dbapi_connection
-    if getattr(driver_connection, "in_transaction", True):
-        return db.session.begin_nested()
-    return nullcontext()
-
-
 def _insert_numbered(records: list[dict]) -> list[int]:
     """Insert ``records`` with consecutive fresh numbers; returns their ids.
 
@@ -133,7 +121,7 @@ def _insert_numbered(records: list[dict]) -> list[int]:
             record["number"] = number
             record["name_sort"] = sort_key(record["name"])  # a bulk insert passes no flush hook
         try:
-            with _savepoint():
+            with db.session.begin_nested():
                 return bulk_insert(Customer, records, key=Customer.number)
         except IntegrityError:
             if attempt == numbering.ATTEMPTS - 1:
