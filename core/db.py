@@ -1,4 +1,6 @@
 """The SQLAlchemy handle shared by the core and every plugin."""
+import re
+
 from flask_sqlalchemy import SQLAlchemy
 from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import MetaData, event
@@ -63,6 +65,13 @@ def _sqlite_setup(dbapi_connection, connection_record):
 
 
 _READS = ("SELECT", "PRAGMA", "EXPLAIN")
+_WRITES = re.compile(r"\b(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
+
+
+def _is_read(statement: str) -> bool:
+    """A plain read: SELECT (also after a WITH clause that writes nothing), PRAGMA, EXPLAIN."""
+    start = statement.lstrip()[:7].upper()
+    return start.startswith(_READS) or start.startswith("WITH") and not _WRITES.search(statement)
 
 
 @event.listens_for(Engine, "before_cursor_execute")
@@ -81,7 +90,7 @@ def _sqlite_begin(conn, cursor, statement, parameters, context, executemany):
     if conn.dialect.name != "sqlite":
         return
     dbapi_connection = cursor.connection
-    if dbapi_connection.in_transaction or statement.lstrip()[:7].upper().startswith(_READS):
+    if dbapi_connection.in_transaction or _is_read(statement):
         return
     dbapi_connection.execute("BEGIN IMMEDIATE")
 

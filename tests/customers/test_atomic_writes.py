@@ -155,3 +155,17 @@ def test_an_import_killed_mid_run_leaves_nothing(app, tmp_path, manager, migrate
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(AuditEntry)
                                  .where(AuditEntry.table_name == "customers_customer")) == 0
+
+
+def test_a_long_read_on_sqlite_takes_no_write_lock(app, manager):
+    """Reads, also with a WITH clause, leave SQLite's write lock free for other connections' saves."""
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("SQLite's write lock")
+        db.session.execute(text("WITH recent AS (SELECT id FROM customers_customer) SELECT count(*) FROM recent"))
+        db.session.scalar(select(func.count()).select_from(Customer))
+        assert not db.session.connection().connection.dbapi_connection.in_transaction
+        db.session.add(Customer(number="KH1999010100001", name="Written", region="beijing", manager_id=manager))
+        db.session.flush()
+        assert db.session.connection().connection.dbapi_connection.in_transaction
+        db.session.rollback()
