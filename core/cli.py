@@ -76,6 +76,7 @@ def _create_user(username: str, display_name: str, password: str, role_keys: lis
 def plugins() -> None:
     """List the installed plugins: enabled or not, version, requires, permissions, migration head."""
     from core.migrate import heads
+    from core.plugins import core_version
 
     host = current_app.extensions["crm"]
     enabled = set(host.enabled_names)
@@ -84,8 +85,15 @@ def plugins() -> None:
         if info.problem:
             click.echo(f"{info.name} [broken] {info.problem}")
             continue
-        state = "enabled" if info.name in enabled else "disabled"
-        click.echo(f"{info.name} {info.version} [{state}]")
+        if info.name == "core":
+            click.echo(f"core {core_version()} [enabled]")
+        else:
+            state = "enabled" if info.name in enabled else "disabled"
+            incompatible = info.core_problem(core_version())
+            click.echo(f"{info.name} {info.version} [{state}{', incompatible' if incompatible else ''}]")
+            click.echo(f"  requires core: {info.requires_core or 'any version'}")
+            if incompatible:
+                click.echo(f"  {incompatible}")
         click.echo(f"  requires: {', '.join(info.requires) or '-'}")
         click.echo(f"  migration head: {revisions.get(info.name, '-')}")
         codes = [perm.code for perm in host.permissions_of(info.name)]

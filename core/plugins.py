@@ -8,11 +8,21 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 import pluggy
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.version import Version
 
 from core import hookspecs
 from core.reports import Report
 
 ENTRY_POINT_GROUP = "crm.plugins"
+
+
+def core_version() -> str:
+    """The version of the CRM core (the ``crm`` distribution) that plugins declare compatibility with."""
+    try:
+        return importlib.metadata.version("crm")
+    except importlib.metadata.PackageNotFoundError:  # running from a source tree that is not installed
+        return "0.0.0"
 
 
 class PluginError(RuntimeError):
@@ -105,6 +115,23 @@ class PluginInfo:
     def uses(self) -> tuple[str, ...]:
         return tuple(getattr(self.obj, "uses", ()) or ())
 
+    @property
+    def requires_core(self) -> str:
+        """The core versions the plugin supports, as PEP 440 specifiers (e.g. ">=0.1,<0.2"); "" for any."""
+        return str(getattr(self.obj, "requires_core", "") or "")
+
+    def core_problem(self, version: str) -> str | None:
+        """Why the plugin cannot run on core ``version`` (one sentence naming both), or None if it can."""
+        try:
+            supported = SpecifierSet(self.requires_core)
+        except InvalidSpecifier:
+            return (f"Plugin '{self.name}' declares requires_core = '{self.requires_core}', which is not a "
+                    f"PEP 440 version specifier; fix it, e.g. requires_core = \">=0.1,<0.2\".")
+        if supported.contains(Version(version), prereleases=True):
+            return None
+        return (f"Plugin '{self.name}' {self.version} supports CRM core {self.requires_core}, but this is core "
+                f"{version}; install a version of '{self.name}' made for core {version}, or disable it.")
+
 
 def installed_plugins(extra: list | None = None) -> dict[str, PluginInfo]:
     """Every plugin installed through the ``crm.plugins`` entry point group, plus ``extra``.
@@ -152,6 +179,9 @@ def enabled_in_order(installed: dict[str, PluginInfo], wanted: list[str] | None)
             )
     enabled = set(names)
     for name in sorted(enabled):
+        problem = installed[name].core_problem(core_version())
+        if problem:
+            raise PluginError(problem)
         for required in installed[name].requires:
             if required not in installed:
                 raise PluginError(

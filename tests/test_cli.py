@@ -67,13 +67,14 @@ def test_plugins_lists_each_plugin_with_version_requires_permissions_and_head(ap
             continue
         state = "enabled" if name in host.enabled_names else "disabled"
         block = result.output.split(f"\n{name} {info.version} [{state}]\n")[1]
-        assert block.startswith(f"  requires: {', '.join(info.requires) or '-'}\n")
+        assert block.startswith(f"  requires core: {info.requires_core or 'any version'}\n"
+                                f"  requires: {', '.join(info.requires) or '-'}\n")
         assert f"  migration head: {revisions.get(name, '-')}\n" in block
 
 
 def test_plugins_shows_enabled_and_disabled_plugins(make_app):
     enabled = run(make_app(plugins="notes"), "plugins").output
-    assert "notes 0.1.0 [enabled]\n  requires: -\n" in enabled
+    assert "notes 0.1.0 [enabled]\n  requires core: " in enabled and "\n  requires: -\n" in enabled
     assert "  permissions: notes.note.view, notes.note.edit\n" in enabled
     disabled = run(make_app(plugins=""), "plugins").output
     assert "notes 0.1.0 [disabled]" in disabled
