@@ -36,6 +36,8 @@ def load(app, overrides: dict | None) -> None:
         SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
         CRM_PLUGINS=os.environ.get("CRM_PLUGINS"),
         CRM_PAGE_SIZES=(20, 50, 100),
+        # Lists count their rows up to this bound and show "10,000+" beyond it (core/paging.py).
+        CRM_COUNT_CAP=int(os.environ.get("CRM_COUNT_CAP", 10_000)),
         CRM_LOGIN_MAX_FAILURES=int(os.environ.get("CRM_LOGIN_MAX_FAILURES", 5)),
         CRM_LOGIN_MAX_FAILURES_PER_ACCOUNT=int(os.environ.get("CRM_LOGIN_MAX_FAILURES_PER_ACCOUNT", 50)),
         CRM_LOGIN_MAX_FAILURES_PER_ADDRESS=int(os.environ.get("CRM_LOGIN_MAX_FAILURES_PER_ADDRESS", 30)),

@@ -1,4 +1,4 @@
-"""List pages: sorting, pagination that stays cheap at both ends, streamed CSV export."""
+"""List pages: filters, pagination (``core.paging``), streamed CSV export, export jobs."""
 from __future__ import annotations
 
 import codecs
@@ -6,8 +6,6 @@ import csv
 import hashlib
 import io
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
-from math import ceil
 from typing import Any
 from urllib.parse import quote
 
@@ -20,6 +18,7 @@ from core.db import db
 from core.formatting import iso
 from core.i18n import _, ngettext
 from core.jobs.runner import JobFailed, Outcome, TooManyJobs, current_job_id, output_file, report_progress, start_job
+from core.paging import MAX_ID, Page, paginate, sort_order  # noqa: F401  (re-exported)
 
 # A list of at most this many rows is exported in the request itself: a few
 # thousand rows stream in well under a second, far from any worker timeout, and
@@ -34,79 +33,6 @@ class FilterForm(FlaskForm):
 
     class Meta:
         csrf = False
-
-
-@dataclass
-class Page:
-    items: list
-    total: int
-    page: int
-    per_page: int
-    sort: str
-
-    @property
-    def pages(self) -> int:
-        return max(1, ceil(self.total / self.per_page))
-
-    @property
-    def first_index(self) -> int:
-        return (self.page - 1) * self.per_page + 1 if self.total else 0
-
-    @property
-    def last_index(self) -> int:
-        return min(self.page * self.per_page, self.total)
-
-
-def _int_arg(name: str, default: int) -> int:
-    try:
-        return int(request.args.get(name, default))
-    except (TypeError, ValueError):
-        return default
-
-
-def sort_order(sorts: dict, default: str):
-    """The requested sort key (``name`` or ``-name``) if the list offers it, else ``default``."""
-    sort = request.args.get("sort", default)
-    if sort.lstrip("-") not in sorts:
-        sort = default
-    return sort
-
-
-def paginate(stmt, sorts: dict, default: str, tiebreak) -> Page:
-    """Run one page of ``stmt``, sorted by a key of ``sorts`` (name -> column).
-
-    ``tiebreak`` (usually the primary key) makes the order total, so rows never
-    repeat or vanish between pages. Pages past the middle are read backwards
-    from the end, so the last page costs what the first one does.
-    """
-    sizes = current_app.config["CRM_PAGE_SIZES"]
-    per_page = _int_arg("per_page", sizes[0])
-    if per_page not in sizes:
-        per_page = sizes[0]
-    sort = sort_order(sorts, default)
-    descending = sort.startswith("-")
-    column = sorts[sort.lstrip("-")]
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    pages = max(1, ceil(total / per_page))
-    page = min(max(1, _int_arg("page", 1)), pages)
-    offset = (page - 1) * per_page
-    forward = [column.desc(), tiebreak.desc()] if descending else [column.asc(), tiebreak.asc()]
-    if offset > total / 2:
-        limit = min(per_page, total - offset)
-        backward = [column.asc(), tiebreak.asc()] if descending else [column.desc(), tiebreak.desc()]
-        query = stmt.order_by(*backward).offset(total - offset - limit).limit(limit)
-        items = list(reversed(_fetch(query)))
-    else:
-        items = _fetch(stmt.order_by(*forward).offset(offset).limit(per_page))
-    return Page(items, total, page, per_page, sort)
-
-
-def _fetch(query) -> list:
-    result = db.session.execute(query)
-    return list(result.scalars() if len(query.column_descriptions) == 1 else result)
-
-
-MAX_ID = 2**31 - 1  # record ids are INTEGER columns (PostgreSQL int4)
 
 
 def id_or_none(text) -> int | None:

@@ -38,10 +38,10 @@ class ChurnRecord(db.Model, BusinessRecord):
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers_customer.id", ondelete="CASCADE"))
     # The account manager when the warning was raised (copied: the customer may change hands later).
     manager_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id", ondelete="SET NULL"), index=True)
-    last_order_date: Mapped[Date | None] = mapped_column(SQLDate, index=True)
-    status: Mapped[str] = mapped_column(String(10), default=WARNING, index=True)
+    last_order_date: Mapped[Date | None] = mapped_column(SQLDate)
+    status: Mapped[str] = mapped_column(String(10), default=WARNING)
     reason: Mapped[str] = mapped_column(String(1000), default="")
-    lost_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
+    lost_at: Mapped[datetime | None] = mapped_column(DateTime)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     customer: Mapped[Customer] = relationship()
@@ -64,7 +64,9 @@ class ChurnRecord(db.Model, BusinessRecord):
     __table_args__ = (
         # The scan's "has an open record?" test and the customer 360 tab read this index.
         Index("ix_customers_churn_customer_status", "customer_id", "status"),
-        Index("ix_customers_churn_created_at", "created_at"),
+        # The list's sorts, each ending in the id (see Customer's indexes).
+        *(Index(f"ix_customers_churn_{column}_id", column, "id")
+          for column in ("created_at", "last_order_date", "status", "lost_at")),
     )
 
     @property

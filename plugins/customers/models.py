@@ -42,11 +42,11 @@ class Customer(db.Model, BusinessRecord):
     id: Mapped[int] = mapped_column(primary_key=True)
     # "KH" + YYYYMMDD + sequence, set by the server (see numbering.py), never edited.
     number: Mapped[str] = mapped_column(String(20), unique=True)
-    name: Mapped[str] = mapped_column(String(200), index=True)
+    name: Mapped[str] = mapped_column(String(200))
     name_sort: Mapped[str] = mapped_column(String(400), default="", index=True)  # pinyin order (name_order.py)
-    region: Mapped[str] = mapped_column(String(40), index=True)
-    manager_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id", ondelete="SET NULL"), index=True)
-    level: Mapped[str] = mapped_column(String(40), default="1", index=True)
+    region: Mapped[str] = mapped_column(String(40))
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id", ondelete="SET NULL"))
+    level: Mapped[str] = mapped_column(String(40), default="1")
     satisfaction: Mapped[str] = mapped_column(String(40), default="3")
     credit: Mapped[str] = mapped_column(String(40), default="3")
     address: Mapped[str] = mapped_column(String(300), default="")
@@ -63,7 +63,7 @@ class Customer(db.Model, BusinessRecord):
     bank_account: Mapped[str] = mapped_column(String(50), default="")
     local_tax_no: Mapped[str] = mapped_column(String(50), default="")
     national_tax_no: Mapped[str] = mapped_column(String(50), default="")
-    status: Mapped[str] = mapped_column(String(10), default=STATUS_NORMAL, index=True)
+    status: Mapped[str] = mapped_column(String(10), default=STATUS_NORMAL)
     # What possible duplicates are found by (see duplicates.py): set whenever name or phone is set.
     name_key: Mapped[str] = mapped_column(String(200), default="", server_default="", index=True)
     phone_key: Mapped[str] = mapped_column(String(30), default="", server_default="", index=True)
@@ -93,8 +93,15 @@ class Customer(db.Model, BusinessRecord):
     def audit_links(cls, record_ids: list[int]) -> dict[int, str]:
         return {id_: url_for("customers.customer_detail", customer_id=id_) for id_ in record_ids}
 
+    # Every sort the list offers, and each filter, has an index ending in the id: the
+    # list's order is (column, id), so the first page, a keyset page (rows past
+    # (value, id)) and the last page (read backwards) are each a short index range.
+    # Data scope "own" narrows by manager first: its default and name orders get their own.
     __table_args__ = (
-        Index("ix_customers_customer_created_at", "created_at"),
+        *(Index(f"ix_customers_customer_{column}_id", column, "id")
+          for column in ("created_at", "name", "region", "manager_id", "level", "status")),
+        Index("ix_customers_customer_manager_created", "manager_id", "created_at", "id"),
+        Index("ix_customers_customer_manager_name", "manager_id", "name", "id"),
         # Customer composition counts customers per level, credit or satisfaction from these alone.
         Index("ix_customers_customer_level_status", "level", "status"),
         Index("ix_customers_customer_credit_status", "credit", "status"),

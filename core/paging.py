@@ -1,0 +1,246 @@
+"""Pagination whose cost does not grow with the list: first, deep and last pages of a million rows.
+
+How a page is found:
+
+- The rows are counted only up to ``CRM_COUNT_CAP`` (10,000): beyond it the list
+  says "10,000+" instead of counting a million rows on every page.
+- A list within the cap behaves as it always did: exact total, numbered pages,
+  any page by number (an offset below the cap; pages past the middle are read
+  backwards from the end).
+- A longer list is paged by *keyset* behind the page numbers: the Next and
+  Previous links carry the id of the row at the edge of the current page
+  (``after=`` / ``before=``), and the next page is read from that row on through
+  the index on ``(sort column, id)`` — the same cost on page 2 and page 40,000.
+  The Last link reads the list backwards (``page=-1``); pages reached from it are
+  counted from the end (``page=-2`` is the one before the last). Jumping to a page
+  by number offsets at most ``CRM_COUNT_CAP`` rows, so a jump goes up to that
+  page (500 at 20 rows a page) and says so; Next/Previous/Last reach every row.
+
+The tiebreak (usually the primary key) makes the order total, so every row
+appears exactly once however the pages are walked.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from math import ceil
+
+from flask import current_app, request
+from sqlalchemy import and_, func, literal, or_, select, tuple_
+
+from core.db import db
+
+COUNT_CAP = 10_000  # the default of CRM_COUNT_CAP
+MAX_ID = 2**31 - 1  # record ids are INTEGER columns (PostgreSQL int4)
+
+
+@dataclass
+class Page:
+    """One page of a list, and how to reach its neighbours.
+
+    ``total`` is the exact number of rows, or the cap when ``capped`` (there are
+    more). ``page`` counts from 1 at the start; a negative one counts from the
+    end (-1 is the last page), used only on capped lists. ``prev_args`` and
+    ``next_args`` are the query arguments of the Previous/Next links (None: no
+    such page). ``notice`` explains a page request that was brought into bounds.
+    """
+
+    items: list
+    total: int
+    page: int
+    per_page: int
+    sort: str
+    capped: bool = False
+    prev_args: dict | None = None
+    next_args: dict | None = None
+    notice: str = ""
+    last_args: dict = field(default_factory=lambda: {"page": -1, "after": None, "before": None})
+
+    @property
+    def pages(self) -> int | None:
+        """The number of pages, or None when the list is longer than the cap."""
+        return None if self.capped else max(1, ceil(self.total / self.per_page))
+
+    @property
+    def max_jump(self) -> int:
+        """The highest page number the jump form accepts."""
+        return self.pages or max(1, self.total // self.per_page)
+
+    @property
+    def first_index(self) -> int:
+        """Position of the page's first row (0 when unknown: a page counted from the end)."""
+        if not self.items or self.page < 0:
+            return 0
+        return (self.page - 1) * self.per_page + 1
+
+    @property
+    def last_index(self) -> int:
+        return self.first_index + len(self.items) - 1 if self.first_index else 0
+
+
+def _int_arg(name: str, default: int) -> int:
+    try:
+        return int(request.args.get(name, default))
+    except (TypeError, ValueError):
+        return default
+
+
+def sort_order(sorts: dict, default: str):
+    """The requested sort key (``name`` or ``-name``) if the list offers it, else ``default``."""
+    sort = request.args.get("sort", default)
+    if sort.lstrip("-") not in sorts:
+        sort = default
+    return sort
+
+
+def page_size() -> int:
+    sizes = current_app.config["CRM_PAGE_SIZES"]
+    per_page = _int_arg("per_page", sizes[0])
+    return per_page if per_page in sizes else sizes[0]
+
+
+class _Order:
+    """The list's order (sort column, then tiebreak) and reads of it in either direction."""
+
+    def __init__(self, stmt, column, tiebreak, descending: bool):
+        self.stmt, self.column, self.tiebreak, self.descending = stmt, column, tiebreak, descending
+        # PostgreSQL sorts NULL after every value, SQLite before: a keyset over a
+        # nullable column must know on which side they are.
+        self.nulls_large = db.session.get_bind().dialect.name != "sqlite"
+
+    def clauses(self, forward: bool) -> list:
+        ascending = forward != self.descending
+        return [self.column.asc(), self.tiebreak.asc()] if ascending else [self.column.desc(), self.tiebreak.desc()]
+
+    def read(self, forward: bool, limit: int, offset: int = 0, edge: tuple | None = None) -> list:
+        """Up to ``limit`` rows in the list's order (``forward``) or backwards from its end,
+        skipping ``offset`` rows, or starting past the row ``edge`` = (sort value, id)."""
+        query = self.stmt.order_by(*self.clauses(forward))
+        if edge is not None:
+            query = query.where(self._beyond(*edge, greater=forward != self.descending))
+        return _fetch(query.offset(offset or None).limit(limit))
+
+    def _beyond(self, value, id_, greater: bool):
+        """Rows strictly after (``greater``) or before (value, id) in ascending (column, tiebreak) order.
+
+        A row-value comparison, which both databases answer from an index on
+        (column, tiebreak) as a range; NULLs, which it cannot compare, are placed
+        at the end where the database sorts them.
+        """
+        column, tiebreak = self.column, self.tiebreak
+        if value is None:
+            same = and_(column.is_(None), tiebreak > id_ if greater else tiebreak < id_)
+            return same if greater == self.nulls_large else or_(same, column.isnot(None))
+        left, right = tuple_(column, tiebreak), tuple_(literal(value, column.type), literal(id_, tiebreak.type))
+        step = left > right if greater else left < right
+        if greater == self.nulls_large and getattr(getattr(column, "expression", column), "nullable", True):
+            return or_(step, column.is_(None))
+        return step
+
+    def edge(self, row_id) -> tuple | None:
+        """(sort value, id) of the row ``row_id`` if the list (as filtered) holds it, else None."""
+        if not (isinstance(row_id, str) and row_id.isascii() and row_id.isdigit() and int(row_id) <= MAX_ID):
+            return None
+        query = self.stmt.order_by(None).where(self.tiebreak == int(row_id)).add_columns(self.column).limit(1)
+        row = db.session.execute(query).first()
+        return (row[-1], int(row_id)) if row is not None else None
+
+
+def _fetch(query) -> list:
+    result = db.session.execute(query)
+    return list(result.scalars() if len(query.column_descriptions) == 1 else result)
+
+
+def _row_id(row, tiebreak) -> int:
+    """The tiebreak value of a fetched row: an entity, or a result row holding it or its entity."""
+    if not hasattr(row, "_mapping"):
+        return getattr(row, tiebreak.key)
+    if tiebreak in row._mapping:
+        return row._mapping[tiebreak]
+    return getattr(row[0], tiebreak.key)
+
+
+def paginate(stmt, sorts: dict, default: str, tiebreak) -> Page:
+    """One page of ``stmt`` per the request's ``sort``, ``page``, ``per_page`` and keyset cursor,
+    sorted by a key of ``sorts`` (name -> column) and then by ``tiebreak`` (the primary key)."""
+    per_page = page_size()
+    sort = sort_order(sorts, default)
+    order = _Order(stmt, sorts[sort.lstrip("-")], tiebreak, sort.startswith("-"))
+    cap = current_app.config.get("CRM_COUNT_CAP", COUNT_CAP)
+    # Only the ids are counted, so a covering index can answer, and never more than cap + 1 of them.
+    ids = stmt.order_by(None).with_only_columns(tiebreak, maintain_column_froms=True).limit(cap + 1)
+    counted = db.session.scalar(select(func.count()).select_from(ids.subquery()))
+    requested = _int_arg("page", 1) or 1
+    if counted <= cap:
+        return _numbered(order, counted, requested, per_page, sort)
+    return _keyset(order, cap, requested, per_page, sort)
+
+
+def _numbered(order: _Order, total: int, requested: int, per_page: int, sort: str) -> Page:
+    """A list within the cap: exact total, every page by number."""
+    pages = max(1, ceil(total / per_page))
+    page = min(max(1, requested if requested > 0 else pages + 1 + requested), pages)
+    offset = (page - 1) * per_page
+    if offset > total / 2:
+        limit = min(per_page, total - offset)
+        items = list(reversed(order.read(False, limit, offset=total - offset - limit)))
+    else:
+        items = order.read(True, per_page, offset=offset)
+    return Page(items, total, page, per_page, sort,
+                prev_args=_numbered_link(page - 1) if page > 1 else None,
+                next_args=_numbered_link(page + 1) if page < pages else None,
+                last_args=_numbered_link(pages))
+
+
+def _numbered_link(page: int) -> dict:
+    return {"page": page if page > 1 else None, "after": None, "before": None}
+
+
+def _keyset(order: _Order, cap: int, requested: int, per_page: int, sort: str) -> Page:
+    """A list longer than the cap: pages from the start (page > 0) or from the end (page < 0),
+    read past the row a Next/Previous link names, or by a bounded offset."""
+    after, before = order.edge(request.args.get("after")), order.edge(request.args.get("before"))
+    reachable = max(1, cap // per_page)  # pages a bounded offset reaches from either end
+    page, notice, items = requested, "", []
+    more_before = more_after = True
+    if after is not None:
+        page = max(page, 2) if page > 0 else page  # rows precede the cursor: never the first page
+        items = order.read(True, per_page + 1, edge=after)
+        more_after = len(items) > per_page
+        items = items[:per_page]
+        if not more_after and page < 0:
+            page = -1
+        if not items:  # the cursor was the last row (rows went away since): show the last page
+            page = -1
+    elif before is not None:
+        page = min(page, -2) if page < 0 else page  # rows follow the cursor: never the last page
+        items = list(reversed(order.read(False, per_page + 1, edge=before)))
+        more_before = len(items) > per_page
+        items = items[-per_page:]
+        if not more_before and page > 0:
+            page = 1
+        if not items:
+            page = 1
+    if not items:
+        if abs(page) > reachable:
+            page = reachable if page > 0 else -reachable
+            notice = "jump"
+        forward = page > 0
+        items = order.read(forward, per_page, offset=(abs(page) - 1) * per_page)
+        if not forward:
+            items.reverse()
+        more_before, more_after = (page > 1, True) if forward else (True, page < -1)
+    if page > 0:
+        more_before = more_before and page > 1
+    else:
+        more_after = more_after and page < -1
+    prev_args = next_args = None
+    if items and more_before:
+        prev_args = {"page": page - 1, "before": _row_id(items[0], order.tiebreak), "after": None}
+        if page == 2:
+            prev_args = _numbered_link(1)
+    if items and more_after:
+        next_args = {"page": page + 1, "after": _row_id(items[-1], order.tiebreak), "before": None}
+        if page == -2:
+            next_args = {"page": -1, "after": None, "before": None}
+    return Page(items, cap, page, per_page, sort, capped=True, prev_args=prev_args, next_args=next_args,
+                notice=notice)

@@ -1,0 +1,119 @@
+"""Lists longer than CRM_COUNT_CAP: capped totals, keyset pages, every row exactly once, bad page input."""
+import html
+import re
+from datetime import datetime
+
+import pytest
+from sqlalchemy import insert
+
+from core.api import db
+from plugins.customers.models import Customer
+
+ROW = re.compile(r'href="/customers/(\d+)"')
+NEXT = re.compile(r'<a class="page-link" href="([^"]+)" aria-label="Next"')
+PREVIOUS = re.compile(r'<a class="page-link" href="([^"]+)" aria-label="Previous"')
+LAST = re.compile(r'<a class="page-link" href="([^"]+)" aria-label="Last"')
+CAP = 40
+
+
+@pytest.fixture
+def many(app, login_as):
+    """47 customers with many equal sort values (names, regions, creation times, no manager) over two managers."""
+    app.config["CRM_COUNT_CAP"] = CAP
+    managers = [login_as("account_manager"), login_as("account_manager")]
+    moment = datetime(2026, 3, 1, 9, 30)
+    rows = [dict(number=f"KH20260301{n:05d}", name=f"华信{n % 4}号", region=("beijing", "shanghai")[n % 2],
+                 manager_id=None if n % 5 == 0 else managers[n % 2].user_id, level=str(n % 3 + 1),
+                 status="normal", created_at=moment.replace(minute=n % 3), updated_at=moment, version=1)
+            for n in range(47)]
+    with app.app_context():
+        db.session.execute(insert(Customer), rows)
+        db.session.commit()
+        ids = [c.id for c in db.session.query(Customer)]
+    return ids, managers
+
+
+def _ids(page_html: str) -> list[int]:
+    return list(dict.fromkeys(int(i) for i in ROW.findall(page_html)))
+
+
+def walk(client, url: str, link: re.Pattern) -> list[int]:
+    """Rows of every page, following ``link`` (Next or Previous) from ``url`` until it is gone."""
+    seen, pages = [], 0
+    while url:
+        response = client.get(url)
+        assert response.status_code == 200
+        text = response.get_data(as_text=True)
+        rows = _ids(text)
+        seen += rows if link is NEXT else list(reversed(rows))
+        found = link.search(text)
+        url = html.unescape(found.group(1)) if found else None
+        pages += 1
+        assert pages < 100
+    return seen
+
+
+@pytest.mark.parametrize("sort", ["-created", "created", "name", "-name", "manager", "-manager", "region", "level"])
+def test_every_row_appears_once_walking_forward_and_backward(many, login_as, sort):
+    ids, _ = many
+    director = login_as("sales_director")
+    forward = walk(director, f"/customers/?sort={sort}", NEXT)
+    assert sorted(forward) == sorted(ids)
+    last = LAST.search(director.get(f"/customers/?sort={sort}").get_data(as_text=True)).group(1)
+    assert "page=-1" in last
+    backward = walk(director, html.unescape(last), PREVIOUS)
+    assert backward == list(reversed(forward))
+
+
+def test_a_list_within_the_cap_is_numbered_exactly(many, login_as, app):
+    ids, _ = many
+    app.config["CRM_COUNT_CAP"] = 1000
+    director = login_as("sales_director")
+    text = director.get("/customers/").get_data(as_text=True)
+    assert "1–20 of 47" in text and "1 / 3" in text
+    assert sorted(walk(director, "/customers/", NEXT)) == sorted(ids)
+    last = director.get("/customers/?page=-1").get_data(as_text=True)
+    assert "41–47 of 47" in last and "3 / 3" in last
+
+
+def test_a_long_list_shows_a_capped_total(many, login_as):
+    director = login_as("sales_director")
+    first = director.get("/customers/").get_data(as_text=True)
+    assert "1–20 of 40+" in first
+    last = director.get("/customers/?page=-1").get_data(as_text=True)
+    assert "Last page" in last and "40+ rows in all" in last
+    assert len(_ids(last)) == 20
+    second = director.get(html.unescape(NEXT.search(first).group(1))).get_data(as_text=True)
+    assert "21–40 of 40+" in second
+
+
+def test_data_scope_holds_on_every_page(many, app):
+    ids, managers = many
+    manager = managers[0]
+    with app.app_context():
+        own = {c.id for c in db.session.query(Customer).filter(Customer.manager_id == manager.user_id)}
+    forward = walk(manager, "/customers/", NEXT)
+    assert sorted(forward) == sorted(own)
+    # A cursor naming another manager's customer is not followed
+    other = (set(ids) - own).pop()
+    text = manager.get(f"/customers/?page=3&after={other}").get_data(as_text=True)
+    assert f'href="/customers/{other}"' not in text
+
+
+@pytest.mark.parametrize("query", [
+    "page=" + "9" * 20, "page=-" + "9" * 20, "page=abc", "page=0", "per_page=" + str(10**9), "per_page=-5",
+    "sort=nosuch", "sort=-", "after=abc", "before=" + "9" * 30, "after=-1&page=5", "page=99999999&after=1",
+    "page=%00", "sort=name&page=-3&before=0",
+])
+def test_bad_page_arguments_give_a_bounded_page(many, login_as, query):
+    director = login_as("sales_director")
+    response = director.get(f"/customers/?{query}")
+    assert response.status_code == 200
+    assert 1 <= len(_ids(response.get_data(as_text=True))) <= 20
+
+
+def test_a_jump_beyond_the_numbered_pages_says_so(many, login_as):
+    director = login_as("sales_director")
+    text = director.get("/customers/?page=" + "9" * 20).get_data(as_text=True)
+    assert "Pages up to 2 open by number in a list this long" in text
+    assert "21–40 of 40+" in text
