@@ -6,6 +6,7 @@
 from flask_login import current_user
 
 from core.audit import record_bulk
+from core.cache import changed as cache_changed, stable as stable_cache, watch as watch_cache
 from core.charts import svg_chart
 from core.dashboard import kpi_tile
 from core.db import analyze, db
@@ -27,7 +28,9 @@ from core.models import (
 )
 from core.notifications import link_to, notify
 from core.plugins import Job, MenuItem, Permission, SlotItem
-from core.rbac.access import can, public_view, require_permission, scoped, sees_all, user_choices, users_holding
+from core.rbac.access import (
+    can, holders_of, public_view, require_permission, scoped, sees_all, user_choices, user_names, users_holding,
+)
 from core.rbac.models import User
 from core.reports import Chart, Column, Report
 from core.validators import finite_number, no_markup, no_nul, strip_text
@@ -49,4 +52,5 @@ __all__ = [
     "save_upload", "upload_path", "remove_upload",
     "notify", "link_to",
     "format_money", "format_date", "format_datetime", "iso",
+    "stable_cache", "watch_cache", "cache_changed", "user_names", "holders_of",
 ]

@@ -183,6 +183,9 @@ def migrated_database(database_url):
 
 
 def empty_all_tables(app) -> None:
+    from core import cache
+
+    cache.clear()  # what this process kept of the data about to go
     with app.app_context():
         names = [n for n in inspect(db.engine).get_table_names() if not n.startswith("alembic_version")]
         with db.engine.begin() as conn:

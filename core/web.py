@@ -11,6 +11,7 @@ from flask_login import LoginManager, current_user
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from markupsafe import Markup
+from sqlalchemy.orm import lazyload
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.routing import IntegerConverter
 
@@ -41,7 +42,8 @@ def _load_user(token: str):
     from core.rbac.models import User
 
     login = logins.find(token)
-    user = db.session.get(User, login.user_id) if login is not None else None
+    # Roles only when asked for: permissions come from the cached roles (core.rbac.access).
+    user = db.session.get(User, login.user_id, options=[lazyload(User.roles)]) if login is not None else None
     if user is None or not user.active:
         return None
     user.login_token = token

@@ -10,7 +10,8 @@ from flask_principal import (
     RoleNeed, UserNeed, identity_loaded,
 )
 
-from core.rbac.models import SCOPE_ALL
+from core.cache import stable
+from core.rbac.models import SCOPE_ALL, SCOPE_OWN
 
 PermissionNeed = partial(Need, "permission")
 
@@ -24,6 +25,41 @@ def _load_identity():
     return AnonymousIdentity()
 
 
+def _load_roles() -> dict:
+    """Every role (key, scope, permission codes) and every user's roles: a few rows per user,
+    cached between requests (core.cache) and loaded again when a role or a user changes."""
+    from sqlalchemy import select
+
+    from core.db import db
+    from core.rbac.models import Role, RolePermission, User, user_roles
+
+    codes: dict[int, set[str]] = {}
+    for role_id, code in db.session.execute(select(RolePermission.role_id, RolePermission.code)):
+        codes.setdefault(role_id, set()).add(code)
+    roles = {role_id: (key, scope, frozenset(codes.get(role_id, ())))
+             for role_id, key, scope in db.session.execute(select(Role.id, Role.key, Role.data_scope))}
+    members: dict[int, list[int]] = {}
+    for user_id, role_id in db.session.execute(select(user_roles.c.user_id, user_roles.c.role_id)):
+        members.setdefault(user_id, []).append(role_id)
+    users = {user_id: (name or username, active) for user_id, name, username, active in
+             db.session.execute(select(User.id, User.display_name, User.username, User.active))}
+    return {"roles": roles, "members": members, "users": users}
+
+
+def _roles() -> dict:
+    return stable("core.roles", _load_roles)
+
+
+def _grants_of(user_id: int) -> tuple[str, frozenset[str], list[str]]:
+    """(data scope, permission codes, role needs) of a user, from the cached roles."""
+    cached = _roles()
+    held = [(role_id, cached["roles"][role_id]) for role_id in cached["members"].get(user_id, ())
+            if role_id in cached["roles"]]
+    scope = SCOPE_ALL if any(scope == SCOPE_ALL for _id, (_key, scope, _codes) in held) else SCOPE_OWN
+    codes = frozenset().union(*(codes for _id, (_key, _scope, codes) in held))
+    return scope, codes, [key or f"role-{role_id}" for role_id, (key, _scope, _codes) in held]
+
+
 @identity_loaded.connect
 def _add_needs(sender, identity):
     if not current_user.is_authenticated or identity.id != current_user.id:
@@ -31,12 +67,11 @@ def _add_needs(sender, identity):
     identity.user = current_user
     identity.provides.add(UserNeed(current_user.id))
     registered = current_app.extensions["crm"].permissions
-    for role in current_user.roles:
-        # Default roles by key; a custom role by id, so no name can pass for a default role.
-        identity.provides.add(RoleNeed(role.key or f"role-{role.id}"))
+    _scope, codes, needs = _grants_of(current_user.id)
+    # Default roles by key; a custom role by id, so no name can pass for a default role.
+    identity.provides.update(RoleNeed(need) for need in needs)
     # Codes of disabled plugins stay stored on roles but grant nothing.
-    for code in current_user.permissions & registered.keys():
-        identity.provides.add(PermissionNeed(code))
+    identity.provides.update(PermissionNeed(code) for code in codes & registered.keys())
 
 
 def can(code: str) -> bool:
@@ -75,7 +110,22 @@ def public_view(reason: str):
 
 
 def sees_all() -> bool:
-    return current_user.is_authenticated and current_user.data_scope == SCOPE_ALL
+    return current_user.is_authenticated and _grants_of(current_user.id)[0] == SCOPE_ALL
+
+
+def user_names() -> dict[int, str]:
+    """``{user id: display name}`` of every user, cached between requests: lists show the
+    account manager's name from it instead of loading whole user objects per page."""
+    return {user_id: name for user_id, (name, _active) in _roles()["users"].items()}
+
+
+def holders_of(code: str) -> list[tuple[int, str]]:
+    """``[(id, name)]`` by name of the active users whose roles grant ``code`` (cached; for choices)."""
+    cached = _roles()
+    granting = {role_id for role_id, (_key, _scope, codes) in cached["roles"].items() if code in codes}
+    found = [(user_id, name) for user_id, (name, active) in cached["users"].items()
+             if active and granting.intersection(cached["members"].get(user_id, ()))]
+    return sorted(found, key=lambda pair: (pair[1], pair[0]))
 
 
 def scoped(query, model):
@@ -119,10 +169,5 @@ def users_holding(code: str):
 
 def user_choices(code: str) -> list[tuple[str, str]]:
     """``[(id as text, display name)]`` of the active users holding ``code``, by name: for select fields
-    ("assigned to", list filters); one query."""
-    from core.db import db
-    from core.rbac.models import User
-
-    users = db.session.execute(users_holding(code).with_only_columns(User.id, User.display_name)
-                               .order_by(User.display_name, User.id))
-    return [(str(id_), name) for id_, name in users]
+    ("assigned to", list filters); from the cached roles, no query."""
+    return [(str(id_), name) for id_, name in holders_of(code)]

@@ -7,6 +7,7 @@ from sqlalchemy import Boolean, Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from core.cache import watch
 from core.db import db
 from core.i18n import lazy_gettext as _l
 from core.models import BusinessRecord
@@ -131,3 +132,9 @@ class User(db.Model, UserMixin, BusinessRecord):
 
     def __str__(self) -> str:
         return self.display_name or self.username
+
+
+# Permissions, scopes, memberships and names are cached between requests (core.cache).
+watch(Role, "core.roles")
+watch(RolePermission, "core.roles")
+watch(User, "core.roles")

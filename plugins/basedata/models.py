@@ -8,7 +8,7 @@ from flask_babel import get_locale
 from sqlalchemy import Boolean, ForeignKey, Integer, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.api import BusinessRecord, db
+from core.api import BusinessRecord, db, watch_cache
 
 
 class DictionaryEntry(BusinessRecord, db.Model):
@@ -79,3 +79,6 @@ class Stock(BusinessRecord, db.Model):
     memo: Mapped[str] = mapped_column(String(500), default="")
 
     product: Mapped[Product] = relationship()
+
+
+watch_cache(DictionaryEntry, "basedata.dictionary")  # labels and choices are cached (services._entries)

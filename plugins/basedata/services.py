@@ -17,9 +17,9 @@ from decimal import Decimal
 
 from sqlalchemy import exists, func, inspect, select
 
-from core.api import db, lazy_gettext as _l
+from core.api import cache_changed, db, lazy_gettext as _l, stable_cache
 
-from plugins.basedata.models import DictionaryEntry, Product, Stock
+from plugins.basedata.models import DictionaryEntry, Product, Stock, label_for
 
 # Dictionary type keys: stable codes, never translated.
 CUSTOMER_LEVEL = "customer_level"
@@ -68,8 +68,11 @@ def seed_type(type_key: str, entries, *, editable: bool = True, connection=None)
     """
     from plugins.basedata.seed import ensure_type
 
-    return ensure_type(connection if connection is not None else db.session.connection(), type_key, entries,
-                       editable)
+    added = ensure_type(connection if connection is not None else db.session.connection(), type_key, entries,
+                        editable)
+    if added and connection is None:
+        cache_changed(DICTIONARY_CACHE)  # rows written without the ORM's flush
+    return added
 
 
 def type_label(type_key: str) -> str:
@@ -77,17 +80,32 @@ def type_label(type_key: str) -> str:
     return str(TYPE_LABELS.get(type_key, type_key))
 
 
+DICTIONARY_CACHE = "basedata.dictionary"
+
+
+def _entries() -> dict[str, list[tuple[str, str, str]]]:
+    """Every dictionary entry as ``{type: [(value, item, item_en), ...]}`` in sort order: a few
+    hundred rows, read once and kept between requests until an entry changes (core.api.stable_cache)."""
+
+    def load():
+        found: dict[str, list[tuple[str, str, str]]] = {}
+        rows = db.session.execute(select(DictionaryEntry.type, DictionaryEntry.value, DictionaryEntry.item,
+                                         DictionaryEntry.item_en)
+                                  .order_by(DictionaryEntry.type, DictionaryEntry.sort_order, DictionaryEntry.id))
+        for type_, value, item, item_en in rows:
+            found.setdefault(type_, []).append((value, item, item_en))
+        return found
+
+    return stable_cache(DICTIONARY_CACHE, load)
+
+
 def choices(type_key: str) -> list[tuple[str, str]]:
     """``[(value, label), ...]`` of a type in sort order, labels in the current user's language."""
-    rows = db.session.scalars(
-        select(DictionaryEntry).where(DictionaryEntry.type == type_key)
-        .order_by(DictionaryEntry.sort_order, DictionaryEntry.id)
-    )
-    return [(entry.value, entry.label) for entry in rows]
+    return [(value, label_for(item, item_en)) for value, item, item_en in _entries().get(type_key, ())]
 
 
 def labels(type_key: str) -> dict[str, str]:
-    """``{value: label}`` of a type in one query: use it in lists to avoid a query per row."""
+    """``{value: label}`` of a type (cached: no query per row, nor per request)."""
     return dict(choices(type_key))
 
 
@@ -95,10 +113,7 @@ def label(type_key: str, value: str | None) -> str:
     """The label of one value: '' for None, the value itself if no entry has it."""
     if value is None:
         return ""
-    entry = db.session.scalar(
-        select(DictionaryEntry).where(DictionaryEntry.type == type_key, DictionaryEntry.value == value)
-    )
-    return entry.label if entry else value
+    return labels(type_key).get(value, value)
 
 
 def register_usage(type_key: str, column, where) -> None:
@@ -174,6 +189,8 @@ def seed_dictionary() -> int:
     from plugins.basedata.seed import ensure_dictionary
 
     added = ensure_dictionary(db.session.connection())
+    if added:
+        cache_changed(DICTIONARY_CACHE)  # rows written without the ORM's flush
     db.session.commit()
     return added
 

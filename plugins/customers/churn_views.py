@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from core.api import (
-    SlotItem, User, _, can, contains, db, id_or_none, is_stale, list_page, require_permission,
+    SlotItem, User, _, can, contains, db, holders_of, id_or_none, is_stale, list_page, require_permission,
 )
 from plugins.customers import churn, services as customers
 from plugins.customers.churn import ChurnMeasure, ChurnRecord
@@ -56,8 +56,7 @@ def _filtered(form: ChurnFilterForm):
 
 
 def _manager_choices():
-    managers = customers.account_managers().with_only_columns(User.id, User.display_name)
-    return db.session.execute(managers.order_by(User.display_name)).all()
+    return holders_of(customers.MANAGER_PERMISSION)  # cached: no query
 
 
 @blueprint.route("/")

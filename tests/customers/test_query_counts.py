@@ -14,6 +14,7 @@ def count_queries():
     event.listen(Engine, "before_cursor_execute", record)
 
     def run(client, url):
+        client.get(url)  # warm-up: stable data (roles, names, dictionaries) is cached after it
         statements.clear()
         assert client.get(url).status_code == 200
         return len(statements)
@@ -37,3 +38,37 @@ def test_pages_do_not_query_per_row(login_as, add_customer, add_product, add_rel
         add_related(customer_id, product)
     many = {url: count_queries(director, url) for url in urls}
     assert many == few
+
+
+def test_a_list_page_reads_only_the_login_the_cache_versions_and_its_rows(login_as, add_customer, count_queries):
+    """Roles, permissions, managers' names and dictionaries are cached between requests (core.cache):
+    the customer list reads the login, the user, the cache versions, the bounded count and the page."""
+    director = login_as("sales_director")
+    manager = login_as("account_manager")
+    for n in range(30):
+        add_customer(manager.user_id, name=f"客户{n}")
+    for client in (director, manager):
+        assert count_queries(client, "/customers/") == 5
+
+
+def test_cached_roles_and_dictionaries_follow_changes_at_once(app, login_as, add_customer):
+    from sqlalchemy import select
+
+    from core.api import db
+    from core.rbac.models import Role
+    from plugins.basedata.models import DictionaryEntry
+
+    manager = login_as("account_manager")
+    add_customer(manager.user_id, region="beijing")
+    assert "Beijing" in manager.get("/customers/").get_data(as_text=True)
+    with app.app_context():
+        entry = db.session.scalar(select(DictionaryEntry).where(DictionaryEntry.type == "region",
+                                                                DictionaryEntry.value == "beijing"))
+        entry.item_en = "Peking"
+        db.session.commit()
+    assert "Peking" in manager.get("/customers/").get_data(as_text=True)
+    with app.app_context():
+        role = db.session.scalar(select(Role).where(Role.key == "account_manager"))
+        role.set_permissions(role.permissions - {"customers.customer.view"})
+        db.session.commit()
+    assert manager.get("/customers/").status_code == 403

@@ -4,10 +4,10 @@ from __future__ import annotations
 from functools import partial
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
-from sqlalchemy.orm import joinedload
 
 from core.api import (
-    _, User, can, contains, current_user, db, id_or_none, is_stale, list_page, require_permission, sees_all,
+    _, can, contains, current_user, db, holders_of, id_or_none, is_stale, list_page, require_permission, sees_all,
+    user_names,
 )
 
 from plugins.basedata import services as basedata
@@ -28,11 +28,10 @@ DEFAULT_SORT = "-created"
 
 
 def manager_choices() -> list[tuple[int, str]]:
-    """Active account managers; a user who sees only their own customers can only choose themselves."""
-    stmt = services.account_managers().order_by(User.display_name)
-    if not sees_all():
-        stmt = stmt.where(User.id == current_user.id)
-    return [(user.id, str(user)) for user in db.session.scalars(stmt)]
+    """Active account managers (cached, no query); a user who sees only their own customers can only
+    choose themselves."""
+    managers = holders_of(services.MANAGER_PERMISSION)
+    return managers if sees_all() else [(id_, name) for id_, name in managers if id_ == current_user.id]
 
 
 def _filtered(form: CustomerFilter):
@@ -74,14 +73,15 @@ def customer_list():
               _("Credit"), _("Address"), _("Postcode"), _("Phone"), _("Fax"), _("Website"), _("Status"),
               _("Created")]
     sorts = {**SORTS, "name": name_column()}  # pinyin order on zh_CN pages
-    return list_page(stmt.options(joinedload(Customer.manager)), sorts, DEFAULT_SORT, Customer.id,
-                     template="customers/customer_list.html",
-                     export=("customers.csv", header, partial(_csv_row, labels)), form=form, labels=labels)
+    names = user_names()  # the account manager column, without loading user objects
+    return list_page(stmt, sorts, DEFAULT_SORT, Customer.id, template="customers/customer_list.html",
+                     export=("customers.csv", header, partial(_csv_row, labels, names)), form=form, labels=labels,
+                     names=names)
 
 
-def _csv_row(labels: dict, c: Customer) -> list:
+def _csv_row(labels: dict, names: dict, c: Customer) -> list:
     region, level = labels[basedata.REGION], labels[basedata.CUSTOMER_LEVEL]
-    return [c.number, c.name, region.get(c.region, c.region), c.manager or "", level.get(c.level, c.level),
+    return [c.number, c.name, region.get(c.region, c.region), names.get(c.manager_id, ""), level.get(c.level, c.level),
             c.satisfaction, c.credit, c.address, c.postcode, c.phone, c.fax, c.website, c.status_label,
             c.created_at.date().isoformat()]
 
