@@ -5,8 +5,7 @@ import codecs
 import csv
 import hashlib
 import io
-from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from collections.abc import Iterator, Sequence
 from urllib.parse import quote
 
 from flask import Response, current_app, flash, redirect, render_template, request, stream_with_context, url_for
@@ -104,19 +103,25 @@ def stream(stmt, sorts: dict, default: str, tiebreak, batch: int = 1000) -> Iter
 
 
 def list_page(stmt, sorts: dict, default: str, tiebreak, *, template: str,
-              export: tuple[str, Sequence, Callable[[Any], Sequence]] | None = None, **context):
+              export: tuple | None = None, **context):
     """A list view's answer: with ``?export=csv`` and ``export=(filename, header, to_row)``
     every row of ``stmt`` as CSV (``to_row`` turns one result row into the cells);
     otherwise one page of ``stmt`` rendered with ``template``, as ``page``,
     beside ``context``. Sorting and the tiebreak are those of ``paginate``/``stream``.
+
+    ``export=(filename, header, to_row, columns)`` exports plain rows of just
+    those columns instead of ``stmt``'s model objects (``to_row`` then reads
+    ``row.<column key>``): a million rows export several times faster, in
+    constant memory.
 
     A short list's CSV streams in the response; a long one is written by a job on
     the queue (the view runs again there, as the same user with the same
     arguments) and the user is sent to the job's page, which ends with the download.
     """
     if export is not None and request.args.get("export") == "csv":
-        filename, header, to_row = export
-        rows = map(to_row, stream(stmt, sorts, default, tiebreak))
+        filename, header, to_row, *columns = export
+        exported = stmt.with_only_columns(*columns[0], maintain_column_froms=True) if columns else stmt
+        rows = map(to_row, stream(exported, sorts, default, tiebreak))
         if current_job_id() is not None:
             return _export_to_file(filename, header, rows, stmt)
         if _at_most(stmt, current_app.config.get("CRM_DIRECT_EXPORT_ROWS", DIRECT_EXPORT_ROWS)):

@@ -14,7 +14,7 @@ from plugins.basedata import services as basedata
 from plugins.customers import notices, rfm, services, submissions
 from plugins.customers.duplicates import confirmation_key, find_duplicates
 from plugins.customers.forms import STALE_MESSAGE, CustomerFilter, CustomerForm, NewCustomerForm
-from plugins.customers.models import STATUS_DELETED, Customer
+from plugins.customers.models import CUSTOMER_STATUSES, STATUS_DELETED, Customer
 from plugins.customers.name_order import name_column
 from plugins.customers.numbering import add_numbered
 from plugins.customers.views import blueprint
@@ -74,15 +74,22 @@ def customer_list():
               _("Created")]
     sorts = {**SORTS, "name": name_column()}  # pinyin order on zh_CN pages
     names = user_names()  # the account manager column, without loading user objects
+    statuses = {key: str(label) for key, label in CUSTOMER_STATUSES.items()}
+    to_row = partial(_csv_row, labels, names, statuses)
     return list_page(stmt, sorts, DEFAULT_SORT, Customer.id, template="customers/customer_list.html",
-                     export=("customers.csv", header, partial(_csv_row, labels, names)), form=form, labels=labels,
-                     names=names)
+                     export=("customers.csv", header, to_row, EXPORT_COLUMNS), form=form, labels=labels, names=names)
 
 
-def _csv_row(labels: dict, names: dict, c: Customer) -> list:
+# The export reads plain rows of these columns, not customer objects (core.listing.list_page).
+EXPORT_COLUMNS = (Customer.number, Customer.name, Customer.region, Customer.manager_id, Customer.level,
+                  Customer.satisfaction, Customer.credit, Customer.address, Customer.postcode, Customer.phone,
+                  Customer.fax, Customer.website, Customer.status, Customer.created_at)
+
+
+def _csv_row(labels: dict, names: dict, statuses: dict, c) -> list:
     region, level = labels[basedata.REGION], labels[basedata.CUSTOMER_LEVEL]
     return [c.number, c.name, region.get(c.region, c.region), names.get(c.manager_id, ""), level.get(c.level, c.level),
-            c.satisfaction, c.credit, c.address, c.postcode, c.phone, c.fax, c.website, c.status_label,
+            c.satisfaction, c.credit, c.address, c.postcode, c.phone, c.fax, c.website, statuses.get(c.status, c.status),
             c.created_at.date().isoformat()]
 
 
