@@ -33,6 +33,7 @@ from core.rbac.access import (
 )
 from core.rbac.models import User
 from core.reports import Chart, Column, Report
+from core.text_search import TextIndex, normalized as search_term
 from core.validators import finite_number, no_markup, no_nul, strip_text
 from core.web import render_slot, slot_items
 
@@ -53,4 +54,5 @@ __all__ = [
     "notify", "link_to",
     "format_money", "format_date", "format_datetime", "iso",
     "stable_cache", "watch_cache", "cache_changed", "user_names", "holders_of",
+    "TextIndex", "search_term",
 ]

@@ -109,3 +109,13 @@ def analyze(*models) -> None:
     for model in models:
         db.session.execute(text(f'ANALYZE "{model.__table__.name}"'))
     db.session.commit()
+
+
+def derived_tables() -> set[str]:
+    """Tables the database keeps from other tables (a full-text index and its shadow tables, a
+    table written by triggers), named in ``info["derived_tables"]`` of the table they derive from.
+
+    They have no models: schema comparisons leave them alone, and emptying the
+    source table (whose triggers keep them) empties them.
+    """
+    return {name for table in db.metadata.tables.values() for name in table.info.get("derived_tables", ())}

@@ -13,6 +13,8 @@ import flask_migrate
 from alembic.script import ScriptDirectory
 from flask import current_app
 
+from core.db import derived_tables
+
 SCRIPT_LOCATION = Path(__file__).parent / "migrations"
 
 
@@ -95,6 +97,8 @@ def include_object_for(component: str, known, dialect: str):
 
     An index whose ``info["dialects"]`` lists database kinds (e.g. a PostgreSQL
     trigram index) exists only on those; its migration creates it only there.
+    Derived tables (``core.db.derived_tables``: full-text indexes, trigger-kept
+    tables) are made by migrations without models.
     """
 
     def include_object(obj, name, type_, reflected, compare_to):
@@ -103,6 +107,8 @@ def include_object_for(component: str, known, dialect: str):
         if table_name is None or table_name.startswith("alembic_version"):
             return False
         if type_ == "index" and dialect not in getattr(obj, "info", {}).get("dialects", (dialect,)):
+            return False
+        if type_ == "table" and reflected and compare_to is None and table_name in derived_tables():
             return False
         return owner_of(table_name, known) == component
 

@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from core.api import (
-    SlotItem, User, _, can, contains, db, holders_of, id_or_none, is_stale, list_page, require_permission,
+    SlotItem, User, _, can, db, holders_of, id_or_none, is_stale, list_page, require_permission,
 )
 from plugins.customers import churn, services as customers
 from plugins.customers.churn import ChurnMeasure, ChurnRecord
@@ -47,7 +47,7 @@ def _filtered(form: ChurnFilterForm):
     )
     if form.customer.data:
         text = form.customer.data.strip()
-        stmt = stmt.where(contains(Customer.name, text) | (Customer.number == text))
+        stmt = stmt.where(customers.customer_text_matches(text, columns=("name", "number")))
     if id_or_none(form.manager.data) is not None:
         stmt = stmt.where(ChurnRecord.manager_id == id_or_none(form.manager.data))
     if form.status.data in churn.STATUSES:

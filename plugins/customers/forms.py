@@ -102,7 +102,7 @@ class NewCustomerForm(CustomerForm):
 
 class CustomerFilter(FilterForm):
     number = StringField(_l("Number"), filters=[_strip], validators=[Optional(), Length(max=20)])
-    name = StringField(_l("Name contains"), filters=[_strip], validators=[Optional(), Length(max=200)])
+    name = StringField(_l("Name, number or phone"), filters=[_strip], validators=[Optional(), Length(max=200)])
     region = SelectField(_l("Region"), validate_choice=False)
     manager = SelectField(_l("Account manager"), validate_choice=False)
     level = SelectField(_l("Level"), validate_choice=False)

@@ -8,7 +8,7 @@ from flask import url_for
 from sqlalchemy import Boolean, Date as SQLDate, DateTime, ForeignKey, Index, Numeric, String, Text, event, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, validates
 
-from core.api import BusinessRecord, User, db, lazy_gettext as _l, utcnow
+from core.api import BusinessRecord, TextIndex, User, db, lazy_gettext as _l, utcnow
 from plugins.basedata import services as basedata
 from plugins.customers.normalise import name_key, phone_key
 
@@ -34,6 +34,10 @@ def _links_through_customer(model, endpoint: str, record_ids: list[int], key: st
     """Audit links of records whose pages sit under their customer's: one query for a page of them."""
     rows = db.session.execute(select(model.id, model.customer_id).where(model.id.in_(record_ids))).all()
     return {id_: url_for(endpoint, customer_id=customer_id, **{key: id_}) for id_, customer_id in rows}
+
+# Searched by any fragment from an index; names also by one or two characters (core/text_search.py).
+CUSTOMER_TEXT = TextIndex("customers_customer", ("name", "number", "phone"), grams="name")
+CONTACT_TEXT = TextIndex("customers_contact", ("name", "office_phone", "mobile", "email"), grams="name")
 
 
 class Customer(db.Model, BusinessRecord):
@@ -106,10 +110,9 @@ class Customer(db.Model, BusinessRecord):
         Index("ix_customers_customer_level_status", "level", "status"),
         Index("ix_customers_customer_credit_status", "credit", "status"),
         Index("ix_customers_customer_satisfaction_status", "satisfaction", "status"),
-        # "Name contains" searches: a trigram index lets PostgreSQL answer ILIKE '%...%'
-        # from the index at a million rows (SQLite scans; it is the small embedded default).
-        Index("ix_customers_customer_name_trgm", "name", postgresql_using="gin",
-              postgresql_ops={"name": "gin_trgm_ops"}, info={"dialects": ("postgresql",)}),
+        # "Contains" searches of name, number and phone (see core/text_search.py).
+        *CUSTOMER_TEXT.indexes(),
+        CUSTOMER_TEXT.table_info(),
     )
 
     @classmethod
@@ -179,6 +182,8 @@ class Contact(db.Model, BusinessRecord):
         # At most one main contact per customer, whatever two people save at once.
         Index("uq_customers_contact_main", "customer_id", unique=True,
               sqlite_where=text("is_main"), postgresql_where=text("is_main")),
+        *CONTACT_TEXT.indexes(),
+        CONTACT_TEXT.table_info(),
     )
 
     def __str__(self) -> str:

@@ -26,14 +26,14 @@ from __future__ import annotations
 from datetime import date
 
 from flask import abort
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
-from core.api import contains, db, emit, scoped, users_holding
+from core.api import db, emit, scoped, search_term, users_holding
 
 from plugins.basedata import services as basedata
 from plugins.customers import notices
 from plugins.customers.duplicates import Duplicates, find_duplicates
-from plugins.customers.models import STATUS_DELETED, Contact, Customer, Order
+from plugins.customers.models import CONTACT_TEXT, CUSTOMER_TEXT, STATUS_DELETED, Contact, Customer, Order
 from plugins.customers.normalise import name_key
 from plugins.customers.numbering import add_numbered
 from plugins.customers.picker import CustomerField, label_of  # noqa: F401  (public)
@@ -71,16 +71,43 @@ def visible_customer(customer_id) -> Customer:
     return customer
 
 
+def customer_text_matches(term: str, columns: tuple[str, ...] = ("name", "number", "phone")):
+    """A condition on ``Customer``: one of ``columns`` (of name, number, phone) contains ``term``.
+
+    Answered from an index on SQLite and PostgreSQL whatever the term's length —
+    one or two Chinese characters (华信) included, which search the name only;
+    case-insensitive, ``%`` and ``_`` literal (see core/text_search.py).
+    """
+    return CUSTOMER_TEXT.matches(Customer, search_term(term), columns)
+
+
+def contact_text_matches(term: str, columns: tuple[str, ...] = ("name", "office_phone", "mobile")):
+    """A condition on ``Contact``: one of ``columns`` (of name, office_phone, mobile) contains ``term``
+    (indexed, as ``customer_text_matches``)."""
+    return CONTACT_TEXT.matches(Contact, search_term(term), columns)
+
+
 def customer_search(term: str, limit: int = 20) -> list[dict]:
-    """Customers the user may see whose name or number contains ``term`` (for select fields)."""
-    term = (term or "").strip()[:100]
+    """Customers the user may see whose name, number or phone contains ``term``, by name (for select fields)."""
     stmt = visible_customers_query()
-    if term:
-        stmt = stmt.where(or_(contains(Customer.name, term), contains(Customer.number, term)))
+    if search_term(term):
+        stmt = stmt.where(customer_text_matches(term))
     rows = db.session.execute(stmt.with_only_columns(Customer.id, Customer.number, Customer.name)
                               .order_by(Customer.name, Customer.id).limit(limit))
     return [{"id": id_, "number": number, "name": name, "label": f"{name} ({number})"}
             for id_, number, name in rows]
+
+
+def contact_search(term: str, limit: int = 20) -> list[dict]:
+    """Contacts of customers the user may see whose name, office phone or mobile contains ``term``,
+    by name: ``[{"id", "name", "phone", "mobile", "customer_id", "customer_name"}]``."""
+    if not search_term(term):
+        return []
+    stmt = scope_through_customer(select(Contact.id, Contact.name, Contact.office_phone, Contact.mobile,
+                                         Contact.customer_id, Customer.name), Contact.customer_id)
+    rows = db.session.execute(stmt.where(contact_text_matches(term)).order_by(Contact.name, Contact.id).limit(limit))
+    return [{"id": id_, "name": name, "phone": phone, "mobile": mobile, "customer_id": customer_id,
+             "customer_name": customer_name} for id_, name, phone, mobile, customer_id, customer_name in rows]
 
 
 def visible_customers_named(name: str, limit: int = 10) -> list[dict]:

@@ -6,7 +6,7 @@ from functools import partial
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 
 from core.api import (
-    _, can, contains, current_user, db, holders_of, id_or_none, is_stale, list_page, require_permission, sees_all,
+    _, can, current_user, db, holders_of, id_or_none, is_stale, list_page, require_permission, sees_all,
     user_names,
 )
 
@@ -39,7 +39,7 @@ def _filtered(form: CustomerFilter):
     if form.number.data:
         stmt = stmt.where(Customer.number == form.number.data.upper())
     if form.name.data:
-        stmt = stmt.where(contains(Customer.name, form.name.data))
+        stmt = stmt.where(services.customer_text_matches(form.name.data))
     for column, value in ((Customer.region, form.region.data), (Customer.level, form.level.data),
                           (Customer.status, form.status.data)):
         if value:

@@ -1,0 +1,164 @@
+"""``TextIndex``: "contains" searches over a table's text columns, answered from the database's indexes.
+
+A list or a search box asking "which rows contain 华信?" must not read every
+row of a million. Both databases index *trigrams* (three consecutive
+characters): SQLite through an FTS5 table with the ``trigram`` tokenizer,
+PostgreSQL through ``gin_trgm_ops`` GIN indexes. A term of three characters or
+more is a run of consecutive trigrams, so the index finds exactly the rows that
+contain it (FTS5: one phrase; PostgreSQL: ``ILIKE '%…%'``).
+
+Chinese names make one- and two-character terms common (华, 华信, a person
+王伟), and those contain no whole trigram: FTS5 returns nothing and pg_trgm
+reads the whole index. So one column (the name) is also indexed by its
+*grams* — each character and each pair of neighbouring characters,
+lower-cased. A term of one or two characters *is* one gram, so "contains 华信"
+is exactly "has the gram 华信": a single index lookup returning exactly the
+matching rows, nothing to re-check. SQLite keeps the grams as rows of a
+``<table>_gram`` table (primary key (gram, id)); PostgreSQL as the ``text[]``
+of an immutable function ``<table>_grams(name)`` under a GIN index.
+
+Everything is kept by the database in the writer's transaction — SQLite by
+triggers, PostgreSQL by its index maintenance — so ORM saves, bulk inserts,
+COPY and imports all stay searchable. A plugin declares the index next to its
+model, adds ``indexes()`` and ``table_info()`` to ``__table_args__``, runs
+``create_statements(dialect)`` in a migration, and filters with ``matches``.
+"""
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, Index, column, func, literal, or_, select, table, text
+from sqlalchemy.dialects.postgresql import array
+
+from core.db import db
+from core.listing import contains
+
+MAX_TERM = 200  # longer terms are cut: bounded work, and no indexed text is longer
+SHORT = 2  # terms of at most this many characters are answered from the grams
+POSITIONS = 200  # grams are written for this many leading characters of the gram column (SQLite)
+
+
+def normalized(term: str | None) -> str:
+    """A search term as searched: no NUL bytes, no outer spaces, at most ``MAX_TERM`` characters."""
+    return (term or "").replace("\x00", "").strip()[:MAX_TERM].strip()
+
+
+def _ascii_lower(term: str) -> str:
+    """SQLite's ``lower()``, which wrote the grams, folds ASCII letters only."""
+    return "".join(ch.lower() if ch.isascii() else ch for ch in term)
+
+
+def _phrase(term: str) -> str:
+    """``term`` as one FTS5 phrase: every character literal (``%``, ``_``, quotes, operators)."""
+    return '"' + term.replace('"', '""') + '"'
+
+
+class TextIndex:
+    """The search index of ``columns`` of ``table_name``; ``grams`` is the column also searched
+    by one or two characters (the others need three: numbers and phones)."""
+
+    def __init__(self, table_name: str, columns: tuple[str, ...], grams: str):
+        self.table, self.columns, self.gram_column = table_name, columns, grams
+        self.fts, self.gram_table, self.positions = f"{table_name}_fts", f"{table_name}_gram", f"{table_name}_position"
+        self.function = f"{table_name}_grams"
+
+    # --- the model side ---------------------------------------------------------------------------
+
+    def indexes(self) -> list[Index]:
+        """The PostgreSQL indexes, for the model's ``__table_args__`` (SQLite's are derived tables)."""
+        found = [Index(f"ix_{self.table}_{name}_trgm", name, postgresql_using="gin",
+                       postgresql_ops={name: "gin_trgm_ops"}, info={"dialects": ("postgresql",)})
+                 for name in self.columns]
+        found.append(Index(f"ix_{self.table}_{self.gram_column}_grams", getattr(func, self.function)(
+            text(self.gram_column)), postgresql_using="gin", info={"dialects": ("postgresql",)}))
+        return found
+
+    @property
+    def derived_tables(self) -> tuple[str, ...]:
+        """SQLite's tables of this index (the FTS5 table, its shadow tables, grams, positions)."""
+        shadows = tuple(f"{self.fts}_{part}" for part in ("data", "idx", "docsize", "config"))
+        return (self.fts, *shadows, self.gram_table, self.positions)
+
+    def table_info(self) -> dict:
+        """The ``{"info": ...}`` entry of ``__table_args__`` naming the derived tables (see core.db)."""
+        return {"info": {"derived_tables": self.derived_tables}}
+
+    # --- the migration side -----------------------------------------------------------------------
+
+    def _grams_of(self, row: str) -> str:
+        value = f"lower({row}.{self.gram_column})"
+        return (f"SELECT substr({value}, n, 1) AS gram FROM {self.positions} WHERE n <= length({value}) "
+                f"UNION SELECT substr({value}, n, 2) FROM {self.positions} WHERE n < length({value})")
+
+    def create_statements(self, dialect: str) -> list[str]:
+        """DDL creating the index on ``dialect`` and filling it from the rows already there."""
+        if dialect != "sqlite":
+            return ["CREATE EXTENSION IF NOT EXISTS pg_trgm", *(
+                f"CREATE INDEX IF NOT EXISTS ix_{self.table}_{name}_trgm ON {self.table} USING gin ({name} gin_trgm_ops)"
+                for name in self.columns),
+                f"""CREATE FUNCTION {self.function}(value text) RETURNS text[] LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+                    SELECT coalesce(array_agg(DISTINCT gram), '{{}}') FROM (
+                        SELECT substr(lower(value), n, 1) AS gram FROM generate_series(1, length(value)) AS n
+                        UNION ALL SELECT substr(lower(value), n, 2) FROM generate_series(1, length(value) - 1) AS n
+                    ) AS grams $$""",
+                f"CREATE INDEX ix_{self.table}_{self.gram_column}_grams ON {self.table} "
+                f"USING gin ({self.function}({self.gram_column}))"]
+        names, new = ", ".join(self.columns), ", ".join(f"new.{c}" for c in self.columns)
+        old = ", ".join(f"old.{c}" for c in self.columns)
+        insert_grams = f"INSERT INTO {self.gram_table} (gram, row_id) SELECT gram, new.id FROM ({self._grams_of('new')});"
+        delete_grams = (f"DELETE FROM {self.gram_table} WHERE row_id = old.id "
+                        f"AND gram IN (SELECT gram FROM ({self._grams_of('old')}));")
+        delete_text = f"INSERT INTO {self.fts} ({self.fts}, rowid, {names}) VALUES ('delete', old.id, {old});"
+        insert_text = f"INSERT INTO {self.fts} (rowid, {names}) VALUES (new.id, {new});"
+        value = f"lower(t.{self.gram_column})"
+        return [
+            f"CREATE VIRTUAL TABLE {self.fts} USING fts5({names}, content='{self.table}', content_rowid='id', "
+            "tokenize='trigram')",
+            f"CREATE TABLE {self.positions} (n INTEGER PRIMARY KEY)",
+            f"WITH RECURSIVE p(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM p WHERE n < {POSITIONS}) "
+            f"INSERT INTO {self.positions} SELECT n FROM p",
+            f"CREATE TABLE {self.gram_table} (gram VARCHAR(2) NOT NULL, row_id INTEGER NOT NULL, "
+            "PRIMARY KEY (gram, row_id)) WITHOUT ROWID",
+            f"CREATE TRIGGER {self.table}_search_insert AFTER INSERT ON {self.table} BEGIN "
+            f"{insert_text} {insert_grams} END",
+            f"CREATE TRIGGER {self.table}_search_delete AFTER DELETE ON {self.table} BEGIN "
+            f"{delete_text} {delete_grams} END",
+            f"CREATE TRIGGER {self.table}_search_update AFTER UPDATE OF {names} ON {self.table} BEGIN "
+            f"{delete_text} {insert_text} {delete_grams} {insert_grams} END",
+            f"INSERT INTO {self.fts} ({self.fts}) VALUES ('rebuild')",
+            # Rows already there, sorted so that the b-tree is written in order.
+            f"INSERT INTO {self.gram_table} (gram, row_id) "
+            f"SELECT substr({value}, p.n, 1), t.id FROM {self.table} t JOIN {self.positions} p ON p.n <= length({value}) "
+            f"UNION SELECT substr({value}, p.n, 2), t.id FROM {self.table} t "
+            f"JOIN {self.positions} p ON p.n < length({value}) ORDER BY 1, 2",
+        ]
+
+    def drop_statements(self, dialect: str) -> list[str]:
+        if dialect != "sqlite":
+            return [f"DROP INDEX ix_{self.table}_{self.gram_column}_grams", f"DROP FUNCTION {self.function}(text)",
+                    *(f"DROP INDEX ix_{self.table}_{name}_trgm" for name in self.columns)]
+        return [*(f"DROP TRIGGER {self.table}_search_{what}" for what in ("insert", "delete", "update")),
+                f"DROP TABLE {self.gram_table}", f"DROP TABLE {self.positions}", f"DROP TABLE {self.fts}"]
+
+    # --- the query side ---------------------------------------------------------------------------
+
+    def matches(self, model, term: str, columns: tuple[str, ...] | None = None) -> ColumnElement[bool]:
+        """Rows of ``model`` where one of ``columns`` (default: all) contains ``term``
+        (``normalized`` first), case-insensitively, with ``%`` and ``_`` literal; every
+        row for an empty term. Terms of one or two characters search the gram column only."""
+        columns = columns or self.columns
+        if not term:
+            return literal(True)
+        sqlite = db.session.get_bind().dialect.name == "sqlite"
+        if len(term) <= SHORT:
+            if self.gram_column not in columns:
+                return literal(False)
+            if sqlite:
+                grams = table(self.gram_table, column("gram"), column("row_id"))
+                return model.id.in_(select(grams.c.row_id).where(grams.c.gram == _ascii_lower(term)))
+            gram_array = getattr(func, self.function)(getattr(model, self.gram_column))
+            return gram_array.op("@>")(array([func.lower(literal(term))]))
+        if sqlite:
+            fts = table(self.fts, column("rowid"), column(self.fts))
+            query = _phrase(term) if set(columns) == set(self.columns) else \
+                "{" + " ".join(columns) + "} : " + _phrase(term)
+            return model.id.in_(select(fts.c.rowid).where(fts.c[self.fts].op("MATCH")(query)))
+        return or_(*(contains(getattr(model, name), term) for name in columns))
