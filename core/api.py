@@ -13,6 +13,7 @@ from core.db import analyze, db
 from core.events import emit
 from core.forms import VersionedForm, text_field
 from core.formatting import format_date, format_datetime, format_money, iso
+from core.global_search import SearchGroup, SearchResult
 from core.hookspecs import hookimpl
 from core.i18n import N_, _, gettext, lazy_gettext, ngettext
 from core.jobs import (
@@ -54,5 +55,5 @@ __all__ = [
     "notify", "link_to",
     "format_money", "format_date", "format_datetime", "iso",
     "stable_cache", "watch_cache", "cache_changed", "user_names", "holders_of",
-    "TextIndex", "search_term",
+    "TextIndex", "search_term", "SearchGroup", "SearchResult",
 ]

@@ -16,11 +16,12 @@ CORE_PERMISSIONS = [
     Permission("core.plugin.view", _l("View installed plugins")),
     Permission("core.job.view", _l("Follow own exports and imports (job pages, downloads)")),
     Permission("core.notification.view", _l("Receive notifications (bell, notifications page)")),
+    Permission("core.search.use", _l("Use the search box (finds only what the user may see)")),
 ]
 
 EXPORT_JOB = "list-export"
 
-EVERYONE = ["core.dashboard.view", "core.profile.edit", "core.job.view", "core.notification.view"]
+EVERYONE = ["core.dashboard.view", "core.profile.edit", "core.job.view", "core.notification.view", "core.search.use"]
 
 
 class CorePlugin:
@@ -34,10 +35,11 @@ class CorePlugin:
         from core.admin import blueprint as admin
         from core.auth.views import blueprint as auth
         from core.dashboard import blueprint as dashboard
+        from core.global_search import blueprint as search
         from core.jobs.views import blueprint as jobs
         from core.notifications.views import blueprint as notifications
 
-        return [auth, dashboard, admin, jobs, notifications]
+        return [auth, dashboard, admin, jobs, notifications, search]
 
     @hookimpl
     def register_permissions(self):

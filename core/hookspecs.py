@@ -91,6 +91,18 @@ def register_reports():
 
 
 @hookspec
+def global_search(term, limit):
+    """Answer the top bar's search box: return a ``SearchGroup`` (a kind of record and its
+    ``SearchResult``s), a list of them, or None.
+
+    ``term`` is trimmed, 1 to 200 characters, to be matched literally (``%`` and
+    ``_`` included); return at most ``limit`` results per group, only records the
+    current user may see (check your permission and data scope), found through an
+    index (``core.api.TextIndex``) rather than by reading every row.
+    """
+
+
+@hookspec
 def load_demo_data(session):
     """Fill ``session`` with a realistic demo data set (``crm init --demo``).
 

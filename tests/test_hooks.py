@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 
 from core import hookspecs
 from core.api import (
-    Chart, Column, Job, MenuItem, Permission, Report, SlotItem, User, can, db, emit, hookimpl, require_permission,
+    Chart, Column, Job, MenuItem, Permission, Report, SearchGroup, SearchResult, SlotItem, User, can, db, emit,
+    hookimpl, require_permission,
 )
 from core.plugins import PluginError
 from core.rbac.models import Role
@@ -105,6 +106,10 @@ class Hooky:
     @hookimpl
     def register_reports(self):
         return [USERS_BY_STATE]
+
+    @hookimpl
+    def global_search(self, term, limit):
+        return SearchGroup("Hooky things", [SearchResult(f"hooky {term}", "/hooky/ping")][:limit])
 
     @hookimpl
     def load_demo_data(self, session):
@@ -317,3 +322,8 @@ def test_hooks_may_accept_a_subset_of_the_arguments(make_app):
     app = make_app(plugins="terse", extra_plugins=[Terse()])
     client = client_for(app, permissions=["core.dashboard.view"])
     assert '<p id="terse">terse</p>' in client.get("/").get_data(as_text=True)
+
+
+def test_global_search_shows_a_plugins_group(hooky_app):
+    page = client_for(hooky_app, "sales_director").get("/search?q=abc").get_data(as_text=True)
+    assert 'aria-label="Hooky things"' in page and "hooky abc" in page

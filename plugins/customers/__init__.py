@@ -162,3 +162,10 @@ def load_demo_data(session):
     from plugins.customers.demo import load
 
     load(session)
+
+
+@hookimpl
+def global_search(term, limit):
+    from plugins.customers.search_results import global_search as search
+
+    return search(term, limit)

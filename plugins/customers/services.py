@@ -88,14 +88,15 @@ def contact_text_matches(term: str, columns: tuple[str, ...] = ("name", "office_
 
 
 def customer_search(term: str, limit: int = 20) -> list[dict]:
-    """Customers the user may see whose name, number or phone contains ``term``, by name (for select fields)."""
+    """Customers the user may see whose name, number or phone contains ``term``, by name (for select fields):
+    ``[{"id", "number", "name", "phone", "label"}]``."""
     stmt = visible_customers_query()
     if search_term(term):
         stmt = stmt.where(customer_text_matches(term))
-    rows = db.session.execute(stmt.with_only_columns(Customer.id, Customer.number, Customer.name)
+    rows = db.session.execute(stmt.with_only_columns(Customer.id, Customer.number, Customer.name, Customer.phone)
                               .order_by(Customer.name, Customer.id).limit(limit))
-    return [{"id": id_, "number": number, "name": name, "label": f"{name} ({number})"}
-            for id_, number, name in rows]
+    return [{"id": id_, "number": number, "name": name, "phone": phone, "label": f"{name} ({number})"}
+            for id_, number, name, phone in rows]
 
 
 def contact_search(term: str, limit: int = 20) -> list[dict]:

@@ -86,3 +86,10 @@ def load_demo_data(session):
     from plugins.marketing.demo import load
 
     load(session)
+
+
+@hookimpl
+def global_search(term, limit):
+    from plugins.marketing.search_results import global_search as search
+
+    return search(term, limit)
