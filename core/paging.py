@@ -172,7 +172,10 @@ def paginate(stmt, sorts: dict, default: str, tiebreak) -> Page:
     requested = _int_arg("page", 1) or 1
     if counted <= cap:
         return _numbered(order, counted, requested, per_page, sort)
-    return _keyset(order, cap, requested, per_page, sort)
+    from core.text_search import probing_grams  # (text_search uses core.listing, which uses this module)
+
+    with probing_grams():  # many matches: walk the order, probe each row (core.text_search)
+        return _keyset(order, cap, requested, per_page, sort)
 
 
 def _numbered(order: _Order, total: int, requested: int, per_page: int, sort: str) -> Page:

@@ -25,7 +25,11 @@ model, adds ``indexes()`` and ``table_info()`` to ``__table_args__``, runs
 """
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Index, column, func, literal, or_, select, table, text
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from sqlalchemy import Boolean, ColumnElement, Index, column, exists, func, literal, or_, select, table, text
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.dialects.postgresql import array
 
 from core.db import db
@@ -49,6 +53,45 @@ def _ascii_lower(term: str) -> str:
 def _phrase(term: str) -> str:
     """``term`` as one FTS5 phrase: every character literal (``%``, ``_``, quotes, operators)."""
     return '"' + term.replace('"', '""') + '"'
+
+
+# One or two characters often match a large share of the rows (华: one name in ten). Collecting
+# every match and sorting it for a page of 20 then costs more than walking the list's own
+# order and probing the grams row by row, which stops after 20. The pagination knows which
+# case it is in — it has counted up to CRM_COUNT_CAP — and turns probing on for a long list.
+_probing: ContextVar[bool] = ContextVar("crm_text_search_probing", default=False)
+
+
+@contextmanager
+def probing_grams():
+    """Within this block, short-term matches compile as a per-row probe (``EXISTS``) rather than a
+    set of ids (``IN``): for reading a page of a list known to hold many matches."""
+    token = _probing.set(True)
+    try:
+        yield
+    finally:
+        _probing.reset(token)
+
+
+class _HasGram(ColumnElement):
+    """``id`` is a row whose gram column holds ``gram`` (SQLite's gram table)."""
+
+    type = Boolean()
+    inherit_cache = False  # compiled per use: the form depends on ``_probing``
+
+    def __init__(self, id_column, gram_table: str, gram: str):
+        self.id_column, self.gram = id_column, gram
+        self.grams = table(gram_table, column("gram"), column("row_id"))
+
+
+@compiles(_HasGram)
+def _compile_has_gram(element: _HasGram, compiler, **kw):
+    grams = element.grams
+    if _probing.get():
+        clause = exists().where(grams.c.gram == element.gram, grams.c.row_id == element.id_column)
+    else:
+        clause = element.id_column.in_(select(grams.c.row_id).where(grams.c.gram == element.gram))
+    return compiler.process(clause, **kw)
 
 
 class TextIndex:
@@ -152,8 +195,7 @@ class TextIndex:
             if self.gram_column not in columns:
                 return literal(False)
             if sqlite:
-                grams = table(self.gram_table, column("gram"), column("row_id"))
-                return model.id.in_(select(grams.c.row_id).where(grams.c.gram == _ascii_lower(term)))
+                return _HasGram(model.id, self.gram_table, _ascii_lower(term))
             gram_array = getattr(func, self.function)(getattr(model, self.gram_column))
             return gram_array.op("@>")(array([func.lower(literal(term))]))
         if sqlite:

@@ -126,3 +126,21 @@ def test_the_gram_index_is_exact_for_short_terms(customers, app):
             found = set(db.session.scalars(select(Customer.id).where(services.customer_text_matches(query))))
             assert found == expected(customers, query), query
         assert db.session.scalar(select(func.count()).where(services.customer_text_matches("  "))) == 1
+
+
+def test_a_long_list_of_short_term_matches_walks_its_order(customers, app, login_as, query_plans):
+    """Beyond CRM_COUNT_CAP a one- or two-character search probes the grams along the list's order
+    (no collecting and sorting of every match); every matching row still appears once."""
+    app.config["CRM_COUNT_CAP"] = 2
+    director = login_as("sales_director")
+    seen, url = [], "/customers/?name=华&per_page=20&sort=name"
+    response = director.get(url).get_data(as_text=True)
+    assert "2+" in response
+    seen = {int(i) for i in ROW.findall(response)}
+    assert seen == expected(customers, "华")
+    with app.app_context():
+        sqlite = db.engine.dialect.name == "sqlite"
+    for plan in query_plans(director, url, "customers_customer", sorted_by_index=True):
+        assert not query_plans.full_scans(plan, "customers_customer_gram"), plan
+        if sqlite and "ORDER BY" in plan.sql and not plan.bounded_count:
+            assert not query_plans.sorts(plan), plan
