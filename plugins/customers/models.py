@@ -105,6 +105,9 @@ class Customer(db.Model, BusinessRecord):
         *(Index(f"ix_customers_customer_{column}_id", column, "id")
           for column in ("created_at", "name", "region", "manager_id", "level", "status")),
         Index("ix_customers_customer_manager_created", "manager_id", "created_at", "id"),
+        # Each filter in the list's default order (newest first): the page is an index range, not a sort.
+        *(Index(f"ix_customers_customer_{column}_created", column, "created_at", "id")
+          for column in ("region", "level", "status")),
         Index("ix_customers_customer_manager_name", "manager_id", "name", "id"),
         # Customer composition counts customers per level, credit or satisfaction from these alone.
         Index("ix_customers_customer_level_status", "level", "status"),

@@ -81,3 +81,12 @@ def test_the_churn_list_reads_an_index_in_order(capped, login_as, query_plans, s
             if plan.bounded_count:  # SQLite may read the first cap + 1 records in table order
                 continue
             assert not query_plans.full_scans(plan, "customers_churn"), (url, plan)
+
+
+@pytest.mark.parametrize("filters", ["region=beijing", "level=1", "status=normal"])
+def test_a_filter_in_the_default_order_reads_an_index_in_order(capped, login_as, query_plans, filters):
+    director = login_as("sales_director")
+    for url in _urls(director, "/customers/?" + filters):
+        for plan in query_plans(director, url, CUSTOMERS, sorted_by_index=True):
+            assert not query_plans.full_scans(plan, CUSTOMERS), (url, plan)
+            assert not query_plans.sorts(plan), (url, plan)
