@@ -20,6 +20,6 @@ def global_search(term: str, limit: int) -> list[SearchGroup]:
         found = services.contact_search(term, limit=limit)
         groups.append(SearchGroup(_("Contacts"), [
             SearchResult(row["name"], url_for("customers.contact_list", customer_id=row["customer_id"]),
-                         " · ".join(filter(None, (row["customer_name"], row["phone"], row["mobile"]))))
+                         " · ".join(filter(None, (row["customer_name"], row["phone"], row["mobile"], row["email"]))))
             for row in found], icon="person-lines-fill", order=20))
     return groups

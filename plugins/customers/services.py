@@ -81,8 +81,8 @@ def customer_text_matches(term: str, columns: tuple[str, ...] = ("name", "number
     return CUSTOMER_TEXT.matches(Customer, search_term(term), columns)
 
 
-def contact_text_matches(term: str, columns: tuple[str, ...] = ("name", "office_phone", "mobile")):
-    """A condition on ``Contact``: one of ``columns`` (of name, office_phone, mobile) contains ``term``
+def contact_text_matches(term: str, columns: tuple[str, ...] = ("name", "office_phone", "mobile", "email")):
+    """A condition on ``Contact``: one of ``columns`` (of name, office_phone, mobile, email) contains ``term``
     (indexed, as ``customer_text_matches``)."""
     return CONTACT_TEXT.matches(Contact, search_term(term), columns)
 
@@ -100,15 +100,15 @@ def customer_search(term: str, limit: int = 20) -> list[dict]:
 
 
 def contact_search(term: str, limit: int = 20) -> list[dict]:
-    """Contacts of customers the user may see whose name, office phone or mobile contains ``term``,
-    by name: ``[{"id", "name", "phone", "mobile", "customer_id", "customer_name"}]``."""
+    """Contacts of customers the user may see whose name, office phone, mobile or e-mail contains ``term``,
+    by name: ``[{"id", "name", "phone", "mobile", "email", "customer_id", "customer_name"}]``."""
     if not search_term(term):
         return []
     stmt = scope_through_customer(select(Contact.id, Contact.name, Contact.office_phone, Contact.mobile,
-                                         Contact.customer_id, Customer.name), Contact.customer_id)
+                                         Contact.email, Contact.customer_id, Customer.name), Contact.customer_id)
     rows = db.session.execute(stmt.where(contact_text_matches(term)).order_by(Contact.name, Contact.id).limit(limit))
-    return [{"id": id_, "name": name, "phone": phone, "mobile": mobile, "customer_id": customer_id,
-             "customer_name": customer_name} for id_, name, phone, mobile, customer_id, customer_name in rows]
+    return [{"id": id_, "name": name, "phone": phone, "mobile": mobile, "email": email, "customer_id": customer_id,
+             "customer_name": customer_name} for id_, name, phone, mobile, email, customer_id, customer_name in rows]
 
 
 def visible_customers_named(name: str, limit: int = 10) -> list[dict]:
