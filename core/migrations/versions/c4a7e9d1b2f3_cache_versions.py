@@ -1,14 +1,14 @@
 """cache versions: one row per cached key, bumped with every change of its data
 
 Revision ID: c4a7e9d1b2f3
-Revises: 863f1d3463f2
+Revises: 848305bb3fda
 Create Date: 2026-11-29 16:50:00
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = 'c4a7e9d1b2f3'
-down_revision = '863f1d3463f2'
+down_revision = '848305bb3fda'
 branch_labels = None
 depends_on = None
 
