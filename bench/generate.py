@@ -21,6 +21,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select, text
 
 from bench import names
+from plugins.customers.name_order import sort_key
 from plugins.customers.normalise import name_key, phone_key
 
 PASSWORD = "bench-pass-1"
@@ -73,11 +74,11 @@ COLUMNS = {
     "customers_customer": ["id", "number", "name", "region", "manager_id", "level", "satisfaction", "credit",
                            "address", "postcode", "phone", "fax", "website", "licence_no", "legal_person", "capital",
                            "turnover", "bank", "bank_account", "local_tax_no", "national_tax_no", "status",
-                           "created_at", "updated_at", "created_by_id", "version", "name_key", "phone_key"],
+                           "created_at", "updated_at", "created_by_id", "version", "name_key", "phone_key", "name_sort", "email"],
     "customers_contact": ["id", "customer_id", "name", "sex", "position", "office_phone", "mobile", "memo",
-                          "created_at", "updated_at", "created_by_id", "version"],
+                          "created_at", "updated_at", "created_by_id", "version", "email", "is_main"],
     "customers_activity": ["id", "customer_id", "date", "place", "summary", "details", "remark",
-                           "created_at", "updated_at", "created_by_id", "version"],
+                           "created_at", "updated_at", "created_by_id", "version", "kind", "next_step"],
     "customers_order": ["id", "customer_id", "number", "date", "address", "status", "total",
                         "created_at", "updated_at", "created_by_id", "version"],
     "customers_order_line": ["id", "order_id", "product_id", "quantity", "unit", "price"],
@@ -128,12 +129,14 @@ def customer_rows(rng: random.Random, rows: Rows, refs: dict, today: date, start
         str(rng.choice((1, 1, 1, 2, 2, 3, 4, 5))), str(rng.randint(1, 5)), str(rng.randint(1, 5)), address,
         str(rng.randint(100000, 850000)), phone, "", f"www.c{index}.cn", "", names.person(rng),
         str(rng.randint(50, 5000)), None, "", "", "", "", "lost" if lost else "normal", stamp, stamp,
-        refs["admin"], 1, name_key(name), phone_key(phone))
+        refs["admin"], 1, name_key(name), phone_key(phone), sort_key(name), f"info@c{index}.cn")
     rows.add("customers_contact", customer_id, names.person(rng), rng.choice(("male", "female")),
-             rng.choice(names.POSITIONS), names.phone(rng), names.mobile(rng), "", stamp, stamp, refs["admin"], 1)
+             rng.choice(names.POSITIONS), names.phone(rng), names.mobile(rng), "", stamp, stamp, refs["admin"], 1,
+             "", True)  # each customer's one contact is its main contact
     if rng.random() < 0.5:
         rows.add("customers_activity", customer_id, (today - timedelta(days=rng.randint(0, 700))).isoformat(),
-                 city, rng.choice(names.SUMMARIES), "", "", stamp, stamp, manager, 1)
+                 city, rng.choice(names.SUMMARIES), "", "", stamp, stamp, manager, 1,
+                 rng.choice(("call", "visit", "email", "meeting")), "")
     for day in dates:
         order_id = rows.next_id["customers_order"]
         lines = [(rng.choice(refs["products"]), rng.randint(1, 50)) for _ in range(rng.randint(1, 5))]
