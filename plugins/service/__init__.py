@@ -94,3 +94,17 @@ def load_demo_data(session):
     from plugins.service.demo import load
 
     load(session)
+
+
+@hookimpl
+def on_event(name, payload):
+    from plugins.service import notices
+
+    notices.on_event(name, payload)
+
+
+@hookimpl
+def global_search(term, limit):
+    from plugins.service.search_results import global_search as search
+
+    return search(term, limit)

@@ -11,7 +11,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.api import BusinessRecord, User, db, lazy_gettext as _l
+from core.api import BusinessRecord, TextIndex, User, db, lazy_gettext as _l
 from plugins.basedata import services as basedata
 from plugins.customers import services as customers
 
@@ -32,6 +32,9 @@ SLA_STATES = {ON_TIME: _l("On time"), AT_RISK: _l("At risk"), BREACHED: _l("Brea
 SATISFIED = 3  # feedback of at least this many stars archives the request; less sends it back
 
 TEXT_MAX = 5000
+
+# "Summary contains" (request lists, the top bar's search) from an index at any length; see core/text_search.py.
+REQUEST_TEXT = TextIndex("service_request", ("summary",), grams="summary")
 
 
 class ServiceRequest(db.Model, BusinessRecord):
@@ -90,8 +93,8 @@ class ServiceRequest(db.Model, BusinessRecord):
         Index("ix_service_request_response_risk", "response_state", "response_risk_at"),
         Index("ix_service_request_resolution_risk", "resolution_state", "resolution_risk_at"),
         Index("ix_service_request_archived_at", "archived_at"),
-        Index("ix_service_request_summary_trgm", "summary", postgresql_using="gin",
-              postgresql_ops={"summary": "gin_trgm_ops"}, info={"dialects": ("postgresql",)}),
+        *REQUEST_TEXT.indexes(),
+        REQUEST_TEXT.table_info(),
     )
 
     @classmethod

@@ -12,7 +12,8 @@ Events (``on_event``), delivered after commit:
 ``service.request_handled`` ``{"id", "handler_id", "created_by_id", "round"}``,
 ``service.request_reopened`` and ``service.request_archived``
 ``{"id", "satisfaction", "assignee_id", "round", "by_customer"}``,
-``service.sla_at_risk`` and ``service.sla_breached`` ``{"id", "target" ("response" or "resolution"), "assignee_id"}``
+``service.sla_at_risk`` and ``service.sla_breached``
+``{"id", "target" ("response" or "resolution"), "assignee_id", "summary"}``
 (once per request and target).
 """
 from __future__ import annotations

@@ -67,7 +67,7 @@ def start_clocks(request: ServiceRequest, at: datetime, calendar: BusinessCalend
 
 
 def _breach(request: ServiceRequest, target: str) -> None:
-    emit("service.sla_breached", _payload(request.id, target, request.assignee_id))
+    emit("service.sla_breached", _payload(request.id, target, request.assignee_id, request.summary))
 
 
 def pause(request: ServiceRequest, at: datetime, calendar: BusinessCalendar | None = None,
@@ -143,8 +143,8 @@ def overdue_clause(at: datetime):
         R.response_state == BREACHED, R.resolution_state == BREACHED)
 
 
-def _payload(request_id: int, target: str, assignee_id) -> dict:
-    return {"id": request_id, "target": target, "assignee_id": assignee_id}
+def _payload(request_id: int, target: str, assignee_id, summary: str) -> dict:
+    return {"id": request_id, "target": target, "assignee_id": assignee_id, "summary": summary}
 
 
 def scan(at: datetime | None = None) -> dict[str, int]:
@@ -163,10 +163,10 @@ def scan(at: datetime | None = None) -> dict[str, int]:
                 (AT_RISK, getattr(R, f"{target}_risk_at"), (ON_TIME,), "service.sla_at_risk")):
             changed = db.session.execute(
                 update(R).where(R.status.in_(OPEN), state_col.in_(from_states), time_col <= at, *extra)
-                .values({state_col: new_state}).returning(R.id, R.assignee_id)
+                .values({state_col: new_state}).returning(R.id, R.assignee_id, R.summary)
                 .execution_options(synchronize_session=False)).all()
-            for request_id, assignee_id in changed:
-                emit(event, _payload(request_id, target, assignee_id))
+            for request_id, assignee_id, summary in changed:
+                emit(event, _payload(request_id, target, assignee_id, summary))
             counts[f"{target}_{new_state}"] = len(changed)
     db.session.commit()
     return counts

@@ -9,14 +9,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from core.api import (
-    _, can, contains, current_user, db, id_or_none, list_page, require_permission, scoped, to_utc, user_choices,
+    _, can, current_user, db, id_or_none, list_page, require_permission, scoped, search_term, to_utc, user_choices,
 )
 
 from plugins.basedata import services as basedata
 from plugins.customers import services as customers
 from plugins.service import flow, sla
 from plugins.service.forms import RequestFilter, RequestForm
-from plugins.service.models import ASSIGNED, HANDLED, NEW, SLA_STATES, Round, ServiceRequest
+from plugins.service.models import ASSIGNED, HANDLED, NEW, REQUEST_TEXT, SLA_STATES, Round, ServiceRequest
 from plugins.service.views import blueprint
 
 R = ServiceRequest
@@ -48,7 +48,7 @@ def _filtered(stmt, form: RequestFilter):
     if form.customer.data:
         stmt = stmt.where(R.customer_id == form.customer.data)
     if form.summary.data:
-        stmt = stmt.where(contains(R.summary, form.summary.data))
+        stmt = stmt.where(REQUEST_TEXT.matches(R, search_term(form.summary.data)))
     status = form.status.data if form.status is not None else None
     for column, value in ((R.type, form.type.data), (R.priority, form.priority.data), (R.status, status)):
         if value:
