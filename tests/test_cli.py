@@ -73,8 +73,8 @@ def test_plugins_lists_each_plugin_with_version_requires_permissions_and_head(ap
 
 
 def test_plugins_shows_enabled_and_disabled_plugins(make_app):
-    enabled = run(make_app(plugins="notes"), "plugins").output
-    assert "notes 0.1.0 [enabled]\n  requires core: " in enabled and "\n  requires: -\n" in enabled
+    enabled = run(make_app(plugins="basedata,customers,notes"), "plugins").output
+    assert "notes 0.1.0 [enabled]\n  requires core: " in enabled and "\n  requires: customers\n" in enabled
     assert "  permissions: notes.note.view, notes.note.edit\n" in enabled
     disabled = run(make_app(plugins=""), "plugins").output
     assert "notes 0.1.0 [disabled]" in disabled

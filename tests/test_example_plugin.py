@@ -35,6 +35,9 @@ def admin_client(app):
     return client
 
 
+NOTES = "basedata,customers,notes"  # notes requires customers, which requires basedata
+
+
 def plugins_without_notes() -> str:
     enabled = SESSION_PLUGINS if SESSION_PLUGINS is not None else list(installed_plugins())
     return ",".join(name for name in enabled if name != "notes")
@@ -47,7 +50,7 @@ def test_installed_as_a_pip_package_with_an_entry_point():
     assert installed_plugins()["notes"].distribution == "crm-notes"
 
 
-@pytest.mark.parametrize("plugins", [None, "notes"], ids=["CRM_PLUGINS as the session", "CRM_PLUGINS=notes"])
+@pytest.mark.parametrize("plugins", [None, NOTES], ids=["CRM_PLUGINS as the session", "CRM_PLUGINS=notes"])
 def test_enabled_plugin_shows_page_menu_permission_widget_and_table(make_app, plugins):
     app = make_app() if plugins is None else make_app(plugins=plugins)
     host = app.extensions["crm"]
@@ -164,7 +167,7 @@ def test_page_is_translated_to_chinese(app, login_as):
 
 
 def test_disabled_plugin_vanishes_but_keeps_its_table_and_rows(make_app):
-    enabled = make_app(plugins="notes")
+    enabled = make_app(plugins=NOTES)
     admin_client(enabled).post("/notes/new", data={"title": "Kept while disabled"})
 
     app = make_app(plugins=plugins_without_notes())
@@ -190,14 +193,41 @@ def test_disabled_plugin_vanishes_but_keeps_its_table_and_rows(make_app):
         assert "notes.note.view" in admin_role.permissions
 
 
-def test_demo_data_adds_notes_by_the_demo_administrator(make_app):
-    app = make_app(plugins="notes")
-    result = app.test_cli_runner().invoke(args=["init", "--demo"])
-    assert result.exit_code == 0, result.output
+def test_demo_data_adds_notes_by_the_demo_administrator_once(make_app):
+    app = make_app(plugins=NOTES)
+    for _run in range(2):  # `crm init --demo` may run again: the hook adds only what is missing
+        result = app.test_cli_runner().invoke(args=["init", "--demo"])
+        assert result.exit_code == 0, result.output
     with app.app_context():
         rows = db.session.execute(text(
             "SELECT u.username FROM notes_note n JOIN core_user u ON u.id = n.created_by_id")).scalars().all()
     assert rows == ["admin", "admin"]
+
+
+def test_a_note_points_at_a_visible_customer_picked_by_name_or_number(app, login_as):
+    from plugins.customers.models import Customer
+
+    writer = login_as(permissions=["notes.note.view", "notes.note.edit", "customers.customer.view"], scope="own")
+    other = login_as("account_manager")
+    with app.app_context():
+        mine = Customer(number="KH2026010100001", name="北京华信科技有限公司", region="beijing",
+                        manager_id=writer.user_id)
+        theirs = Customer(number="KH2026010100002", name="上海博远贸易有限公司", region="beijing",
+                          manager_id=other.user_id)
+        db.session.add_all([mine, theirs])
+        db.session.commit()
+        mine_id = mine.id
+    refused = writer.post("/notes/new", data={"title": "Visit", "customer_id": "KH2026010100002"})  # not theirs
+    assert "No customer you can see has this name or number." in refused.get_data(as_text=True)
+    assert writer.post("/notes/new", data={"title": "Visit", "customer_id": "北京华信科技有限公司"}).status_code == 302
+    assert writer.post("/notes/new", data={"title": "No customer"}).status_code == 302
+    page = writer.get("/notes/?sort=title").get_data(as_text=True)
+    assert "北京华信科技有限公司 (KH2026010100001)" in page and "No customer" in page
+    export = writer.get("/notes/?export=csv&sort=title").get_data(as_text=True).lstrip("\ufeff").splitlines()
+    assert [line.split(",")[1:4] for line in export[1:]] == [
+        ["No customer", "", ""], ["Visit", "", "北京华信科技有限公司 (KH2026010100001)"]]
+    with app.app_context():
+        assert db.session.scalar(text("SELECT customer_id FROM notes_note WHERE title = 'Visit'")) == mine_id
 
 
 def test_report_counts_the_users_own_notes_per_month(app, login_as):

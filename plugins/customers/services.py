@@ -5,6 +5,9 @@
     customer = customers.visible_customer(customer_id)          # 404 unless the user may see it
     stmt = customers.scope_through_customer(select(Ticket), Ticket.customer_id)
 
+    class Ticket(db.Model, BusinessRecord):
+        customer_id: Mapped[int] = mapped_column(customers.customer_foreign_key(), index=True)
+
     class TicketForm(FlaskForm):
         customer_id = customers.CustomerField(_l("Customer"), [InputRequired()])  # .data: a visible customer's id
 
@@ -26,7 +29,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import abort
-from sqlalchemy import func, select
+from sqlalchemy import ForeignKey, func, select
 
 from core.api import db, emit, scoped, search_term, users_holding
 
@@ -56,10 +59,36 @@ def scope_through_customer(stmt, customer_id_column):
     return scoped(stmt, Customer)
 
 
-def with_customer(stmt, customer_id_column):
-    """``stmt`` joined to each row's customer, with the customer's name and number as two more result
-    columns (``customer_name``, ``customer_number``): list pages and exports show them without a query per row."""
-    return stmt.join(Customer, customer_id_column == Customer.id).add_columns(
+def customer_foreign_key(ondelete: str = "CASCADE") -> ForeignKey:
+    """The foreign key of a column pointing at a customer: ``mapped_column(customer_foreign_key(), index=True)``.
+
+    Customers are deleted softly (their row stays), so ``ondelete`` only matters when an
+    administrator purges rows: ``"CASCADE"`` (the default, as the customers plugin's own
+    contacts and orders) removes yours with the customer, ``"SET NULL"`` keeps them unlinked
+    (a nullable column).
+    """
+    return ForeignKey("customers_customer.id", ondelete=ondelete)
+
+
+def with_customer(stmt, customer_id_column, *, outer: bool = False):
+    """``stmt`` joined to each row's customer, adding the result columns ``customer_name`` and
+    ``customer_number``: list pages and exports show them without a query per row.
+
+    Not scoped: it adds columns and drops no row the user may not see through the customer,
+    deleted customers included. Use it when your own scope already decided which rows the
+    user sees (``scoped(select(Note), Note)``); ``outer=True`` keeps rows without a customer
+    (a nullable column; their two columns are None). To show only rows of customers the user
+    may see, use ``with_visible_customer``.
+    """
+    joined = stmt.outerjoin if outer else stmt.join
+    return joined(Customer, customer_id_column == Customer.id).add_columns(
+        Customer.name.label("customer_name"), Customer.number.label("customer_number"))
+
+
+def with_visible_customer(stmt, customer_id_column):
+    """``scope_through_customer`` and ``with_customer`` in one: only rows whose customer the user may
+    see (not deleted), with ``customer_name`` and ``customer_number`` added."""
+    return scope_through_customer(stmt, customer_id_column).add_columns(
         Customer.name.label("customer_name"), Customer.number.label("customer_number"))
 
 
@@ -173,6 +202,11 @@ def create_customer_with_contact(name: str, manager_id: int | None, *, region: s
 def customer_created(customer: Customer) -> None:
     notices.customer_assigned(customer)
     emit("customers.customer_created", {"id": customer.id, "number": customer.number, "name": customer.name,
+                                        "manager_id": customer.manager_id})
+
+
+def customer_deleted(customer: Customer) -> None:
+    emit("customers.customer_deleted", {"id": customer.id, "number": customer.number, "name": customer.name,
                                         "manager_id": customer.manager_id})
 
 

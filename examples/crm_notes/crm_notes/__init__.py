@@ -3,7 +3,7 @@
 A plain pip package (distribution ``crm-notes``) found through the ``crm.plugins``
 entry point ``notes = crm_notes``. This module is the plugin object: its
 metadata and its hook implementations. It imports nothing from the CRM but
-``core.api``.
+``core.api`` and the public service of the customers plugin, which it requires.
 """
 from flask import render_template
 from sqlalchemy import func, select
@@ -16,7 +16,7 @@ from crm_notes.models import Note
 name = "notes"
 title = _l("Notes")
 version = "0.1.0"
-requires = ()
+requires = ("customers",)  # notes may point at a customer (plugins.customers.services)
 
 
 @hookimpl
@@ -62,11 +62,17 @@ def template_slot(slot, context):
     return SlotItem(render_template("notes/widget.html", count=count, latest=latest), order=500)
 
 
+DEMO_NOTES = [
+    ("Welcome to notes", "Notes come from the crm-notes example plugin."),
+    ("回访计划", "下周一回访华东区重点客户。"),
+]
+
+
 @hookimpl
 def load_demo_data(session):
+    # `crm init --demo` runs this again on every call: add only the notes that are missing.
+    existing = set(session.scalars(select(Note.title).where(Note.title.in_([t for t, _body in DEMO_NOTES]))))
     admin = session.scalar(select(User).where(User.username == "admin"))
-    author = admin.id if admin else None
-    session.add_all([
-        Note(title="Welcome to notes", body="Notes come from the crm-notes example plugin.", created_by_id=author),
-        Note(title="回访计划", body="下周一回访华东区重点客户。", created_by_id=author),
-    ])
+    for title, body in DEMO_NOTES:
+        if title not in existing:
+            session.add(Note(title=title, body=body, created_by_id=admin.id if admin else None))

@@ -4,6 +4,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from core.api import FilterForm
 from core.api import lazy_gettext as _l
+from plugins.customers import services as customers
 
 
 def _strip(value):
@@ -13,6 +14,7 @@ def _strip(value):
 class NoteForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)], filters=[_strip])
     body = TextAreaField(_l("Text"), validators=[Optional(), Length(max=10000)])
+    customer_id = customers.CustomerField(_l("Customer"))   # optional; .data: a visible customer's id or None
     # The version the form was filled from: a save based on an older one is refused.
     version = HiddenField()
 

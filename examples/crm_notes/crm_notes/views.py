@@ -3,6 +3,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from sqlalchemy import select
 
 from core.api import _, db, is_stale, list_page, require_permission, scoped
+from plugins.customers import services as customers
 
 from crm_notes.forms import NoteFilterForm, NoteForm
 from crm_notes.models import Note
@@ -21,7 +22,8 @@ def index():
     notes = scoped(select(Note), Note)
     if form.validate() and form.q.data:
         notes = notes.where(Note.title.icontains(form.q.data, autoescape=True))
-    export = ("notes.csv", [_("ID"), _("Title"), _("Text"), _("Created")], _csv_row)
+    notes = customers.with_customer(notes, Note.customer_id, outer=True)  # rows: (note, customer_name, customer_number)
+    export = ("notes.csv", [_("ID"), _("Title"), _("Text"), _("Customer"), _("Created")], _csv_row)
     return list_page(notes, SORTS, DEFAULT_SORT, Note.id, template="notes/index.html", export=export, form=form)
 
 
@@ -30,7 +32,7 @@ def index():
 def create():
     form = NoteForm()
     if form.validate_on_submit():
-        db.session.add(Note(title=form.title.data, body=form.body.data or ""))
+        db.session.add(Note(title=form.title.data, body=form.body.data or "", customer_id=form.customer_id.data))
         db.session.commit()
         flash(_("Note saved."), "success")
         return redirect(url_for(".index"))
@@ -51,11 +53,14 @@ def edit(note_id: int):
         else:
             note.title = form.title.data
             note.body = form.body.data or ""
+            note.customer_id = form.customer_id.data
             db.session.commit()
             flash(_("Note saved."), "success")
             return redirect(url_for(".index"))
     return render_template("notes/form.html", form=form, note=note)
 
 
-def _csv_row(note: Note) -> tuple:
-    return note.id, note.title, note.body, note.created_at
+def _csv_row(row) -> tuple:
+    note, customer_name, customer_number = row
+    customer = f"{customer_name} ({customer_number})" if customer_number else ""
+    return note.id, note.title, note.body, customer, note.created_at

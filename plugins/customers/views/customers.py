@@ -177,6 +177,7 @@ def customer_edit(customer_id):
 def customer_delete(customer_id):
     customer = services.visible_customer(customer_id)
     customer.status = STATUS_DELETED  # soft delete: kept for reports and the audit log
+    services.customer_deleted(customer)
     db.session.commit()
     flash(_("Customer %(number)s deleted.", number=customer.number), "success")
     return redirect(url_for(".customer_list"))
