@@ -24,7 +24,7 @@ from werkzeug.routing import BuildError
 
 from core.db import db
 from core.formatting import format_date, format_datetime
-from core.i18n import _
+from core.i18n import _, lazy_gettext as _l
 from core.models import AuditMixin
 
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$")
@@ -58,8 +58,12 @@ def table_label(name: str, model=None) -> str:
     return str(label) if label else name
 
 
+# The columns every BusinessRecord has, for models that do not name them.
+COMMON_FIELDS = {"created_at": _l("Created"), "created_by_id": _l("Created by")}
+
+
 def _field_label(model, key: str) -> str:
-    label = (getattr(model, "__audit_fields__", None) or {}).get(key)
+    label = (getattr(model, "__audit_fields__", None) or {}).get(key) or COMMON_FIELDS.get(key)
     if label:
         return str(label)
     return _(key.removesuffix("_id").replace("_", " ").capitalize())  # a catalog may know "Name", "Phone"...

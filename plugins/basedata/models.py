@@ -3,12 +3,16 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import has_request_context
+from flask import has_request_context, url_for
 from flask_babel import get_locale
 from sqlalchemy import Boolean, ForeignKey, Integer, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.api import BusinessRecord, db, watch_cache
+from core.api import BusinessRecord, db, lazy_gettext as _l, watch_cache
+
+
+def _edit_links(endpoint: str, key: str, record_ids: list[int]) -> dict[int, str]:
+    return {id_: url_for(endpoint, **{key: id_}) for id_ in record_ids}
 
 
 class DictionaryEntry(BusinessRecord, db.Model):
@@ -23,6 +27,13 @@ class DictionaryEntry(BusinessRecord, db.Model):
         UniqueConstraint("type", "item"),
         UniqueConstraint("type", "value"),
     )
+    __audit_label__ = _l("Dictionary entry")
+    __audit_fields__ = {"type": _l("Type"), "item": _l("Item"), "item_en": _l("English label"), "value": _l("Value"),
+                        "sort_order": _l("Sort order"), "editable": _l("Editable")}
+
+    @classmethod
+    def audit_links(cls, record_ids: list[int]) -> dict[int, str]:
+        return _edit_links("basedata.dictionary_edit", "entry_id", record_ids)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     type: Mapped[str] = mapped_column(String(40), index=True)
@@ -49,6 +60,13 @@ class Product(BusinessRecord, db.Model):
     """A product (产品) that orders and stock refer to."""
 
     __tablename__ = "basedata_product"
+    __audit_label__ = _l("Product")
+    __audit_fields__ = {"name": _l("Name"), "model": _l("Model"), "batch": _l("Grade / batch"), "unit": _l("Unit"),
+                        "price": _l("Unit price"), "memo": _l("Memo")}
+
+    @classmethod
+    def audit_links(cls, record_ids: list[int]) -> dict[int, str]:
+        return _edit_links("basedata.product_edit", "product_id", record_ids)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100), index=True)
@@ -70,6 +88,13 @@ class Stock(BusinessRecord, db.Model):
     """How many pieces of a product lie at one place (库存: warehouse 仓库, location 货位)."""
 
     __tablename__ = "basedata_stock"
+    __audit_label__ = _l("Stock")
+    __audit_fields__ = {"product_id": _l("Product"), "warehouse": _l("Warehouse"), "location": _l("Location"),
+                        "quantity": _l("Quantity"), "memo": _l("Memo")}
+
+    @classmethod
+    def audit_links(cls, record_ids: list[int]) -> dict[int, str]:
+        return _edit_links("basedata.stock_edit", "stock_id", record_ids)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("basedata_product.id"), index=True)

@@ -4,9 +4,9 @@ from __future__ import annotations
 from datetime import date as Date, datetime
 from decimal import Decimal
 
-from flask import has_request_context
+from flask import has_request_context, url_for
 from flask_babel import get_locale
-from sqlalchemy import Date as SQLDate, DateTime, ForeignKey, Index, Integer, Numeric, String, Text, or_
+from sqlalchemy import Date as SQLDate, DateTime, ForeignKey, Index, Integer, Numeric, String, Text, or_, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.api import BusinessRecord, User, db, lazy_gettext as _l, utcnow
@@ -30,6 +30,13 @@ class Stage(db.Model, BusinessRecord):
     """A pipeline stage inside "developing" (初步接洽, 需求确认, ...), edited by administrators."""
 
     __tablename__ = "marketing_stage"
+    __audit_label__ = _l("Stage")
+    __audit_fields__ = {"name": _l("Name (English)"), "name_zh": _l("Name (Chinese)"), "sort_order": _l("Sort order"),
+                        "probability": _l("Default probability (%)")}
+
+    @classmethod
+    def audit_links(cls, record_ids: list[int]) -> dict[int, str]:
+        return {id_: url_for("marketing.stage_edit", stage_id=id_) for id_ in record_ids}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(60))
@@ -51,6 +58,24 @@ class Opportunity(db.Model, BusinessRecord):
     """A sales opportunity (销售机会): found, assigned, developed through stages, won or lost."""
 
     __tablename__ = "marketing_opportunity"
+    __audit_label__ = _l("Sales opportunity")
+    __audit_fields__ = {
+        "source": _l("Source"), "customer_name": _l("Customer name"), "customer_id": _l("Customer"),
+        "probability": _l("Success probability (%)"), "summary": _l("Summary"), "contact": _l("Contact"),
+        "contact_phone": _l("Contact phone"), "description": _l("Description"), "amount": _l("Expected amount"),
+        "close_date": _l("Expected close date"), "status": _l("Status"), "stage_id": _l("Stage"),
+        "assignee_id": _l("Assigned to"), "assigned_at": _l("Assigned at"), "closed_at": _l("Closed at"),
+        "lost_reason": _l("Reason"), "lost_note": _l("Details"), "created_by_id": _l("Created by"),
+        "created_at": _l("Created"),
+    }
+    __audit_codes__ = {
+        "source": lambda: basedata.labels(basedata.OPPORTUNITY_SOURCE),
+        "lost_reason": lambda: basedata.labels(LOST_REASON), "status": lambda: STATUSES, "stage_id": lambda: {s.id: s.label for s in db.session.scalars(select(Stage))},
+    }
+
+    @classmethod
+    def audit_links(cls, record_ids: list[int]) -> dict[int, str]:
+        return {id_: url_for("marketing.opportunity_detail", opportunity_id=id_) for id_ in record_ids}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     source: Mapped[str] = mapped_column(String(40), default="", index=True)  # dictionary opportunity_source
@@ -138,6 +163,16 @@ class PlanItem(db.Model, BusinessRecord):
     """A dated item of an opportunity's development plan (客户开发计划) and its result (执行效果)."""
 
     __tablename__ = "marketing_plan_item"
+    __audit_label__ = _l("Plan item")
+    __audit_fields__ = {"opportunity_id": _l("Sales opportunity"), "date": _l("Date"), "item": _l("Plan item"),
+                        "result": _l("Result"), "executed_at": _l("Result recorded")}
+
+    @classmethod
+    def audit_links(cls, record_ids: list[int]) -> dict[int, str]:
+        """The opportunity's page, which lists its plan (one query for the page's items)."""
+        found = db.session.execute(select(cls.id, cls.opportunity_id).where(cls.id.in_(record_ids)))
+        return {id_: url_for("marketing.opportunity_detail", opportunity_id=opportunity_id)
+                for id_, opportunity_id in found}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     opportunity_id: Mapped[int] = mapped_column(

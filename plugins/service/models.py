@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date as Date, datetime, time as Time
 from decimal import Decimal
 
+from flask import url_for
 from sqlalchemy import (
     Boolean, Date as SQLDate, DateTime, ForeignKey, Index, Integer, Numeric, String, Text, Time as SQLTime,
     UniqueConstraint, or_,
@@ -41,6 +42,26 @@ class ServiceRequest(db.Model, BusinessRecord):
     """A customer's service request (客户服务): created, assigned, handled, rated, archived."""
 
     __tablename__ = "service_request"
+    __audit_label__ = _l("Service request")
+    __audit_exclude__ = BusinessRecord.__audit_exclude__ | {
+        "response_risk_at", "resolution_risk_at", "resolution_left", "resolution_risk_left"}
+    __audit_fields__ = {
+        "type": _l("Service type"), "priority": _l("Priority"), "summary": _l("Summary"), "customer_id": _l("Customer"),
+        "text": _l("Request"), "status": _l("Status"), "assignee_id": _l("Assigned to"), "assigned_at": _l("Assigned at"),
+        "round": _l("Round"), "handling": _l("Handling"), "handler_id": _l("Handled by"), "handled_at": _l("Handled at"),
+        "result": _l("Service result"), "satisfaction": _l("Satisfaction"), "archived_at": _l("Archived at"),
+        "first_handled_at": _l("First handled"), "response_due_at": _l("Response due"),
+        "response_state": _l("Response target"), "resolution_due_at": _l("Resolution due"),
+        "resolution_state": _l("Resolution target"), "created_by_id": _l("Created by"), "created_at": _l("Created"),
+    }
+    __audit_codes__ = {
+        "type": lambda: basedata.labels(basedata.SERVICE_TYPE), "priority": lambda: PRIORITIES,
+        "status": lambda: STATUSES, "response_state": lambda: SLA_STATES, "resolution_state": lambda: SLA_STATES,
+    }
+
+    @classmethod
+    def audit_links(cls, record_ids: list[int]) -> dict[int, str]:
+        return {id_: url_for("service.request_detail", request_id=id_) for id_ in record_ids}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     type: Mapped[str] = mapped_column(String(40))  # dictionary service_type
@@ -146,6 +167,10 @@ class SlaTarget(db.Model, BusinessRecord):
     """The service-level target of one priority, in working hours."""
 
     __tablename__ = "service_sla_target"
+    __audit_label__ = _l("Service-level target")
+    __audit_fields__ = {"priority": _l("Priority"), "response_hours": _l("Response within (working hours)"),
+                        "resolution_hours": _l("Resolution within (working hours)")}
+    __audit_codes__ = {"priority": lambda: PRIORITIES}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     priority: Mapped[str] = mapped_column(String(10), unique=True)
@@ -153,15 +178,27 @@ class SlaTarget(db.Model, BusinessRecord):
     resolution_hours: Mapped[Decimal] = mapped_column(Numeric(7, 2))  # creation -> archived, paused while handled
 
 
+    @classmethod
+    def audit_links(cls, record_ids: list[int]) -> dict[int, str]:
+        return {id_: url_for("service.sla_settings") for id_ in record_ids}
+
+
 class WorkWeek(db.Model, BusinessRecord):
     """The business calendar's week: working days and hours (one row)."""
 
     __tablename__ = "service_work_week"
+    __audit_label__ = _l("Working week")
+    __audit_fields__ = {"days": _l("Working days"), "start": _l("Working hours from"), "end": _l("Working hours to")}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     days: Mapped[str] = mapped_column(String(7), default="12345")  # ISO weekdays, 1 = Monday
     start: Mapped[Time] = mapped_column(SQLTime, default=Time(9))
     end: Mapped[Time] = mapped_column(SQLTime, default=Time(18))
+
+
+    @classmethod
+    def audit_links(cls, record_ids: list[int]) -> dict[int, str]:
+        return {id_: url_for("service.sla_settings") for id_ in record_ids}
 
 
 HOLIDAY, WORKDAY = "holiday", "workday"
@@ -172,11 +209,19 @@ class CalendarDay(db.Model, BusinessRecord):
     """An exception to the week: a holiday (节假日) or a make-up working day (调休)."""
 
     __tablename__ = "service_calendar_day"
+    __audit_label__ = _l("Calendar day")
+    __audit_fields__ = {"date": _l("Date"), "kind": _l("Kind"), "name": _l("Name")}
+    __audit_codes__ = {"kind": lambda: DAY_KINDS}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     date: Mapped[Date] = mapped_column(SQLDate, unique=True)
     kind: Mapped[str] = mapped_column(String(10))
     name: Mapped[str] = mapped_column(String(100), default="")
+
+
+    @classmethod
+    def audit_links(cls, record_ids: list[int]) -> dict[int, str]:
+        return {id_: url_for("service.sla_settings") for id_ in record_ids}
 
     @property
     def kind_label(self) -> str:
