@@ -21,7 +21,7 @@ from core.jobs import (
     start_job, upload_path,
 )
 from core.listing import (
-    FilterForm, Page, contains, csv_response, id_or_none, list_page, paginate, sort_order, stream,
+    FilterForm, Page, contains, csv_response, id_or_none, list_page, paginate, query_args, sort_order, stream,
 )
 from core.localtime import local_now, local_timezone, local_today, to_local, to_utc
 from core.models import (
@@ -48,7 +48,7 @@ __all__ = [
     "commit_unless_stale", "VersionedForm", "text_field",
     "record_bulk", "svg_chart", "kpi_tile",
     "local_now", "local_today", "local_timezone", "to_local", "to_utc",
-    "FilterForm", "Page", "paginate", "sort_order", "stream", "csv_response", "list_page", "contains",
+    "FilterForm", "Page", "paginate", "query_args", "sort_order", "stream", "csv_response", "list_page", "contains",
     "id_or_none", "strip_text", "no_markup", "no_nul", "finite_number",
     "start_job", "report_progress", "output_file", "current_job_id", "JobFailed", "Outcome", "TooManyJobs",
     "save_upload", "upload_path", "remove_upload",

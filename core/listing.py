@@ -34,6 +34,17 @@ class FilterForm(FlaskForm):
         csrf = False
 
 
+def query_args(*drop: str) -> dict:
+    """The request's query arguments that may be handed to ``url_for`` again: without ``url_for``'s own
+    keywords (``endpoint``, ``_method``, ``_anchor``...), the page's path arguments (``customer_id``) and ``drop``.
+
+    ``url_for(request.endpoint, **request.view_args, **request.args)`` would otherwise fail on ``?endpoint=``
+    or ``?customer_id=`` (a TypeError, an error page) and follow ``?_external=`` or ``?_scheme=``.
+    """
+    taken = {"endpoint", *(request.view_args or {}), *drop}
+    return {key: value for key, value in request.args.items() if key not in taken and not key.startswith("_")}
+
+
 def id_or_none(text) -> int | None:
     """``text`` (a query argument, a CSV cell) as a record id, or None when it cannot be one.
 

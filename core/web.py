@@ -19,7 +19,7 @@ from core import formatting
 from core.config import LANGUAGES
 from core.db import db
 from core.i18n import lazy_gettext as _l
-from core.listing import MAX_ID
+from core.listing import MAX_ID, query_args
 from core.migrate import configure as configure_migrations
 from core.rbac.access import can, principal
 
@@ -109,7 +109,7 @@ def sidebar() -> list[tuple[str, list]]:
 
 def url_with(**changes) -> str:
     """The current URL with some query arguments changed (None removes one)."""
-    args = request.args.to_dict()
+    args = query_args()
     args.update(changes)
     args = {k: v for k, v in args.items() if v is not None and v != ""}
     return url_for(request.endpoint, **(request.view_args or {}), **args)
@@ -123,6 +123,32 @@ class RecordIdConverter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
+    if isinstance(value, (list, tuple)):
+        return any(_has_nul(item) for item in value)
+    return False
+
+
+def refuse_nul():
+    """No request may carry a NUL character (path, query, form or JSON): nobody types one,
+    PostgreSQL cannot store or even compare one in text, so it is refused before any view sees it."""
+    sources = [request.path, list(request.args.items(multi=True))]
+    if request.method not in ("GET", "HEAD"):
+        sources += [list(request.form.items(multi=True)),
+                    [file.filename for file in request.files.values()]]
+        if request.is_json:
+            sources.append(request.get_json(silent=True))
+    if _has_nul(sources):
+        return render_template("errors.html", code=400, title=_l("Invalid characters"),
+                               message=_l("The request contains a NUL character, which no text may hold. "
+                                          "Remove it and try again.")), 400
+    return None
+
+
 def _error_page(code: int, title, message):
     def handler(error):
         db.session.rollback()
@@ -132,6 +158,7 @@ def _error_page(code: int, title, message):
 
 def init_app(app, host) -> None:
     app.url_map.converters["int"] = RecordIdConverter  # before any blueprint adds its rules
+    app.before_request(refuse_nul)  # first: before the CSRF check and any view reads the request
     login_manager.init_app(app)
     principal.init_app(app)
     csrf.init_app(app)
@@ -142,7 +169,7 @@ def init_app(app, host) -> None:
     from core.notifications.views import bell
 
     app.jinja_env.globals.update(
-        notification_bell=bell, can=can, render_slot=render_slot, sidebar=sidebar, url_with=url_with,
+        notification_bell=bell, can=can, render_slot=render_slot, sidebar=sidebar, url_with=url_with, query_args=query_args,
         languages=LANGUAGES, get_locale=get_locale, format_decimal=format_decimal,
     )
     formatting.init_app(app)  # format_date, format_datetime, format_money and the filters

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 
-from core.api import _, db, require_permission, svg_chart
+from core.api import _, db, query_args, require_permission, svg_chart
 
 from plugins.reports import VIEW
 from plugins.reports.catalog import by_section, may_export, report_or_abort, visible_reports
@@ -74,7 +74,7 @@ def report(key):
     table = [list(zip(cells.shown(cells.typed(row)), _links(report, row))) for row in rows]
     return render_template("reports/report.html", report=report, form=form, valid=valid, table=table, page=page,
                            more=more, chart=chart, may_export=may_export(report), chart_rows=CHART_ROWS,
-                           export_args={k: v for k, v in request.args.items() if k not in ("page", "key", "fmt")})
+                           export_args=query_args("page"))
 
 
 def prepared_export(key, fmt):
@@ -98,8 +98,7 @@ def export_file(key, fmt):
         abort(403)
     form, valid = _filters(report)
     if not valid:  # the page shows the errors beside the filters
-        args = {k: v for k, v in request.args.items() if k != "page"}
-        return redirect(url_for(".report", key=key, **args))
+        return redirect(url_for(".report", key=key, **query_args("page", "fmt")))
     if fmt not in FORMATS:
         abort(404)
     return export(report, report.query(form), fmt)

@@ -103,7 +103,7 @@ def test_data_scope_holds_on_every_page(many, app):
 @pytest.mark.parametrize("query", [
     "page=" + "9" * 20, "page=-" + "9" * 20, "page=abc", "page=0", "per_page=" + str(10**9), "per_page=-5",
     "sort=nosuch", "sort=-", "after=abc", "before=" + "9" * 30, "after=-1&page=5", "page=99999999&after=1",
-    "page=%00", "sort=name&page=-3&before=0",
+    "sort=name&page=-3&before=0",  # (page=%00 is refused with 400: tests/test_hostile_query.py)
 ])
 def test_bad_page_arguments_give_a_bounded_page(many, login_as, query):
     director = login_as("sales_director")

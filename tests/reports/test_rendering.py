@@ -112,7 +112,8 @@ def test_no_rows_show_an_empty_state_not_a_chart(probe_app):
 
 def test_bad_filters_say_what_is_wrong_and_show_no_numbers(probe_app):
     client = client_with(probe_app, EVERYTHING)
-    for bad in ("abc", "10000", "-1", "1e9", "\x00"):
+    assert client.get("/reports/probe.sales", query_string={"rows": "\x00"}).status_code == 400  # refuse_nul
+    for bad in ("abc", "10000", "-1", "1e9"):
         response = client.get("/reports/probe.sales", query_string={"rows": bad})
         page = response.get_data(as_text=True)
         assert response.status_code == 200 and "is-invalid" in page and "<table" not in page, bad

@@ -116,11 +116,14 @@ def test_posts_without_the_csrf_token_are_refused(app, login_as, add_customer):
 def test_hostile_list_arguments_are_harmless(app, login_as, add_customer, add_request):
     director = login_as("sales_director")
     add_request(add_customer())
-    for query in ("page=99999999999999999999", "per_page=-1", "sort=nosuch", "assignee=%00", "customer=%00x",
+    for query in ("page=99999999999999999999", "per_page=-1", "sort=nosuch",
                   "created_from=2026-13-45", "status=<script>", "summary=" + "x" * 300, "overdue=y",
-                  "assignee=99999999999999", "summary=a%00b", "type=%00"):
+                  "assignee=99999999999999"):
         response = director.get(f"/service/?{query}")
         assert response.status_code == 200, query
+    for query in ("assignee=%00", "customer=%00x", "summary=a%00b", "type=%00"):  # core.web.refuse_nul
+        response = director.get(f"/service/?{query}")
+        assert response.status_code == 400 and "NUL character" in response.get_data(as_text=True), query
 
 
 def test_a_concurrent_save_between_reading_and_writing_is_refused_cleanly(app, login_as, add_customer, add_request,

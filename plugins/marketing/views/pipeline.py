@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import abort, jsonify, render_template, request, url_for
 
-from core.api import _, db, id_or_none, require_permission, user_choices
+from core.api import _, db, id_or_none, query_args, require_permission, user_choices
 
 from plugins.basedata import services as basedata
 from plugins.marketing import flow, pipeline as numbers
@@ -51,7 +51,7 @@ def pipeline():
     form, base = _filters()
     columns = numbers.board(base)
     return render_template("marketing/pipeline.html", form=form, columns=columns, forecast=numbers.forecast(base),
-                           totals_url=url_for(".pipeline_totals", **request.args), **_card_context())
+                           totals_url=url_for(".pipeline_totals", **query_args()), **_card_context())
 
 
 @blueprint.route("/pipeline/cards")
