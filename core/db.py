@@ -95,6 +95,19 @@ def _sqlite_begin(conn, cursor, statement, parameters, context, executemany):
     dbapi_connection.execute("BEGIN IMMEDIATE")
 
 
+def lock_for_update(model, record_id: int) -> None:
+    """Make the writers of one record wait for each other until commit: on PostgreSQL the record's
+    row lock, on SQLite the database's write lock (``BEGIN IMMEDIATE``). Read what a rule depends on
+    *after* this, e.g. "one main contact per customer": a second writer then sees the first's work
+    instead of failing on a unique index. A no-op UPDATE rather than ``SELECT ... FOR UPDATE``,
+    which SQLite does not have; written at table level, so neither audit nor versions notice."""
+    from sqlalchemy import update
+
+    table = model.__table__
+    with db.session.no_autoflush:
+        db.session.execute(update(table).where(table.c.id == record_id).values(id=table.c.id))
+
+
 def analyze(*models) -> None:
     """Refresh the database's statistics of the models' tables after bulk work (an import, a scan),
     so the query planner does not guess from stale or missing figures. Commits.

@@ -70,3 +70,27 @@ def test_main_contacts_of_different_customers_do_not_interfere(app, login_as, ad
         assert manager.post(f"/customers/{customer_id}/contacts/new",
                             data={**CONTACT, "is_main": "y"}).status_code == 302
     assert [main for _name, _email, main in _contacts(app)] == [True, True]
+
+
+def test_two_people_marking_two_main_contacts_at_once_both_succeed(app, login_as, add_customer):
+    """Each saves; the one saved last is the main contact, and nobody sees an error."""
+    import threading
+
+    manager, director = login_as("account_manager"), login_as("sales_director")
+    customer_id = add_customer(manager.user_id)
+    base = f"/customers/{customer_id}/contacts"
+    for _round in range(3):
+        start, results = threading.Barrier(2), []
+
+        def send(client, name):
+            start.wait()
+            results.append(client.post(f"{base}/new", data={**CONTACT, "name": name, "is_main": "y"}).status_code)
+
+        threads = [threading.Thread(target=send, args=(manager, "甲")), threading.Thread(target=send, args=(director, "乙"))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert results == [302, 302]
+    assert len(_contacts(app)) == 6
+    assert sum(main for _name, _email, main in _contacts(app)) == 1

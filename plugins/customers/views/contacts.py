@@ -1,10 +1,10 @@
 """Contacts (联系人) of a customer."""
 from sqlalchemy import select
 
-from core.api import _, db, require_permission
+from core.api import _, db, lock_for_update, require_permission
 
 from plugins.customers.forms import ContactForm
-from plugins.customers.models import SEXES, Contact
+from plugins.customers.models import SEXES, Contact, Customer
 from plugins.customers.views import blueprint, related
 from plugins.customers import services
 
@@ -19,9 +19,11 @@ def contact_list(customer_id):
 
 
 def _one_main_contact(contact: Contact) -> None:
-    """A new main contact takes the mark from the previous one, which is saved first (one per customer)."""
+    """A new main contact takes the mark from the previous one, which is saved first (one per customer).
+    Two people marking two contacts at once take turns: the second sees the first's mark and moves it."""
     if not contact.is_main:
         return
+    lock_for_update(Customer, contact.customer_id)
     with db.session.no_autoflush:
         previous = list(db.session.scalars(select(Contact).where(
             Contact.customer_id == contact.customer_id, Contact.is_main, Contact.id != contact.id)))
