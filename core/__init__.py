@@ -20,7 +20,7 @@ def create_app(config: dict | None = None, extra_plugins: list | None = None) ->
     from core.builtin import CorePlugin
     from core.db import db
     from core.plugins import PluginHost
-    from core import audit, cache, events  # noqa: F401  (listeners, tables)
+    from core import audit, cache, events, numbers  # noqa: F401  (listeners, tables)
     from core.auth import logins, throttle  # noqa: F401  (tables)
     from core.rbac import models  # noqa: F401  (tables)
     from core.jobs import models as _jobs  # noqa: F401  (table)

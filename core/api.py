@@ -28,6 +28,7 @@ from core.models import (
     AuditMixin, BusinessRecord, CreatorMixin, TimestampMixin, VersionMixin, commit_unless_stale, is_stale, utcnow,
 )
 from core.notifications import link_to, notify
+from core.numbers import reserve_sequence
 from core.plugins import Job, MenuItem, Permission, SlotItem
 from core.rbac.access import (
     can, holders_of, public_view, require_permission, scoped, sees_all, user_choices, user_names, users_holding,
@@ -52,7 +53,7 @@ __all__ = [
     "id_or_none", "strip_text", "no_markup", "no_nul", "finite_number",
     "start_job", "report_progress", "output_file", "current_job_id", "JobFailed", "Outcome", "TooManyJobs",
     "save_upload", "upload_path", "remove_upload",
-    "notify", "link_to",
+    "notify", "link_to", "reserve_sequence",
     "format_money", "format_date", "format_datetime", "iso",
     "stable_cache", "watch_cache", "cache_changed", "user_names", "holders_of",
     "TextIndex", "search_term", "SearchGroup", "SearchResult",

@@ -207,7 +207,7 @@ MAX_ORDER_LINES = 500
 
 
 class OrderForm(VersionedForm):
-    number = _text(_l("Order number"), 40, required=True)
+    number = _text(_l("Order number"), 40)  # a new order left without one is given one on save
     date = DateField(_l("Date"), validators=[InputRequired(message=_l("Enter a date."))])
     address = _text(_l("Delivery address"), 300)
     status = SelectField(_l("Status"), choices=list(ORDER_STATUSES.items()))

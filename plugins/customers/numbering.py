@@ -1,27 +1,30 @@
-"""Customer numbers: "KH" + YYYYMMDD + a 5-digit sequence per day, unique under concurrency."""
+"""Customer numbers ("KH" + YYYYMMDD + a 5-digit sequence per day) and order numbers given on save
+("DD" + YYYYMMDD + a 5-digit sequence), from the core's counter per prefix and day (``reserve_sequence``):
+concurrent transactions never compute the same number."""
 from __future__ import annotations
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 
-from core.api import db, utcnow
+from core.api import db, reserve_sequence, utcnow
 
-from plugins.customers.models import Customer
+from plugins.customers.models import Customer, Order
 
 PREFIX = "KH"
-ATTEMPTS = 10
+ORDER_PREFIX = "DD"
 
 
-def _next_number(prefix: str) -> str:
-    # A range (not LIKE) reads only the day's numbers from the unique index, in any collation:
-    # they lie between "KH20261124" and "KH20261125". Longest first, so a 6-digit sequence stays the latest.
+def _last_customer_sequence(prefix: str) -> int:
+    """The highest sequence among the customer numbers that begin with ``prefix`` (e.g. "KH20261124"), or 0.
+
+    A range (not LIKE) reads only the day's numbers from the unique index, in any collation:
+    they lie between "KH20261124" and "KH20261125". Longest first, so a 6-digit sequence stays the latest.
+    """
     following = PREFIX + str(int(prefix[len(PREFIX):]) + 1)
     last = db.session.scalar(
         select(Customer.number).where(Customer.number >= prefix, Customer.number < following)
         .order_by(func.length(Customer.number).desc(), Customer.number.desc()).limit(1)
     )
-    sequence = int(last[len(prefix):]) + 1 if last else 1
-    return f"{prefix}{sequence:05d}"
+    return int(last[len(prefix):]) if last else 0
 
 
 def today_prefix() -> str:
@@ -29,37 +32,35 @@ def today_prefix() -> str:
 
 
 def reserve_numbers(count: int) -> list[str]:
-    """``count`` consecutive fresh numbers of today, for a bulk insert (the CSV import).
+    """``count`` consecutive fresh customer numbers of today (the CSV import inserts them in bulk).
 
-    Nothing is locked: the numbers follow the day's highest number as this
-    transaction sees it. A customer created in the UI meanwhile may compute one
-    of the same numbers; the unique constraint on ``number`` lets only one of
-    the two rows in. If the UI's row is in first, the bulk insert fails with an
-    IntegrityError: the caller runs it in a savepoint, rolls that back and
-    retries with freshly reserved numbers (which now follow the UI's). If the
-    bulk insert is in first, the UI's insert waits until the import commits,
-    then fails on the constraint and ``add_numbered`` takes the next free
-    number. Either way no number is ever given twice.
+    The day's counter is incremented in the caller's transaction and stays locked
+    until it ends: a customer created meanwhile waits and takes the numbers after
+    these. The first counter of a day starts after the day's highest number
+    already given (customers numbered before the counter existed).
     """
-    prefix = today_prefix()
-    first = int(_next_number(prefix)[len(prefix):])
+    day = utcnow().date()
+    prefix = PREFIX + day.strftime("%Y%m%d")
+    first = reserve_sequence(PREFIX, count, day=day, last_given=lambda: _last_customer_sequence(prefix))
     return [f"{prefix}{first + offset:05d}" for offset in range(count)]
 
 
 def add_numbered(customer: Customer) -> None:
-    """Add ``customer`` to the session with a fresh number, flushed (the caller commits).
+    """Add ``customer`` to the session with a fresh number, flushed (the caller commits)."""
+    customer.number = reserve_numbers(1)[0]
+    db.session.add(customer)
+    db.session.flush()
 
-    Two customers created at the same moment may compute the same number; the
-    unique constraint refuses the second, which takes the next number inside a
-    savepoint, so the caller's other work in the transaction is kept.
+
+def next_order_number() -> str:
+    """A fresh order number of today, for an order saved without one (the caller commits).
+
+    Order numbers may also be typed in: a typed number that happens to look like
+    one of these is skipped.
     """
-    prefix = today_prefix()
-    for attempt in range(ATTEMPTS):
-        customer.number = _next_number(prefix)
-        try:
-            with db.session.begin_nested():
-                db.session.add(customer)
-            return
-        except IntegrityError:
-            if attempt == ATTEMPTS - 1:
-                raise
+    day = utcnow().date()
+    prefix = ORDER_PREFIX + day.strftime("%Y%m%d")
+    while True:
+        number = f"{prefix}{reserve_sequence(ORDER_PREFIX, day=day):05d}"
+        if db.session.scalar(select(Order.id).where(Order.number == number)) is None:
+            return number

@@ -102,9 +102,11 @@ def _recompute(connection, customer_ids: list[int]) -> None:
     # Two transactions writing orders of one customer would each delete and re-insert its rows;
     # the second insert would collide with the first one's. Taking the customers' rows first makes
     # the second wait, and then recompute from both transactions' orders. (SQLite writes one at a time.)
+    # FOR NO KEY UPDATE, not FOR UPDATE: each transaction already holds a KEY SHARE lock on the customer
+    # from its order's foreign key, which FOR UPDATE would wait for on both sides (a deadlock).
     if connection.dialect.name == "postgresql":
         connection.execute(select(Customer.id).where(Customer.id.in_(customer_ids))
-                           .order_by(Customer.id).with_for_update())
+                           .order_by(Customer.id).with_for_update(key_share=True))
     for model in (OrderMonth, OrderYear):
         connection.execute(delete(model).where(model.customer_id.in_(customer_ids)))
     _summarise(connection, lambda column: column.in_(customer_ids))

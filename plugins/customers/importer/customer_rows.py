@@ -1,7 +1,6 @@
 """Importing customers: the columns, the checks of each row, the numbered bulk insert."""
 from __future__ import annotations
 
-from sqlalchemy.exc import IntegrityError
 
 from core.api import User, _, analyze, db, lazy_gettext as _l, record_bulk
 from plugins.basedata import services as basedata
@@ -110,22 +109,11 @@ class CustomerRows:
 
 
 def _insert_numbered(records: list[dict]) -> list[int]:
-    """Insert ``records`` with consecutive fresh numbers; returns their ids.
-
-    A customer created in the UI meanwhile may have taken one of the numbers
-    (see ``numbering.reserve_numbers``): the unique constraint refuses the
-    batch, its savepoint is rolled back and the numbers reserved again.
-    """
-    for attempt in range(numbering.ATTEMPTS):
-        for record, number in zip(records, numbering.reserve_numbers(len(records))):
-            record["number"] = number
-            record["name_sort"] = sort_key(record["name"])  # a bulk insert passes no flush hook
-        try:
-            with db.session.begin_nested():
-                return bulk_insert(Customer, records, key=Customer.number)
-        except IntegrityError:
-            if attempt == numbering.ATTEMPTS - 1:
-                raise
+    """Insert ``records`` with consecutive fresh numbers (see ``numbering.reserve_numbers``); returns their ids."""
+    for record, number in zip(records, numbering.reserve_numbers(len(records))):
+        record["number"] = number
+        record["name_sort"] = sort_key(record["name"])  # a bulk insert passes no flush hook
+    return bulk_insert(Customer, records, key=Customer.number)
 
 
 class DuplicateRows:

@@ -5,12 +5,13 @@ from decimal import Decimal, InvalidOperation
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from core.api import _, db, is_stale, require_permission, utcnow
+from core.api import _, db, is_stale, lazy_gettext as _l, require_permission, utcnow
 
 from plugins.basedata import services as basedata
-from plugins.customers import services
+from plugins.customers import numbering, services
 from plugins.customers.forms import MAX_ORDER_LINES, STALE_MESSAGE, OrderForm
 from plugins.customers.models import Order, OrderLine
 from plugins.customers.views import blueprint, related
@@ -77,6 +78,9 @@ def _number_taken(number: str, order: Order) -> bool:
     return db.session.scalar(select(Order.id).where(Order.number == number, Order.id != (order.id or 0))) is not None
 
 
+TAKEN_MESSAGE = _l("Another order already has this number.")
+
+
 def _save_lines(form: OrderForm, order: Order) -> None:
     rows = [row for row in form.lines if row.product_id.data]
     ids = {row.product_id.data for row in rows}
@@ -90,25 +94,38 @@ def _save_lines(form: OrderForm, order: Order) -> None:
 def _edit(customer, order: Order):
     is_new = order.id is None
     products = basedata.products_with_stock()
+    # A new order's number is given on save (from the day's counter), so two forms opened at once
+    # never propose the same one; a number typed in is checked, and a race at the commit is told too.
     form = _build_form(_form_data(order) if not is_new else
-                       {"number": "DD" + utcnow().strftime("%Y%m%d%H%M%S"), "date": utcnow().date(),
-                        "address": customer.address, "lines": [{}] * SPARE_ROWS}, products)
+                       {"date": utcnow().date(), "address": customer.address, "lines": [{}] * SPARE_ROWS}, products)
     if MORE_LINES not in request.form and form.validate_on_submit():
         if not is_new and is_stale(order, form.version.data):
             form.form_errors.append(STALE_MESSAGE)
-        elif _number_taken(form.number.data, order):
-            form.number.errors.append(_("Another order already has this number."))
+        elif not is_new and not form.number.data:
+            form.number.errors.append(_("This field is required."))
+        elif form.number.data and _number_taken(form.number.data, order):
+            form.number.errors.append(TAKEN_MESSAGE)
         else:
-            form.apply_to(order, skip=("lines",))
+            form.apply_to(order, skip=("lines", "number"))
+            order.number = form.number.data or numbering.next_order_number()
             order.customer_id = customer.id
             _save_lines(form, order)
             db.session.add(order)
-            db.session.flush()
-            if is_new:
-                services.order_created(order)
-            db.session.commit()
-            flash(_("Order %(number)s saved.", number=order.number), "success")
-            return redirect(url_for(".order_detail", customer_id=customer.id, order_id=order.id))
+            number = order.number
+            try:
+                db.session.flush()
+                if is_new:
+                    services.order_created(order)
+                db.session.commit()
+            except IntegrityError:  # another order took the number between our check and our insert
+                db.session.rollback()
+                if not _number_taken(number, Order()):
+                    raise
+                form.number.errors.append(TAKEN_MESSAGE)
+                order = Order() if is_new else db.session.get(Order, order.id)
+            else:
+                flash(_("Order %(number)s saved.", number=order.number), "success")
+                return redirect(url_for(".order_detail", customer_id=customer.id, order_id=order.id))
     by_id = {product.id: product for product in products}
     amounts = [_line_amount(row, by_id) for row in form.lines]
     return render_template("customers/order_form.html", form=form, order=order, customer=customer,
