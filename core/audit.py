@@ -124,13 +124,14 @@ def record_bulk(action: str, model, rows: list[dict]) -> None:
 
     ``action`` is "create" or "delete"; ``rows`` hold each row's column values
     (with its primary key) as written or as they were. Other keys go in as they
-    are, e.g. a summary of child rows. The model's ``__audit_exclude__`` and
-    ``__audit_redact__`` apply as for ORM changes, and the user is the current
-    one (None for commands and jobs). One executemany INSERT in the caller's
+    are, e.g. a summary of child rows. For "update" (a set-based UPDATE), each
+    row holds its primary key and ``column: (old, new)`` for the changed columns.
+    The model's ``__audit_exclude__`` and ``__audit_redact__`` apply as for ORM
+    changes, and the user is the current one (None for commands and jobs). One executemany INSERT in the caller's
     transaction: the entries are committed or rolled back with the rows.
     """
-    if action not in ("create", "delete"):
-        raise ValueError(f"record_bulk audits creates and deletes, not {action!r}")
+    if action not in ("create", "delete", "update"):
+        raise ValueError(f"record_bulk audits creates, updates and deletes, not {action!r}")
     session = db.session
     actor, now = _actor(session), utcnow()
     key_columns = [column.key for column in model.__table__.primary_key]
@@ -138,7 +139,10 @@ def record_bulk(action: str, model, rows: list[dict]) -> None:
     for row in rows:
         changes = {}
         for key, value in row.items():
-            if key in model.__audit_exclude__ or value is None:
+            if key in model.__audit_exclude__ or value is None or action == "update" and key in key_columns:
+                continue
+            if action == "update":
+                changes[key] = [REDACTED if key in model.__audit_redact__ and v is not None else v for v in value]
                 continue
             value = REDACTED if key in model.__audit_redact__ else value
             changes[key] = [None, value] if action == "create" else [value, None]

@@ -146,12 +146,6 @@ def register_reports():
 
 
 @hookimpl
-def on_event(name, payload):
-    if name == "customers.order_created":
-        churn.on_order_created(payload)
-
-
-@hookimpl
 def register_commands(cli):
     for command in COMMANDS:
         cli.add_command(command)

@@ -11,7 +11,7 @@ from datetime import date as Date, datetime
 
 from flask import current_app, url_for
 from sqlalchemy import (
-    Date as SQLDate, DateTime, ForeignKey, Index, Integer, String, func, insert, literal, select,
+    Date as SQLDate, DateTime, ForeignKey, Index, Integer, String, func, insert, literal, select, update,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -166,28 +166,28 @@ def scan_job() -> str:
 def close_recovered(customer_ids=None) -> int:
     """Close the open records of customers who ordered within the window again; returns how many.
 
-    ``customer_ids`` limits the check (an order was just saved); None checks
+    ``customer_ids`` limits the check (an order is being saved); None checks
     every open record (after an import of orders). Orders dated before the
-    window (a late entry of an old order) do not close anything.
+    window (a late entry of an old order) do not close anything. Runs in the
+    caller's transaction (the caller commits): a set-based UPDATE per open
+    status, so a record that a concurrent order closed meanwhile is simply no
+    longer open, and closing never fails the save of an order.
     """
+    table = ChurnRecord.__table__
     ordered_recently = select(Order.customer_id).where(Order.date >= cutoff_date())
-    stmt = select(ChurnRecord).where(ChurnRecord.status.in_(OPEN), ChurnRecord.customer_id.in_(ordered_recently))
-    if customer_ids is not None:
-        stmt = stmt.where(ChurnRecord.customer_id.in_(list(customer_ids)))
-    records = list(db.session.scalars(stmt))
     now = utcnow()
-    for record in records:
-        record.status = CLOSED
-        record.closed_at = now
-    if records:
-        db.session.commit()
-    return len(records)
-
-
-def on_order_created(payload: dict) -> None:
-    customer_id = payload.get("customer_id")
-    if customer_id is not None:
-        close_recovered([customer_id])
+    closed = 0
+    for status in OPEN:
+        stmt = (update(table).where(table.c.status == status, table.c.customer_id.in_(ordered_recently))
+                .values(status=CLOSED, closed_at=now, updated_at=now, version=table.c.version + 1)
+                .returning(table.c.id))
+        if customer_ids is not None:
+            stmt = stmt.where(table.c.customer_id.in_(list(customer_ids)))
+        ids = list(db.session.execute(stmt).scalars())
+        record_bulk("update", ChurnRecord, [{"id": id_, "status": (status, CLOSED), "closed_at": (None, now)}
+                                             for id_ in ids])
+        closed += len(ids)
+    return closed
 
 
 def postpone(record: ChurnRecord, measure: str) -> None:

@@ -211,5 +211,10 @@ def customer_deleted(customer: Customer) -> None:
 
 
 def order_created(order: Order) -> None:
+    """A new order was flushed: close its customer's open churn warning in the same transaction
+    (the caller commits) and announce ``customers.order_created`` after the commit."""
+    from plugins.customers import churn
+
+    churn.close_recovered([order.customer_id])
     emit("customers.order_created", {"id": order.id, "number": order.number, "customer_id": order.customer_id,
                                      "total": str(order.total), "date": order.date.isoformat()})

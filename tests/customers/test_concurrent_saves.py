@@ -1,12 +1,15 @@
 """Saves at the same moment, through HTTP on the real database: customer numbers, orders on a customer
 with an open churn warning, order numbers given on save and typed twice (issue 12, items 5-7)."""
+import json
 import re
 import threading
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
 from core.api import db
+from core.audit import AuditEntry
+from plugins.customers.churn import ChurnRecord, scan
 from plugins.customers.models import Customer, Order
 
 THREADS = 20
@@ -54,6 +57,34 @@ def test_the_counter_starts_after_numbers_given_before_it(app, login_as, custome
     assert client.post("/customers/new", data=customer_form(client.user_id)).status_code == 302
     with app.app_context():
         assert db.session.scalar(select(func.max(Customer.number))) == f"{today_prefix()}00042"
+
+
+def _warned_customer(app, add_customer, add_product):
+    customer_id = add_customer(None)
+    product_id = add_product()
+    with app.app_context():
+        db.session.add(Order(customer_id=customer_id, number="OLD-1", date=date.today() - timedelta(days=400)))
+        db.session.commit()
+        scan()
+        assert db.session.scalar(select(ChurnRecord.status)) == "warning"
+    return customer_id, product_id
+
+
+def test_twenty_orders_at_once_on_a_warned_customer_all_save_and_close_the_warning(
+        app, login_as, add_customer, add_product):
+    customer_id, product_id = _warned_customer(app, add_customer, add_product)
+    clients = [login_as("sales_director") for _ in range(THREADS)]
+    url = f"/customers/{customer_id}/orders/new"
+    responses = at_once(clients, lambda client, n: client.post(url, data=order_form(product_id, f"SO-AT-ONCE-{n}")))
+    assert [r.status_code for r in responses] == [302] * THREADS
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Order.id))) == THREADS + 1
+        [(churn_id, status)] = db.session.execute(select(ChurnRecord.id, ChurnRecord.status)).all()
+        assert status == "closed"
+        [changes] = db.session.scalars(select(AuditEntry.changes).where(
+            AuditEntry.table_name == "customers_churn", AuditEntry.action == "update",
+            AuditEntry.record_id == str(churn_id)))
+        assert json.loads(changes)["status"] == ["warning", "closed"]
 
 
 def test_the_new_order_form_leaves_the_number_to_the_save(app, login_as, add_customer, add_product):

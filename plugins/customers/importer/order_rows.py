@@ -211,8 +211,8 @@ def import_orders(table: Table, actor_id: int | None = None, progress: Progress 
     if report.error_count:
         report.sort(table)
         return report
+    churn.close_recovered()  # customers who ordered again are no longer at risk (committed by analyze)
     analyze(Order, OrderLine)
-    churn.close_recovered()  # customers who ordered again are no longer at risk
     report.imported = imported
     return report
 
