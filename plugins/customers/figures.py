@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from sqlalchemy import case, func, select
 
-from core.api import can, db, utcnow
+from core.api import can, db, local_today
 
 from plugins.customers.churn import OPEN, ChurnRecord
 from plugins.customers.models import Activity, Contact, Order
@@ -43,7 +43,7 @@ def key_figures(customer) -> KeyFigures:
     """What the 360 header shows, limited to what the current user may see."""
     figures = KeyFigures(counts={})
     if can("customers.order.view"):
-        this_year, last_year, count, last = _order_figures(customer.id, utcnow().date())
+        this_year, last_year, count, last = _order_figures(customer.id, local_today())
         figures.revenue_this_year, figures.revenue_last_year = Decimal(this_year), Decimal(last_year)
         figures.order_count, figures.last_order = count, last
         figures.counts["orders"] = count

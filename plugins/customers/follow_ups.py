@@ -2,21 +2,14 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
-from flask import current_app
 from sqlalchemy import select
 
-from core.api import N_, db, link_to, notify
+from core.api import N_, db, link_to, local_today, notify
 
 from plugins.customers import services
 from plugins.customers.models import STATUS_DELETED, Activity, Customer
-
-
-def local_today() -> date:
-    """Today in the CRM's time zone (a follow-up is due on the owner's calendar day, not UTC's)."""
-    return datetime.now(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
 
 
 def open_follow_ups(owner_id: int, due_by: date | None = None):

@@ -10,7 +10,7 @@ from flask import current_app, render_template, url_for
 from flask_babel import format_decimal
 from sqlalchemy import func, select
 
-from core.api import SlotItem, _, can, db, kpi_tile, scoped, sees_all, svg_chart, utcnow
+from core.api import SlotItem, _, can, db, kpi_tile, scoped, sees_all, svg_chart, local_today
 
 from plugins.customers.churn import WARNING, ChurnRecord
 from plugins.customers.models import Customer
@@ -56,7 +56,7 @@ def _money(value) -> str:
 
 
 def sales_tile():
-    today = utcnow().date()
+    today = local_today()
     this_month, last_month = _first_of_month(today), _first_of_month(today, 1)
     sales = sales_by_month(last_month, this_month)
     now, before = sales.get(this_month, Decimal(0)), sales.get(last_month, Decimal(0))
@@ -93,7 +93,7 @@ def at_risk_tile():
 
 
 def sales_chart_widget():
-    today = utcnow().date()
+    today = local_today()
     months = [_first_of_month(today, back) for back in range(CHART_MONTHS - 1, -1, -1)]
     sales = sales_by_month(months[0], months[-1])
     if not any(sales.values()):

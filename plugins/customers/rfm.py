@@ -28,7 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 from wtforms import SelectField
 
-from core.api import FilterForm, analyze, db, lazy_gettext as _l, ngettext, scoped, sees_all, utcnow
+from core.api import FilterForm, analyze, db, lazy_gettext as _l, ngettext, scoped, sees_all, local_today
 
 from plugins.customers.models import STATUS_DELETED, Customer
 from plugins.customers.order_summary import OrderMonth
@@ -104,7 +104,7 @@ class RfmScore(db.Model):
 def _computed(window: int, today: date | None = None):
     """Every customer's scores over ``window`` months, computed now:
     customer_id, last (month), frequency, monetary, r, f, m, fm, segment."""
-    start = _first_month(today or utcnow().date(), window)
+    start = _first_month(today or local_today(), window)
     per_customer = (select(OrderMonth.customer_id.label("customer_id"), func.max(OrderMonth.month).label("last"),
                            func.sum(OrderMonth.orders).label("frequency"), func.sum(OrderMonth.amount).label("monetary"))
                     .where(OrderMonth.month >= start,
@@ -124,7 +124,7 @@ def _computed(window: int, today: date | None = None):
 def store_scores(today: date | None = None) -> int:
     """Score every customer over each window into ``customers_rfm_score``; returns how many customers
     the default window scored. The caller commits."""
-    today = today or utcnow().date()
+    today = today or local_today()
     db.session.execute(delete(RfmScore))
     for window in WINDOWS:
         computed = _computed(window, today).subquery()

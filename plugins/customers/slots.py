@@ -6,7 +6,7 @@ from datetime import timedelta
 from flask import render_template
 from sqlalchemy import func, select
 
-from core.api import SlotItem, can, current_user, db, sees_all
+from core.api import SlotItem, can, current_user, db, local_today, sees_all
 
 from plugins.customers import follow_ups, services
 from plugins.customers.models import STATUS_DELETED, Activity, Customer
@@ -38,7 +38,7 @@ def follow_ups_widget():
     """The user's next steps due today or overdue, oldest first, each with a Done button."""
     if not (can("customers.activity.view") and can("customers.customer.view")):
         return None
-    today = follow_ups.local_today()
+    today = local_today()
     due = follow_ups.open_follow_ups(current_user.id, today)
     rows = db.session.execute(due.order_by(Activity.next_step_due, Activity.id).limit(FOLLOW_UPS_SHOWN)).all()
     overdue = db.session.scalar(select(func.count()).select_from(

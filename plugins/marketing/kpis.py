@@ -7,7 +7,7 @@ from datetime import date
 from flask import current_app, url_for
 from flask_babel import format_decimal
 
-from core.api import _, can, kpi_tile, sees_all, utcnow
+from core.api import _, can, kpi_tile, sees_all, local_today
 
 from plugins.marketing import services
 
@@ -28,12 +28,12 @@ def _win_rate_url() -> str:
     report = current_app.extensions["crm"].reports.get("marketing.win_rate")
     if report and "reports.report" in current_app.view_functions and can("reports.report.view") \
             and can(report.permission):
-        return url_for("reports.report", key="marketing.win_rate", year=utcnow().year)
+        return url_for("reports.report", key="marketing.win_rate", year=local_today().year)
     return url_for("marketing.opportunity_list")
 
 
 def win_rate_tile():
-    year = utcnow().year
+    year = local_today().year
     won, closed, rate = services.win_rate(since=date(year, 1, 1))
     value = format_decimal(rate, format="#,##0.0") + " %" if rate is not None else "—"
     return kpi_tile(_("Win rate %(year)s", year=year), value, url=_win_rate_url(), scope=_scope(), icon="trophy",

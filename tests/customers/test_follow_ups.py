@@ -4,7 +4,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from core.api import db
+from core.api import db, local_today
 from core.notifications.models import Notification
 from plugins.customers import follow_ups
 from plugins.customers.models import Activity, Contact
@@ -39,7 +39,7 @@ def add_follow_up(app, customer_id, owner_id, due, step="寄送报价单", done=
 
 def _today(app) -> date:
     with app.app_context():
-        return follow_ups.local_today()
+        return local_today()
 
 
 def _activities(app) -> list[Activity]:
@@ -99,7 +99,7 @@ def test_due_and_overdue_next_steps_are_on_the_owners_dashboard_only(app, login_
     manager, colleague = login_as("account_manager"), login_as("account_manager")
     customer_id, _contact = customer_with_contact(manager.user_id)
     with app.app_context():
-        today = follow_ups.local_today()
+        today = local_today()
     add_follow_up(app, customer_id, manager.user_id, today - timedelta(days=2), "逾期报价")
     add_follow_up(app, customer_id, manager.user_id, today, "今天回访")
     add_follow_up(app, customer_id, manager.user_id, today + timedelta(days=5), "下周演示")
@@ -136,7 +136,7 @@ def test_changing_the_next_step_opens_it_again(app, login_as, customer_with_cont
     manager = login_as("account_manager")
     customer_id, _contact = customer_with_contact(manager.user_id)
     with app.app_context():
-        today = follow_ups.local_today()
+        today = local_today()
     activity_id = add_follow_up(app, customer_id, manager.user_id, today, done=True)
     activity = _activities(app)[0]
     form = {**ACTIVITY, "date": activity.date.isoformat(), "kind": "call", "next_step": "再次寄送",
@@ -151,7 +151,7 @@ def test_the_daily_reminder_notifies_each_owner_once(app, login_as, customer_wit
     first, _c = customer_with_contact(one.user_id)
     second, _c = customer_with_contact(many.user_id)
     with app.app_context():
-        today = follow_ups.local_today()
+        today = local_today()
     add_follow_up(app, first, one.user_id, today, "寄送合同")
     add_follow_up(app, first, one.user_id, today - timedelta(days=1), "昨天的")
     add_follow_up(app, first, one.user_id, today, "已经做了", done=True)

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from core.api import db, utcnow
+from core.api import db, local_today
 from plugins.customers.churn import LOST, POSTPONED, WARNING, ChurnRecord
 from plugins.customers.kpis import _first_of_month
 from plugins.customers.models import Order, OrderLine
@@ -25,7 +25,7 @@ def team(app, login_as, add_customer, add_product):
     zhang = login_as("account_manager", display_name="Zhang Wei")
     mine, theirs = add_customer(li.user_id), add_customer(zhang.user_id, name="别人的客户")
     product = add_product()
-    today = utcnow().date()
+    today = local_today()
     this_month, last_month = _first_of_month(today), _first_of_month(today, 1)
     orders = [(mine, this_month, "300.00"), (mine, last_month, "200.00"), (theirs, this_month, "1000.00"),
               (theirs, _first_of_month(today, 13), "99.00")]
@@ -86,3 +86,24 @@ def test_without_the_reports_plugin_the_tiles_link_to_the_lists(make_app):
     page = client.get("/").get_data(as_text=True)
     assert "Sales this month" in page and "/reports/" not in page
     assert 'href="/customers/"' in page and client.get("/reports/").status_code == 404
+
+
+def test_this_month_is_the_local_month(app, login_as, add_customer, add_product, monkeypatch):
+    """At 02:00 on 1 December in Beijing it is still 30 November in UTC: December's order counts."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    import core.localtime
+
+    monkeypatch.setattr(core.localtime, "local_now",
+                        lambda: datetime(2026, 12, 1, 2, 0, tzinfo=ZoneInfo("Asia/Shanghai")))
+    director = login_as("sales_director")
+    customer, product = add_customer(director.user_id), add_product()
+    with app.app_context():
+        for number, day, price in (("K1", date(2026, 12, 1), "500.00"), ("K2", date(2026, 11, 30), "250.00")):
+            order = Order(customer_id=customer, number=number, date=day)
+            order.lines.append(OrderLine(product_id=product, quantity=Decimal(1), price=Decimal(price)))
+            db.session.add(order)
+        db.session.commit()
+    sales = _tile(director.get("/").get_data(as_text=True), "Sales this month")
+    assert sales.startswith("Sales this month 500 ") and "against last month (250)" in sales

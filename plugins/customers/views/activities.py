@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from core.api import _, current_user, db, require_permission
+from core.api import _, current_user, db, local_today, require_permission
 
 from plugins.basedata import services as basedata
 from plugins.customers.forms import ActivityForm
@@ -25,7 +25,7 @@ def activity_list(customer_id):
 
 
 def _form(customer, activity: Activity | None) -> ActivityForm:
-    form = ActivityForm(obj=activity) if activity else ActivityForm(data={"date": follow_ups.local_today(), "kind": "call"})
+    form = ActivityForm(obj=activity) if activity else ActivityForm(data={"date": local_today(), "kind": "call"})
     contacts = db.session.execute(select(Contact.id, Contact.name).where(Contact.customer_id == customer.id)
                                   .order_by(Contact.name, Contact.id).limit(MAX_CONTACT_CHOICES)).all()
     form.fill_choices(basedata.choices(ACTIVITY_TYPE), contacts)

@@ -4,7 +4,9 @@ from __future__ import annotations
 from flask import abort, flash, redirect, request, url_for
 from sqlalchemy import select
 
-from core.api import FilterForm, _, current_user, db, lazy_gettext as _l, list_page, require_permission, utcnow
+from core.api import (
+    FilterForm, _, current_user, db, lazy_gettext as _l, list_page, local_today, require_permission, utcnow,
+)
 from wtforms import SelectField
 
 from plugins.basedata import services as basedata
@@ -25,7 +27,7 @@ class FollowUpFilter(FilterForm):
 @require_permission("customers.activity.view")
 def follow_ups_page():
     form = FollowUpFilter(request.args)
-    today = follow_ups.local_today()
+    today = local_today()
     due_by = None if form.show.data == "open" else today
     return list_page(follow_ups.open_follow_ups(current_user.id, due_by), SORTS, "due", Activity.id,
                      template="customers/follow_ups.html", form=form, today=today,
