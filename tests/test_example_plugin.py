@@ -244,3 +244,9 @@ def test_report_counts_the_users_own_notes_per_month(app, login_as):
         login_user(db.session.get(User, mine.user_id))
         rows = db.session.execute(report.query(None)).all()
     assert [(row.month, row.notes) for row in rows] == [(utcnow().strftime("%Y-%m"), 2)]
+
+
+def test_notes_count_command(app, login_as):
+    login_as("admin").post("/notes/new", data={"title": "Counted"})
+    result = app.test_cli_runner().invoke(args=["notes-count"])
+    assert result.exit_code == 0 and result.output == "1\n"

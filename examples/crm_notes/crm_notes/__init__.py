@@ -5,18 +5,21 @@ entry point ``notes = crm_notes``. This module is the plugin object: its
 metadata and its hook implementations. It imports nothing from the CRM but
 ``core.api`` and the public service of the customers plugin, which it requires.
 """
+import click
 from flask import render_template
 from sqlalchemy import func, select
 
 from core.api import MenuItem, Permission, SlotItem, User, can, db, hookimpl, scoped
 from core.api import lazy_gettext as _l
 
-from crm_notes.models import Note
+from crm_notes.models import Note  # importing the models registers the table
 
-name = "notes"
-title = _l("Notes")
+name = "notes"                      # equals the entry point name
+title = _l("Notes")                 # shown by `crm plugins` and the plugins page
 version = "0.1.0"
-requires = ("customers",)  # notes may point at a customer (plugins.customers.services)
+requires_core = ">=0.1,<0.2"        # the CRM core versions it works with (PEP 440)
+requires = ("customers",)           # plugins this one cannot work without: a note may name a customer
+# uses = ("marketing",)             # optional: plugins it integrates with when present
 
 
 @hookimpl
@@ -42,6 +45,14 @@ def register_roles():
 @hookimpl
 def register_menu_items():
     return [MenuItem(_l("Notes"), "notes.index", "notes.note.view", order=500, icon="sticky")]
+
+
+@hookimpl
+def register_commands(cli):
+    @cli.command("notes-count")
+    def notes_count():
+        """Print how many notes exist."""
+        click.echo(db.session.scalar(select(func.count()).select_from(Note)))
 
 
 @hookimpl

@@ -11,8 +11,8 @@ from crm_notes.models import Note
 blueprint = Blueprint("notes", __name__, template_folder="templates")
 
 # Sortable columns, each indexed; the id follows creation order.
-SORTS = {"title": Note.title, "created": Note.id}
-DEFAULT_SORT = "-created"
+SORTS = {"title": Note.title, "created": Note.id}   # sort key -> indexed column
+DEFAULT_SORT = "-created"                           # "-" = descending
 
 
 @blueprint.route("/")
@@ -45,7 +45,7 @@ def edit(note_id: int):
     note = db.session.scalar(scoped(select(Note), Note).where(Note.id == note_id))
     if note is None:
         abort(404)
-    form = NoteForm(obj=note)
+    form = NoteForm(obj=note)                      # fills version from the record
     if form.validate_on_submit():
         if is_stale(note, form.version.data):
             form.form_errors.append(_("This note was changed by someone else while you were editing it. "
@@ -54,7 +54,7 @@ def edit(note_id: int):
             note.title = form.title.data
             note.body = form.body.data or ""
             note.customer_id = form.customer_id.data
-            db.session.commit()
+            db.session.commit()                    # version becomes version + 1
             flash(_("Note saved."), "success")
             return redirect(url_for(".index"))
     return render_template("notes/form.html", form=form, note=note)
