@@ -57,6 +57,18 @@ def customer_pages(f: dict) -> list[tuple[str, str]]:
     ]
     pages += [(f"churn: sort {key}", f"/customers/churn/?sort={key}") for key in CHURN_SORTS]
     pages += [("dashboard", "/")]
+    pages += [
+        ("reports: index", "/reports/"),
+        ("report: contribution, all years", "/reports/customers.contribution"),
+        ("report: contribution, one year", "/reports/customers.contribution?year=2025"),
+        ("report: contribution, name 华信", "/reports/customers.contribution?name=" + quote("华信")),
+        ("report: composition by level", "/reports/customers.composition?dimension=level"),
+        ("report: composition by credit", "/reports/customers.composition?dimension=credit"),
+        ("report: churn analysis", "/reports/customers.churn"),
+        ("report: lost per year", "/reports/customers.churn_per_year"),
+        ("report: RFM, 12 months", "/reports/customers.rfm"),
+        ("report: RFM, 36 months", "/reports/customers.rfm?window=36"),
+    ]
     return pages
 
 

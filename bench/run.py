@@ -32,10 +32,13 @@ from bench.statements import StatementCounter
 MANAGER = "bench_mgr01"
 
 
-def measure_pages(base: str, users: dict, counter: StatementCounter, requests_: int) -> list[dict]:
+def measure_pages(base: str, users: dict, counter: StatementCounter, requests_: int,
+                  only: list[str] | None = None) -> list[dict]:
     results = {}
     for role, (session, client, facts) in users.items():
         for name, url in pages.customer_pages(facts):
+            if only and not any(part in name for part in only):
+                continue
             target = pages.resolve(session, base, url)
             row = results.setdefault(name, {"page": name})
             row[role] = {"url": target, **time_get(session, base + target, requests_),
@@ -88,6 +91,8 @@ def main(argv=None) -> None:
     parser.add_argument("--long", choices=("yes", "no"), default="yes", help="also export, import, churn scan")
     parser.add_argument("--long-timeout", type=float, default=300)
     parser.add_argument("--out", default="bench/results")
+    parser.add_argument("--only", action="append", help="measure only the pages whose name contains this "
+                        "(repeatable), e.g. --only report --only dashboard")
     args = parser.parse_args(argv)
 
     engine = create_engine(args.database_url)
@@ -110,8 +115,9 @@ def main(argv=None) -> None:
     try:
         users = {role: (log_in(app.base, username, PASSWORD), counter.client(username, PASSWORD), facts[role])
                  for role, username in (("admin", ADMIN), ("account_manager", MANAGER))}
-        result["pages"] = measure_pages(app.base, users, counter, args.requests)
-        result["throughput"] = measure_throughput(app.base, floor.base, users, args.wrk_seconds)
+        result["pages"] = measure_pages(app.base, users, counter, args.requests, args.only)
+        if args.wrk_seconds > 0:  # 0: pages only
+            result["throughput"] = measure_throughput(app.base, floor.base, users, args.wrk_seconds)
         result["workers_after"] = app.worker_memory()
         if args.long == "yes":
             admin = users["admin"][0]
