@@ -11,7 +11,7 @@ from core.charts import svg_chart
 from core.dashboard import kpi_tile
 from core.db import analyze, db, lock_for_update
 from core.events import emit
-from core.forms import VersionedForm, text_field
+from core.forms import VersionedForm, decimal_field, text_field
 from core.formatting import format_date, format_datetime, format_money, iso
 from core.global_search import SearchGroup, SearchResult
 from core.hookspecs import hookimpl
@@ -36,7 +36,7 @@ from core.rbac.access import (
 from core.rbac.models import User
 from core.reports import Chart, Column, Report
 from core.text_search import TextIndex, normalized as search_term
-from core.validators import finite_number, no_markup, no_nul, strip_text
+from core.validators import StoredDecimal, finite_number, no_markup, no_nul, strip_text
 from core.web import render_slot, slot_items
 
 __all__ = [
@@ -46,7 +46,7 @@ __all__ = [
     "require_permission", "public_view", "can", "scoped", "sees_all", "users_holding", "user_choices",
     "emit", "render_slot", "slot_items",
     "BusinessRecord", "TimestampMixin", "CreatorMixin", "VersionMixin", "AuditMixin", "is_stale", "utcnow",
-    "commit_unless_stale", "VersionedForm", "text_field",
+    "commit_unless_stale", "VersionedForm", "text_field", "decimal_field", "StoredDecimal",
     "record_bulk", "svg_chart", "kpi_tile",
     "local_now", "local_today", "local_timezone", "to_local", "to_utc",
     "FilterForm", "Page", "paginate", "query_args", "sort_order", "stream", "csv_response", "list_page", "contains",

@@ -1,11 +1,13 @@
 """Form building blocks every plugin's forms share."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
-from wtforms import HiddenField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from decimal import Decimal
 
-from core.validators import no_markup, no_nul, strip_text
+from flask_wtf import FlaskForm
+from wtforms import DecimalField, HiddenField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from core.validators import StoredDecimal, no_markup, no_nul, strip_text
 
 
 def text_field(label, max_length: int, required: bool = False, area: bool = False):
@@ -14,6 +16,16 @@ def text_field(label, max_length: int, required: bool = False, area: bool = Fals
     kind = TextAreaField if area else StringField
     first = DataRequired() if required else Optional()
     return kind(label, filters=[strip_text], validators=[no_nul, first, Length(max=max_length), no_markup])
+
+
+def decimal_field(label, required: bool = False, *, digits: int = 14, places: int = 2,
+                  minimum: Decimal | None = Decimal(0), maximum: Decimal | None = None, message=None):
+    """A number for a ``Numeric(digits, places)`` column (money by default: ``Numeric(14, 2)``, 0 or more):
+    finite, rounded to ``places`` as the column stores it, within ``minimum``..``maximum`` (by default the
+    column's largest), else ``message`` (formatted with ``min`` and ``max``); see ``StoredDecimal``."""
+    first = InputRequired() if required else Optional()
+    return DecimalField(label, places=places,
+                        validators=[first, StoredDecimal(digits, places, minimum, maximum, message)])
 
 
 class VersionedForm(FlaskForm):

@@ -4,10 +4,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DecimalField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
-from core.api import FilterForm, lazy_gettext as _l
+from core.api import FilterForm, decimal_field, lazy_gettext as _l
 
 MAX_PRICE = Decimal("999999999999.99")  # what Numeric(14, 2) holds
 MAX_QUANTITY = 2_000_000_000  # what a 32-bit integer column holds
@@ -48,10 +48,8 @@ class ProductForm(VersionedForm):
     model = StringField(_l("Model"), filters=[_strip], validators=[Optional(), Length(max=60)])
     batch = StringField(_l("Grade / batch"), filters=[_strip], validators=[Optional(), Length(max=60)])
     unit = StringField(_l("Unit"), filters=[_strip], validators=[DataRequired(), Length(max=20)])
-    price = DecimalField(_l("Unit price"), places=2, validators=[
-        InputRequired(), NumberRange(min=0, message=_l("Enter an amount of 0 or more.")),
-        NumberRange(max=MAX_PRICE, message=_l("This number is too large.")),
-    ])
+    price = decimal_field(_l("Unit price"), required=True, maximum=MAX_PRICE,
+                          message=_l("Enter an amount from 0 to %(max)s."))
     memo = TextAreaField(_l("Memo"), filters=[_strip], validators=[Optional(), Length(max=500)])
 
 

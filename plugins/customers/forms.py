@@ -9,14 +9,15 @@ from wtforms import (
     BooleanField, DateField, DecimalField, FieldList, FormField, HiddenField, SelectField, StringField, TextAreaField,
 )
 from wtforms.validators import (
-    DataRequired, Email, InputRequired, Length, NumberRange, Optional, Regexp, StopValidation, ValidationError,
+    DataRequired, Email, InputRequired, Length, Optional, Regexp, StopValidation, ValidationError,
 )
 
-from core.api import FilterForm, finite_number, lazy_gettext as _l, no_markup, strip_text
+from core.api import FilterForm, StoredDecimal, decimal_field, lazy_gettext as _l, no_markup, strip_text
 
 from plugins.customers.models import CUSTOMER_STATUSES, ORDER_STATUSES, SEXES, STATUS_DELETED
 
 MAX_MONEY = Decimal("999999999999.99")  # what Numeric(14, 2) holds
+MAX_QUANTITY = Decimal("99999999")  # an order line's quantity
 STALE_MESSAGE = _l("This record was changed by someone else while you were editing it. "
                    "Nothing was saved: reload the page to see their changes, then make yours again.")
 
@@ -45,10 +46,11 @@ def _email(label):
         Email(check_deliverability=False, message=_l("Enter an e-mail address, e.g. wang@example.com."))])
 
 
+AMOUNT_RANGE = _l("Enter an amount from 0 to %(max)s.")
+
+
 def _money(label):
-    return DecimalField(label, places=2, validators=[
-        Optional(), NumberRange(min=0, max=MAX_MONEY, message=_l("Enter an amount from 0 to %(max)s.")),
-    ])
+    return decimal_field(label, maximum=MAX_MONEY, message=AMOUNT_RANGE)
 
 
 class VersionedForm(FlaskForm):
@@ -186,16 +188,18 @@ class OrderLineForm(FlaskForm):
 
     product_id = SelectField(_l("Product"), coerce=lambda v: int(v) if v not in (None, "", "None") else None,
                              validate_choice=False)
-    quantity = DecimalField(_l("Quantity"), places=2, validators=[_with_product, finite_number])
+    # Rounded to the two places the column keeps before any amount is computed (StoredDecimal).
+    quantity = DecimalField(_l("Quantity"), places=2, validators=[_with_product, StoredDecimal(
+        minimum=None, maximum=MAX_QUANTITY, message=_l("Enter a quantity of at most %(max)s."))])
     unit = _text(_l("Unit"), 20)
-    price = DecimalField(_l("Unit price"), places=2, validators=[
-        Optional(), finite_number, NumberRange(min=0, max=MAX_MONEY, message=_l("Enter an amount from 0 to %(max)s."))])
+    price = _money(_l("Unit price"))
 
     def validate_quantity(self, field):
         if field.data is None:
             return  # not a number: the field already says so
-        if field.data <= 0 or field.data > Decimal("99999999"):
-            raise ValidationError(_l("The quantity must be greater than 0."))
+        if field.data <= 0:
+            raise ValidationError(_l("Enter a quantity of at least 0.01: quantities keep two decimal places.")
+                                  if getattr(field, "entered", field.data) > 0 else _l("The quantity must be greater than 0."))
 
     def validate_product_id(self, field):
         offered = {value for value, _label in field.choices}

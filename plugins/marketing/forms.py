@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from wtforms import DateField, DecimalField, IntegerField, SelectField, StringField
+from wtforms import DateField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
-from core.api import FilterForm, VersionedForm, finite_number, lazy_gettext as _l, strip_text, text_field
+from core.api import FilterForm, VersionedForm, decimal_field, lazy_gettext as _l, strip_text, text_field
 
 from plugins.customers import services as customers
 from plugins.marketing.models import STATUSES
@@ -32,9 +32,7 @@ class OpportunityForm(VersionedForm):
         Optional(), Length(max=30),
         Regexp(_PHONE, message=_l("Enter a phone number of digits, e.g. 010-88886666 or 13800138000."))])
     description = text_field(_l("Description"), 5000, required=True, area=True)
-    amount = DecimalField(_l("Expected amount"), places=2, validators=[
-        Optional(), finite_number,
-        NumberRange(min=0, max=MAX_MONEY, message=_l("Enter an amount from 0 to %(max)s."))])
+    amount = decimal_field(_l("Expected amount"), maximum=MAX_MONEY, message=_l("Enter an amount from 0 to %(max)s."))
     close_date = DateField(_l("Expected close date"), validators=[Optional()])
 
     FIELDS = ("customer_name", "customer_id", "source", "probability", "summary", "contact", "contact_phone",

@@ -7,10 +7,12 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField, DateField, DecimalField, RadioField, SelectField, SelectMultipleField, StringField, TimeField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from core.api import FilterForm, VersionedForm, finite_number, lazy_gettext as _l, no_nul, strip_text, text_field
+from core.api import (
+    FilterForm, StoredDecimal, VersionedForm, lazy_gettext as _l, no_nul, strip_text, text_field,
+)
 
 from plugins.customers import services as customers
 from plugins.service.models import DAY_KINDS, PRIORITIES, STATUSES, TEXT_MAX
@@ -84,9 +86,9 @@ class RequestFilter(FilterForm):
 
 def _hours(label):
     return DecimalField(label, places=2, validators=[
-        InputRequired(message=_l("Enter a number of working hours.")), finite_number,
-        NumberRange(min=Decimal("0.25"), max=MAX_TARGET_HOURS,
-                    message=_l("Enter between 0.25 and %(max)s working hours.", max=MAX_TARGET_HOURS))])
+        InputRequired(message=_l("Enter a number of working hours.")),
+        StoredDecimal(digits=7, minimum=Decimal("0.25"), maximum=MAX_TARGET_HOURS,
+                      message=_l("Enter between 0.25 and %(max)s working hours."))])
 
 
 class TargetForm(VersionedForm):

@@ -151,6 +151,9 @@ def test_calendar_and_target_input_is_checked(app, login_as):
             ({"target-normal-response_hours": "0", "target-normal-resolution_hours": "8"}, "Enter between 0.25"),
             ({"target-normal-response_hours": "-1", "target-normal-resolution_hours": "8"}, "Enter between 0.25"),
             ({"target-normal-response_hours": "nan", "target-normal-resolution_hours": "8"}, "Enter a number"),
+            ({"target-normal-response_hours": "sNaN", "target-normal-resolution_hours": "8"}, "Enter a number"),
+            ({"target-normal-response_hours": "4", "target-normal-resolution_hours": "-sNaN"}, "Enter a number"),
+            ({"target-normal-response_hours": "1e400", "target-normal-resolution_hours": "8"}, "Enter between 0.25"),
             ({"target-normal-response_hours": "8", "target-normal-resolution_hours": "4"}, "cannot be shorter"),
             ({"target-normal-response_hours": "", "target-normal-resolution_hours": "4"}, "Enter a number of")):
         response = admin.post("/service/sla/targets/normal", data={**data, "target-normal-version": 1})

@@ -8,11 +8,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from core.api import _, db, is_stale, lazy_gettext as _l, require_permission, utcnow
+from core.api import _, db, format_money, is_stale, lazy_gettext as _l, require_permission, utcnow
 
 from plugins.basedata import services as basedata
 from plugins.customers import numbering, services
-from plugins.customers.forms import MAX_ORDER_LINES, STALE_MESSAGE, OrderForm
+from plugins.customers.forms import MAX_MONEY, MAX_ORDER_LINES, STALE_MESSAGE, OrderForm
 from plugins.customers.models import Order, OrderLine
 from plugins.customers.views import blueprint, related
 
@@ -69,6 +69,11 @@ def _line_amount(row, products: dict) -> Decimal | None:
         return None
 
 
+def _total(form: OrderForm, products: list) -> Decimal:
+    by_id = {product.id: product for product in products}
+    return sum(filter(None, (_line_amount(row, by_id) for row in form.lines)), Decimal("0.00"))
+
+
 def _facts_for_script(products: list) -> dict:
     """What the form's script fills in and shows when a product is chosen (prices as exact strings)."""
     return {str(p.id): {"unit": p.unit, "price": f"{p.price:.2f}", "stock": p.stock} for p in products}
@@ -105,6 +110,9 @@ def _edit(customer, order: Order):
             form.number.errors.append(_("This field is required."))
         elif form.number.data and _number_taken(form.number.data, order):
             form.number.errors.append(TAKEN_MESSAGE)
+        elif _total(form, products) > MAX_MONEY:
+            form.form_errors.append(_("The order's total would exceed %(max)s, the largest amount an order can hold. "
+                                      "Split it into several orders.", max=format_money(MAX_MONEY)))
         else:
             form.apply_to(order, skip=("lines", "number"))
             order.number = form.number.data or numbering.next_order_number()
