@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from core.api import (
-    SlotItem, User, _, can, db, holders_of, id_or_none, is_stale, list_page, require_permission,
+    SlotItem, User, _, can, db, id_or_none, is_stale, list_page, require_permission,
 )
 from plugins.customers import churn, services as customers
 from plugins.customers.churn import ChurnMeasure, ChurnRecord
@@ -12,6 +12,7 @@ from plugins.customers.churn_forms import ChurnFilterForm, ConfirmLostForm, Post
 from plugins.customers.forms import STALE_MESSAGE
 from plugins.customers.models import Customer
 from plugins.customers.name_order import name_column
+from plugins.customers.views.customers import manager_choices
 
 blueprint = Blueprint("customers_churn", __name__, template_folder="templates", url_prefix="/churn")
 
@@ -55,14 +56,10 @@ def _filtered(form: ChurnFilterForm):
     return stmt
 
 
-def _manager_choices():
-    return holders_of(customers.MANAGER_PERMISSION)  # cached: no query
-
-
 @blueprint.route("/")
 @require_permission("customers.churn.view")
 def churn_list():
-    form = ChurnFilterForm(_manager_choices(), request.args)
+    form = ChurnFilterForm(manager_choices(), request.args)  # an own-scope user: only themselves
     form.validate()
     if request.args.get("export") == "csv" and not can("customers.customer.export"):
         abort(403)  # the file lists customers: the same permission as the customer export

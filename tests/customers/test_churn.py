@@ -215,6 +215,22 @@ def test_director_sees_all_and_filters(app, login_as):
     assert rows[1][2] == "First Manager" and rows[2][5] == "Postponed"
 
 
+def test_the_manager_filter_offers_an_own_scope_user_only_themselves(app, login_as):
+    import re
+
+    mine = login_as("account_manager", display_name="Mine Manager")
+    create_user(app, "account_manager", display_name="Other Manager")
+    director = login_as("sales_director")
+
+    def options(client):
+        page = client.get("/customers/churn/").get_data(as_text=True)
+        select_ = re.search(r'<select[^>]*name="manager".*?</select>', page, re.S).group(0)
+        return re.findall(r"<option[^>]*>([^<]*)</option>", select_)
+
+    assert "Mine Manager" in options(mine) and "Other Manager" not in options(mine)
+    assert {"Mine Manager", "Other Manager"} <= set(options(director))
+
+
 def test_pages_need_the_churn_permissions(app, login_as, manager):
     _, churn_id = warned(app, manager)
     nobody = login_as(permissions=["core.dashboard.view"])
