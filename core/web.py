@@ -1,6 +1,7 @@
 """Flask extensions, the locale, template helpers and error pages."""
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from flask import current_app, has_request_context, render_template, request, session, url_for
@@ -18,7 +19,7 @@ from werkzeug.routing import IntegerConverter
 from core import formatting
 from core.config import LANGUAGES
 from core.db import db
-from core.i18n import lazy_gettext as _l
+from core.i18n import _, lazy_gettext as _l
 from core.listing import MAX_ID, query_args
 from core.migrate import configure as configure_migrations
 from core.rbac.access import can, principal
@@ -156,6 +157,30 @@ def _error_page(code: int, title, message):
     return handler
 
 
+DISCARD_SECONDS = 10  # how long a refused upload's remaining body is read and dropped, at most
+
+
+def _too_large(error):
+    """413, a request over ``MAX_CONTENT_LENGTH`` (an upload): a page saying the limit.
+
+    The body is refused before any of it is read; the rest of it is read and
+    dropped in blocks (for a few seconds at most, nothing kept) so that the
+    browser, still sending, receives this page rather than a reset connection.
+    """
+    db.session.rollback()
+    stream, remaining = request.environ.get("wsgi.input"), request.content_length or 0
+    deadline = time.monotonic() + DISCARD_SECONDS
+    while stream is not None and remaining > 0 and time.monotonic() < deadline:
+        block = stream.read(min(remaining, 1 << 16))
+        if not block:
+            break
+        remaining -= len(block)
+    limit = (current_app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024)
+    return render_template("errors.html", code=413, title=_("File too large"), message=_(
+        "The file is larger than %(size)s MB, the most this server accepts. Split it into smaller files "
+        "and upload them one by one.", size=limit)), 413
+
+
 def init_app(app, host) -> None:
     app.url_map.converters["int"] = RecordIdConverter  # before any blueprint adds its rules
     app.before_request(refuse_nul)  # first: before the CSRF check and any view reads the request
@@ -177,6 +202,7 @@ def init_app(app, host) -> None:
                                                  _l("You do not have permission to open this page.")))
     app.register_error_handler(404, _error_page(404, _l("Page not found"),
                                                  _l("The page or record does not exist, or you may not see it.")))
+    app.register_error_handler(413, _too_large)
     app.register_error_handler(500, _error_page(500, _l("Something went wrong"),
                                                  _l("The error was logged. Please try again later.")))
     # Two saves racing past the form's version check: the database refuses the second.
