@@ -1,6 +1,6 @@
 """Churn pages: the list (filters, sorting, CSV export), the detail, postpone and confirm lost."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from sqlalchemy import func, select
+from sqlalchemy import false, func, select
 from sqlalchemy.orm import selectinload
 
 from core.api import (
@@ -60,13 +60,14 @@ def _filtered(form: ChurnFilterForm):
 @require_permission("customers.churn.view")
 def churn_list():
     form = ChurnFilterForm(manager_choices(), request.args)  # an own-scope user: only themselves
-    form.validate()
+    valid = form.validate()
     if request.args.get("export") == "csv" and not can("customers.customer.export"):
         abort(403)  # the file lists customers: the same permission as the customer export
     header = [_("Customer number"), _("Customer"), _("Account manager"), _("Last order"), _("Warning date"),
               _("Status"), _("Lost date"), _("Reason for the loss")]
     sorts = {**SORTS, "customer": name_column()}  # pinyin order on zh_CN pages
-    return list_page(_filtered(form), sorts, DEFAULT_SORT, ChurnRecord.id, template="customers/churn_list.html",
+    stmt = _filtered(form) if valid else _filtered(form).where(false())  # the errors say why: no rows
+    return list_page(stmt, sorts, DEFAULT_SORT, ChurnRecord.id, template="customers/churn_list.html",
                      export=("churn.csv", header, _csv_row), form=form, months=churn.churn_months())
 
 
