@@ -68,3 +68,25 @@ def test_a_nul_character_anywhere_in_a_request_is_refused_with_a_message(app, cl
         assert "NUL character" in response.get_data(as_text=True)
     chinese = login_as("admin", language="zh_CN")
     assert "空字符" in chinese.get("/customers/?name=%00").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("text", ["华" * 100_000, "a b " * 25_000, "华信科技" + " " * 300 + "x"])
+def test_a_churn_filter_longer_than_the_field_takes_says_so(app, login_as, text):
+    """The churn list checked the filter's length and filtered anyway (by a shortened text): no rows now."""
+    from plugins.customers.churn import ChurnRecord
+
+    customer_id = _records(app)["customer_id"]
+    with app.app_context():
+        record = ChurnRecord(customer_id=customer_id, last_order_date=date(2025, 1, 1))
+        db.session.add(record)
+        db.session.commit()
+        churn_id = record.id
+    admin = login_as("admin")
+    try:
+        response = admin.get("/customers/churn/", query_string={"customer": text})
+    except Exception as exc:  # the test app lets errors through: a 500 in production
+        pytest.fail(repr(exc)[:200])
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Field cannot be longer than 200 characters." in page
+    assert f"/customers/churn/{churn_id}\"" not in page  # no rows under a refused filter
+    assert f"/customers/churn/{churn_id}\"" in admin.get("/customers/churn/?customer=华信科技").get_data(as_text=True)
