@@ -52,6 +52,8 @@ def load(app, overrides: dict | None) -> None:
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_SECURE=_env_bool("CRM_COOKIE_SECURE", False),
+        # Redirect plain HTTP to HTTPS (behind a proxy that terminates TLS, set CRM_PROXIES too).
+        CRM_FORCE_HTTPS=_env_bool("CRM_FORCE_HTTPS", False),
         WTF_CSRF_TIME_LIMIT=None,
         BABEL_DEFAULT_LOCALE="en",
         BABEL_DEFAULT_TIMEZONE=os.environ.get("CRM_TIMEZONE", "Asia/Shanghai"),

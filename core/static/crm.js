@@ -6,6 +6,14 @@ document.addEventListener("submit", function (event) {
   }
 });
 
+// A select that applies itself (the lists' page size): its form is sent when the choice changes.
+document.addEventListener("change", function (event) {
+  var field = event.target;
+  if (field.hasAttribute && field.hasAttribute("data-submit-on-change") && field.form) {
+    field.form.submit();
+  }
+});
+
 // Suggestions for a text input with data-suggest-url and a <datalist>: the URL
 // answers ?q=text with [{label: ...}, ...] (e.g. the customer picker).
 document.addEventListener("input", function (event) {
