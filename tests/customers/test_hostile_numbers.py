@@ -78,3 +78,31 @@ def test_money_fields_of_the_plugins_refuse_what_is_no_amount(app, login_as, cus
                                                   "probability": "50", "amount": value})
     assert response.status_code == 200 and 'id="amount-error"' in response.get_data(as_text=True)
     assert _count(app, Customer) == _count(app, Product) == _count(app, Opportunity) == 0
+
+
+def test_an_imported_order_whose_total_the_money_column_cannot_hold_is_refused(app, tmp_path, add_customer,
+                                                                                add_product):
+    with app.app_context():
+        number = db.session.get(Customer, add_customer()).number
+    product = add_product()
+    lines = "".join(f"SO-1,{number},2025-01-15,{product},99999999,999999999999.99\n" for _ in range(2))
+    (tmp_path / "orders.csv").write_text("order_number,customer_number,date,product_id,quantity,price\n" + lines)
+    result = app.test_cli_runner().invoke(args=["import", "orders", str(tmp_path / "orders.csv")])
+    assert result.exit_code == 1 and "total would exceed" in result.output, result.output
+    assert _count(app, Order) == 0 and _count(app, OrderLine) == 0
+
+
+def test_imported_quantities_are_rounded_as_the_form_rounds_them(app, tmp_path, add_customer, add_product):
+    with app.app_context():
+        number = db.session.get(Customer, add_customer()).number
+    product = add_product()
+    path = tmp_path / "orders.csv"
+    path.write_text(f"order_number,customer_number,date,product_id,quantity,price\nSO-1,{number},2025-01-15,{product},0.004,1\n")
+    result = app.test_cli_runner().invoke(args=["import", "orders", str(path)])
+    assert result.exit_code == 1 and "Enter a quantity of at least 0.01" in result.output, result.output
+    path.write_text(f"order_number,customer_number,date,product_id,quantity,price\nSO-1,{number},2025-01-15,{product},0.005,1000\n")
+    result = app.test_cli_runner().invoke(args=["import", "orders", str(path)])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        order = db.session.scalar(select(Order))
+        assert (order.lines[0].quantity, order.total) == (Decimal("0.01"), Decimal("10.00"))

@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import select, update
 
-from core.api import _, analyze, db, id_or_none, lazy_gettext as _l, record_bulk
+from core.api import _, analyze, db, format_money, id_or_none, lazy_gettext as _l, record_bulk
 from plugins.basedata import services as basedata
 from plugins.customers import churn, order_summary
-from plugins.customers.forms import OrderForm, OrderLineForm
+from plugins.customers.forms import MAX_MONEY, OrderForm, OrderLineForm
 from plugins.customers.importer.database import (
     CHUNK, Progress, advance, all_or_nothing, bulk_insert, lookup, restricted_to,
 )
@@ -89,6 +89,7 @@ class OrderRows:
         self.products = _Products()
         self.statuses = _order_statuses()
         self.seen: dict[str, list] = {}  # order number -> [order id or None, first line, header tuple]
+        self.totals: dict[str, Decimal] = defaultdict(Decimal)  # order number -> total of its lines so far
 
     def check_chunk(self, chunk: list) -> dict[str, dict]:
         """The chunk's good lines by order number: {"order": Order values, or None when the order's
@@ -153,12 +154,20 @@ class OrderRows:
                 report.add(line, table.label(("customer_number", "date", "address", "status")[differing]),
                            _("Differs from line %(line)s of the same order.", line=first[1]))
                 continue
+            quantity, price = quantity.quantize(CENT, ROUND_HALF_UP), price.quantize(CENT, ROUND_HALF_UP)
+            total = self.totals[number]
+            self.totals[number] += (quantity * price).quantize(CENT)
+            if self.totals[number] > MAX_MONEY:
+                if total <= MAX_MONEY:  # said once, at the line that goes over
+                    report.add(line, table.label("quantity"), _(
+                        "The order's total would exceed %(max)s, the largest amount an order can hold. "
+                        "Split it into several orders.", max=format_money(MAX_MONEY)))
+                continue
             order = orders.get(number)
             if order is None:
                 values_ = dict(zip(("customer_id", "date", "address", "status"), header), number=number)
                 order = orders[number] = {"order": values_ if first[1] == line else None, "lines": []}
-            order["lines"].append({"product_id": product.id, "quantity": quantity.quantize(CENT),
-                                   "unit": unit, "price": price.quantize(CENT)})
+            order["lines"].append({"product_id": product.id, "quantity": quantity, "unit": unit, "price": price})
         return orders
 
     def remember_ids(self, numbers: list[str], ids: list[int]) -> None:
