@@ -212,12 +212,12 @@ def fill(app, customers: int, seed: int = 2026) -> dict:
 
     counts["customers_order_month"] = order_summary.rebuild()
     db.session.commit()
-    analyse(db)
     # The RFM scores the nightly job keeps (the customer value report reads them).
     from plugins.customers import rfm
 
     counts["customers_rfm_score"] = rfm.store_scores()
     db.session.commit()
+    analyse(db)
     counts["seconds"] = round(time.monotonic() - began, 1)
     return counts
 

@@ -73,7 +73,7 @@ def print_table(result: dict) -> None:
         a, m = row.get("admin", {}), row.get("account_manager", {})
         print(f"{row['page']:<38}{a.get('p50', '-'):>10}{a.get('p95', '-'):>8}{m.get('p50', '-'):>9}"
               f"{m.get('p95', '-'):>8}{str(a.get('statements', '-')) + '/' + str(m.get('statements', '-')):>9}")
-    for name, value in result["throughput"].items():
+    for name, value in result.get("throughput", {}).items():
         print(f"throughput {name:<30} {value.get('rps')} req/s  x floor {value.get('x_floor', '-')}")
     for name, value in result.get("long", {}).items():
         print(f"long: {name:<12} {json.dumps(value, ensure_ascii=False)}")

@@ -112,13 +112,14 @@ def analyze(*models) -> None:
     """Refresh the database's statistics of the models' tables after bulk work (an import, a scan),
     so the query planner does not guess from stale or missing figures. Commits.
 
-    SQLite samples at most a few thousand rows per index (``analysis_limit``), so
-    this stays quick at a million rows, as PostgreSQL's sampling ANALYZE does.
+    SQLite reads the whole of each index (about a second for a million customers or six million
+    order lines): its sampling mode (``analysis_limit``) estimates at most the limit's number of
+    rows per value, so a manager's 20,000 customers looked like 2,000 and the planner drove an own
+    scope report from the wrong table (0.85 s instead of 0.1 s at a million customers).
+    PostgreSQL samples, and its estimates hold.
     """
     from sqlalchemy import text
 
-    if db.session.get_bind().dialect.name == "sqlite":
-        db.session.execute(text("PRAGMA analysis_limit=2000"))
     for model in models:
         db.session.execute(text(f'ANALYZE "{model.__table__.name}"'))
     db.session.commit()

@@ -24,10 +24,13 @@ def scope_caption() -> str:
 
 
 def _through_customer(stmt, customer_id_column):
-    """Narrow to the user's customers; users who see everything need no join."""
+    """Narrow to the user's customers; users who see everything need no condition. Written as
+    ``IN (their customers)`` rather than a join, so that SQLite reads a manager's customers first
+    and each one's rows by primary key (a join let it read every row of the month range: 0.56 s
+    instead of 0.05 s for twelve months at a million customers)."""
     if sees_all():
         return stmt
-    return scoped(stmt.join(Customer, Customer.id == customer_id_column), Customer)
+    return stmt.where(customer_id_column.in_(scoped(select(Customer.id), Customer)))
 
 
 def _first_of_month(day: date, months_back: int = 0) -> date:
@@ -35,11 +38,15 @@ def _first_of_month(day: date, months_back: int = 0) -> date:
     return date(month // 12, month % 12 + 1, 1)
 
 
-def sales_by_month(first: date, last: date) -> dict[date, Decimal]:
+def sales_by_month_query(first: date, last: date):
     """Order amount per month from ``first`` to ``last`` (first days of months), of the visible customers."""
     stmt = (select(OrderMonth.month, func.sum(OrderMonth.amount))
             .where(OrderMonth.month >= first, OrderMonth.month <= last).group_by(OrderMonth.month))
-    return {month: Decimal(amount) for month, amount in db.session.execute(_through_customer(stmt, OrderMonth.customer_id))}
+    return _through_customer(stmt, OrderMonth.customer_id)
+
+
+def sales_by_month(first: date, last: date) -> dict[date, Decimal]:
+    return {month: Decimal(amount) for month, amount in db.session.execute(sales_by_month_query(first, last))}
 
 
 def _report_url(key: str, **args) -> str | None:

@@ -109,6 +109,7 @@ class Customer(db.Model, BusinessRecord):
         *(Index(f"ix_customers_customer_{column}_created", column, "created_at", "id")
           for column in ("region", "level", "status")),
         Index("ix_customers_customer_manager_name", "manager_id", "name", "id"),
+        Index("ix_customers_customer_manager_status", "manager_id", "status"),  # a manager's count
         # Customer composition counts customers per level, credit or satisfaction from these alone.
         Index("ix_customers_customer_level_status", "level", "status"),
         Index("ix_customers_customer_credit_status", "credit", "status"),

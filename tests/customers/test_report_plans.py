@@ -17,7 +17,20 @@ from plugins.customers.order_summary import OrderMonth
 from plugins.customers.reports import ContributionFilter, contribution
 
 
-def _plan(stmt) -> str:
+# What ANALYZE wrote at a million customers (bench/generate.py): rows, then rows per leading value(s).
+MILLION = [
+    ("customers_customer", "ix_customers_customer_manager_id_id", "1000000 20000 1"),
+    ("customers_customer", "ix_customers_customer_manager_status", "1000000 20000 10000"),
+    ("customers_customer", "ix_customers_customer_status_id", "1000000 500000 1"),
+    ("customers_order_month", "sqlite_autoindex_customers_order_month_1", "1923535 3 1"),
+    ("customers_order_month", "ix_customers_order_month_month_figures", "1923535 54959 1 1 1"),
+    ("customers_rfm_score", "sqlite_autoindex_customers_rfm_score_1", "3314557 662912 1"),
+    ("customers_rfm_score", "ix_customers_rfm_score_segment", "3314557 662912 61381 1"),
+]
+
+
+def _plan(stmt, stats=()) -> str:
+    """The plan of ``stmt``; on SQLite with the statistics ``stats`` (table, index, figures), if given."""
     dialect = db.session.get_bind().dialect
     sql = str(stmt.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
     if dialect.name == "postgresql":
@@ -26,6 +39,12 @@ def _plan(stmt) -> str:
     # Statistics that earlier tests left for nearly empty tables make SQLite prefer a scan: forget them.
     if db.session.scalar(text("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")):
         db.session.execute(text("DELETE FROM sqlite_stat1 WHERE tbl LIKE 'customers_%'"))
+    elif stats:
+        db.session.execute(text("ANALYZE sqlite_schema"))  # creates sqlite_stat1
+    for table, index, figures in stats:
+        db.session.execute(text("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (:t, :i, :s)"),
+                           {"t": table, "i": index, "s": figures})
+    if db.session.scalar(text("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")):
         db.session.execute(text("ANALYZE sqlite_schema"))
     return "\n".join(row[-1] for row in db.session.execute(text("EXPLAIN QUERY PLAN " + sql)))
 
@@ -74,5 +93,29 @@ def test_this_and_last_months_sales_read_the_month_index(as_user):
         stmt = select(func.sum(OrderMonth.amount)).where(OrderMonth.month >= date(2026, 10, 1),
                                                          OrderMonth.month <= date(2026, 11, 1))
         assert "ix_customers_order_month_month_figures" in _plan(stmt)
+    finally:
+        ctx.pop()
+
+
+def test_an_account_managers_sales_by_month_and_value_segments_start_from_their_customers(as_user):
+    """Their customers by the manager index, then each one's months or scores by primary key."""
+    from plugins.customers.kpis import sales_by_month_query
+    from plugins.customers.models import Customer
+    from plugins.customers.rfm import DEFAULT_WINDOW, RfmScore, scores
+
+    ctx = as_user("account_manager")
+    try:
+        customer = Customer(number="KH2026010100001", name="某公司", region="beijing")
+        db.session.add(customer)
+        db.session.flush()
+        db.session.add(RfmScore(months=DEFAULT_WINDOW, customer_id=customer.id, r=1, f=1, m=1, segment="lost",
+                                frequency=1, monetary=1, scored_on=date(2026, 11, 1)))  # the nightly job's
+        db.session.flush()
+        for stmt in (sales_by_month_query(date(2025, 12, 1), date(2026, 11, 1)), select(scores())):
+            plan = _plan(stmt, MILLION)
+            assert "SCAN customers_" not in plan and "Seq Scan" not in plan
+            assert "ix_customers_customer_manager" in plan, plan
+            if "QUERY PLAN" not in plan and "Index" not in plan:  # SQLite: each customer's rows by key
+                assert "customer_id=?" in plan, plan
     finally:
         ctx.pop()
