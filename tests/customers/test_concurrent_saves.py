@@ -116,3 +116,27 @@ def test_an_order_number_typed_twice_at_once_is_refused_beside_the_field(app, lo
             assert 'id="number-error">Another order already has this number.' in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(func.count(Order.id))) == 1
+
+
+def test_a_number_taken_between_the_check_and_the_insert_is_refused_beside_the_field(
+        app, login_as, add_customer, add_product, monkeypatch):
+    """The race itself, made certain: the check finds the number free, the insert hits the unique constraint."""
+    from plugins.customers.views import orders
+
+    client = login_as("sales_director")
+    customer_id, product_id = add_customer(None), add_product()
+    url = f"/customers/{customer_id}/orders/new"
+    assert client.post(url, data=order_form(product_id, "SO-RACE")).status_code == 302
+    real_check, calls = orders._number_taken, []
+
+    def check_too_early(number, order):  # the first check misses the order saved "meanwhile"; later ones see it
+        calls.append(number)
+        return len(calls) > 1 and real_check(number, order)
+
+    monkeypatch.setattr(orders, "_number_taken", check_too_early)
+    response = client.post(url, data=order_form(product_id, "SO-RACE"))
+    assert response.status_code == 200
+    assert 'id="number-error">Another order already has this number.' in response.get_data(as_text=True)
+    assert calls == ["SO-RACE", "SO-RACE"]
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Order.id))) == 1
