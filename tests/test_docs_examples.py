@@ -56,3 +56,13 @@ def test_example_is_quoted_from_code_the_tests_run(lang, paths, body):
 def test_every_python_example_is_checked():
     found = list(blocks())
     assert len([p for p in found if p.values[0] == "python"]) >= 30
+
+
+def test_every_name_core_api_exports_is_in_the_facade_table():
+    import core.api
+
+    text = GUIDE.read_text(encoding="utf-8")
+    table = text[text.index("## The `core.api` facade"):text.index("## Testing")]
+    listed = set(re.findall(r"`([A-Za-z_]\w*)", "".join(re.findall(r"^\| (.+?) \|", table, re.MULTILINE))))
+    assert [name for name in core.api.__all__ if name not in listed] == []
+    assert [name for name in listed if not hasattr(core.api, name)] == []
