@@ -11,12 +11,12 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from sqlalchemy import Date as SQLDate, Numeric, String, select
 from sqlalchemy.orm import Mapped, mapped_column
-from wtforms import DateField, DecimalField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms import DateField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from core.api import (
-    BusinessRecord, FilterForm, Permission, _, db, hookimpl, lazy_gettext as _l, list_page, local_today,
-    require_permission,
+    BusinessRecord, FilterForm, Permission, db, decimal_field, hookimpl, lazy_gettext as _l, list_page,
+    local_today, require_permission,
 )
 from plugins.customers import services as customers
 
@@ -43,7 +43,7 @@ class Contract(db.Model, BusinessRecord):
 class ContractForm(FlaskForm):
     customer_id = customers.CustomerField(_l("Customer"), [InputRequired(message=_l("Choose a customer."))])
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
-    amount = DecimalField(_l("Amount"), places=2, validators=[InputRequired(), NumberRange(min=0, max=10**12 - 1)])
+    amount = decimal_field(_l("Amount"), required=True)  # Numeric(14, 2): finite, rounded, within the column
     signed_on = DateField(_l("Signed on"), validators=[Optional()])
 
 

@@ -75,6 +75,8 @@ def test_contracts_point_at_customers_picked_within_the_users_scope(contracts_ap
     refused = mine.post("/contracts/new", data={**form, "customer_id": "上海博远贸易有限公司"})
     assert "No customer you can see has this name or number." in refused.get_data(as_text=True)
     assert "Choose a customer." in mine.post("/contracts/new", data=form).get_data(as_text=True)
+    bad_amount = mine.post("/contracts/new", data={**form, "amount": "sNaN", "customer_id": "KH2026010100001"})
+    assert bad_amount.status_code == 200 and "Enter a number." in bad_amount.get_data(as_text=True)
     assert mine.post("/contracts/new", data={**form, "customer_id": "北京华信科技有限公司 (KH2026010100001)"}
                      ).status_code == 302
     assert other.post("/contracts/new", data={**form, "title": "Theirs", "customer_id": "KH2026010100002"}
