@@ -47,3 +47,19 @@ def test_catalog_is_complete(name, folders, translations):
 def _translated(message) -> bool:
     value = message.string
     return all(value) if isinstance(value, tuple) else bool(value)
+
+
+def test_a_message_reads_the_same_in_every_catalog():
+    """The catalogs share one namespace (see docs/plugins.md): a message translated two ways shows
+    whichever catalog happened to load last, e.g. a service status word on the notifications page."""
+    seen: dict[str, dict[str, str]] = {}
+    for name, _folders, translations in components():
+        po = translations / "zh_CN" / "LC_MESSAGES" / "messages.po"
+        if not po.exists():
+            continue
+        with po.open("rb") as handle:
+            for message in read_po(handle):
+                if message.id and isinstance(message.id, str) and message.string:
+                    seen.setdefault(message.id, {})[name] = message.string
+    differing = {message: by for message, by in seen.items() if len(set(by.values())) > 1}
+    assert not differing, differing

@@ -24,7 +24,7 @@ EXPECTED = [  # segment, customers, share of customers, revenue, share of revenu
     ("Potential loyalist", "1", "10.0 %", "100.00", "0.2 %"),
     ("Promising", "1", "10.0 %", "50.00", "0.1 %"),
     ("Need attention", "2", "20.0 %", "8,000.00", "18.9 %"),
-    ("At risk", "3", "30.0 %", "15,200.00", "35.9 %"),
+    ("At risk customers", "3", "30.0 %", "15,200.00", "35.9 %"),
     ("Lost", "1", "10.0 %", "10.00", "0.0 %"),
 ]
 
