@@ -5,7 +5,7 @@
 """
 from flask_login import current_user
 
-from core.audit import record_bulk
+from core.audit import record_bulk, record_bulk_created
 from core.cache import changed as cache_changed, stable as stable_cache, watch as watch_cache
 from core.charts import svg_chart
 from core.dashboard import kpi_tile
@@ -47,7 +47,7 @@ __all__ = [
     "emit", "render_slot", "slot_items",
     "BusinessRecord", "TimestampMixin", "CreatorMixin", "VersionMixin", "AuditMixin", "is_stale", "utcnow",
     "commit_unless_stale", "VersionedForm", "text_field", "decimal_field", "StoredDecimal",
-    "record_bulk", "svg_chart", "kpi_tile",
+    "record_bulk", "record_bulk_created", "svg_chart", "kpi_tile",
     "local_now", "local_today", "local_timezone", "to_local", "to_utc",
     "FilterForm", "Page", "paginate", "query_args", "sort_order", "stream", "csv_response", "list_page", "contains",
     "id_or_none", "strip_text", "no_markup", "no_nul", "finite_number",

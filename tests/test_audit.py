@@ -180,3 +180,26 @@ def test_bulk_writes_are_recorded_with_secrets_redacted(app):
     [(action, who, changes)] = entries(app, table_name="core_user", record_id="41")
     assert (action, who) == ("create", None)
     assert changes == {"id": [None, 41], "username": [None, "bulk.one"], "password_hash": [None, "***"]}
+
+
+def test_entries_built_in_the_database_equal_the_bulk_entries(app):
+    """record_bulk_created writes, in SQL, what record_bulk("create", ...) writes from Python rows."""
+    from core.api import record_bulk, record_bulk_created
+
+    ids = [create_user(app, username="sql.one", display_name="李 \"雷\" O'Neil", email=None),
+           create_user(app, username="sql.two", display_name="Two", email="two@example.com")]
+    columns = ["id", "username", "display_name", "email", "password_hash", "version"]
+    with app.app_context():
+        db.session.execute(AuditEntry.__table__.delete())
+        rows = [dict(row._mapping) for row in db.session.execute(
+            select(*(User.__table__.c[key] for key in columns)).where(User.id.in_(ids)))]
+        record_bulk("create", User, rows)
+        record_bulk_created(User, columns, User.id.in_(ids))
+        db.session.commit()
+    built = []
+    for id_ in ids:
+        [(_, _, from_python), (_, _, from_sql)] = entries(app, table_name="core_user", record_id=str(id_))
+        assert from_sql == from_python
+        built.append(from_sql)
+    assert built[0]["display_name"] == [None, "李 \"雷\" O'Neil"] and "email" not in built[0]  # None is left out
+    assert built[1]["email"] == [None, "two@example.com"] and built[1]["password_hash"] == [None, "***"]

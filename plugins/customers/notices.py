@@ -1,8 +1,6 @@
 """Notifications the customers plugin sends: a customer assigned to you, churn warnings for your customers."""
 from __future__ import annotations
 
-from collections import Counter
-
 from sqlalchemy import select
 
 from core.api import N_, current_user, db, link_to, notify
@@ -24,22 +22,25 @@ def customer_assigned(customer: Customer, previous_manager_id: int | None = None
            number=customer.number)
 
 
-def churn_warnings_raised(created: list[dict]) -> None:
-    """One notification per account manager for the warnings a scan raised (``created``: the new rows).
+def churn_warnings_raised(per_manager: list[tuple[int, int, int]]) -> None:
+    """One notification per account manager for the warnings a scan raised.
 
-    A manager with one new warning is sent to it; one with several to the churn
-    list of their warnings, so a scan of a million customers adds one row per manager.
+    ``per_manager``: (manager id, new warnings, one of their ids). A manager with one new
+    warning is sent to it; one with several to the churn list of their warnings, so a scan
+    of a million customers adds one row per manager.
     """
-    per_manager = Counter(row["manager_id"] for row in created if row["manager_id"] is not None)
-    single = {row["manager_id"]: row for row in created if per_manager.get(row["manager_id"]) == 1}
-    names = dict(db.session.execute(select(Customer.id, Customer.name).where(
-        Customer.id.in_([row["customer_id"] for row in single.values()]))).all()) if single else {}
-    for manager_id, count in per_manager.items():
+    from plugins.customers.churn import ChurnRecord
+
+    single = [churn_id for _, count, churn_id in per_manager if count == 1]
+    details = {row.id: row for row in db.session.execute(
+        select(ChurnRecord.id, ChurnRecord.last_order_date, Customer.name)
+        .join(Customer, Customer.id == ChurnRecord.customer_id).where(ChurnRecord.id.in_(single)))} if single else {}
+    for manager_id, count, churn_id in per_manager:
         if count == 1:
-            row = single[manager_id]
+            row = details[churn_id]
             notify([manager_id], N_("Churn warning: your customer %(name)s has not ordered since %(date)s."),
-                   link_to("customers_churn.churn_detail", churn_id=row["id"]),
-                   name=names.get(row["customer_id"], ""), date=str(row["last_order_date"] or ""))
+                   link_to("customers_churn.churn_detail", churn_id=churn_id),
+                   name=row.name, date=str(row.last_order_date or ""))
         else:
             notify([manager_id], N_("Churn warning: %(count)s of your customers have not ordered for months."),
                    link_to("customers_churn.churn_list", manager=manager_id, status="warning"), count=count)

@@ -95,6 +95,24 @@ def test_scan_warns_normal_customers_whose_last_order_is_old(app, manager):
         assert entry.changed_fields["customer_id"] == [None, old]
 
 
+def test_scan_audits_every_new_warning_with_its_values(app, manager):
+    """The scan's audit entries are written by SQL: one per new record, None values left out, dates as text."""
+    ours = [add_customer(app, manager, [OLD]) for _ in range(3)]
+    nobodys = add_customer(app, None, [OLD - timedelta(days=1)])
+    assert "done. 4 churn warning(s) created" in run_scan(app)
+    with app.app_context():
+        audited = {int(e.record_id): e.changed_fields for e in db.session.scalars(
+            select(AuditEntry).where(AuditEntry.table_name == "customers_churn"))}
+    expected = {}
+    for r in records(app):
+        expected[r.id] = {"id": [None, r.id], "customer_id": [None, r.customer_id],
+                          "last_order_date": [None, r.last_order_date.isoformat()], "status": [None, "warning"]}
+        if r.manager_id is not None:
+            expected[r.id]["manager_id"] = [None, r.manager_id]
+    assert audited == expected
+    assert sorted(r.customer_id for r in records(app)) == sorted([*ours, nobodys])
+
+
 def test_scan_twice_creates_nothing_new(app, manager):
     add_customer(app, manager, [OLD])
     add_customer(app, manager, [OLD])
