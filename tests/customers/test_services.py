@@ -109,3 +109,29 @@ def test_customer_created_event(make_app, login_as):
         customer = db.session.scalar(select(Customer))
     assert Recorder.events == [("customers.customer_created", {
         "id": customer.id, "number": customer.number, "name": "杭州润泽食品有限公司", "manager_id": user_id})]
+
+
+def test_with_customer_is_a_plain_join_and_with_visible_customer_keeps_to_the_scope(app, login_as, add_customer):
+    from plugins.customers.models import STATUS_DELETED
+
+    mine = login_as("account_manager")
+    other = login_as("account_manager")
+    own_id = add_customer(mine.user_id, name="自己的客户", number="KH2026020100001")
+    foreign_id = add_customer(other.user_id, name="别人的客户", number="KH2026020100002")
+    deleted_id = add_customer(mine.user_id, name="已删除客户", number="KH2026020100003", status=STATUS_DELETED)
+    with app.app_context():
+        db.session.add_all([Contact(customer_id=id_, name=f"联系人{id_}", position="经理", office_phone="010-1")
+                            for id_ in (own_id, foreign_id, deleted_id)])
+        db.session.commit()
+    ctx = _as(app, mine.user_id)
+    try:
+        stmt = select(Contact.customer_id).order_by(Contact.customer_id)
+        plain = db.session.execute(services.with_customer(stmt, Contact.customer_id)).all()
+        visible = db.session.execute(services.with_visible_customer(stmt, Contact.customer_id)).all()
+    finally:
+        ctx.pop()
+    assert [tuple(row) for row in plain] == [(own_id, "自己的客户", "KH2026020100001"),
+                                             (foreign_id, "别人的客户", "KH2026020100002"),
+                                             (deleted_id, "已删除客户", "KH2026020100003")]
+    assert [(row.customer_id, row.customer_name, row.customer_number) for row in visible] == [
+        (own_id, "自己的客户", "KH2026020100001")]

@@ -112,3 +112,15 @@ def test_deleting_a_customer_ends_its_contracts_and_hides_them(contracts_app, li
         assert (contract.customer_id, contract.status) == (customer_id, contracts.ENDED)  # kept, ended
     assert "Freight" not in admin.get("/contracts/").get_data(as_text=True)
     assert admin.get(f"/contracts/{contract.id}").status_code == 404
+
+
+@pytest.mark.parametrize("scope", ["own", "all"])
+def test_the_picker_and_the_joined_list_read_customers_through_indexes(contracts_app, scope):
+    from core.testing import QueryPlans
+
+    app = contracts_app
+    user = client_for(app, *EDIT, scope=scope)
+    add_customer(app, "KH2026010100004", "深圳星河电子有限公司", user.user_id)
+    for text in ("深圳星河电子有限公司", "KH2026010100004"):  # resolved by name, then by number
+        plans = QueryPlans(app)(user, f"/contracts/?customer_id={text}", "customers_customer")
+        assert plans and [p for p in plans if QueryPlans.full_scans(p, "customers_customer")] == [], plans
