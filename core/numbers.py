@@ -14,7 +14,7 @@ from sqlalchemy import Date as SQLDate, Integer, String, bindparam, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import db
-from core.models import utcnow
+from core.localtime import local_today
 
 
 class NumberCounter(db.Model):
@@ -38,14 +38,14 @@ _START = text("INSERT INTO core_number_counter (prefix, day, value) VALUES (:pre
 
 def reserve_sequence(prefix: str, count: int = 1, *, day: Date | None = None,
                      last_given: Callable[[], int] | None = None) -> int:
-    """Reserve ``count`` consecutive sequence values of ``prefix`` for ``day`` (today, UTC); returns the first.
+    """Reserve ``count`` consecutive sequence values of ``prefix`` for ``day`` (today in CRM_TIMEZONE); returns the first.
 
     Values start at 1 each day. ``last_given`` is asked once, when the day's
     counter row is created, for the highest value already in use that day
     (numbers given before the counter existed); it defaults to 0. The caller
     commits: the counter's row is locked until then.
     """
-    day = day or utcnow().date()
+    day = day or local_today()
     params = {"prefix": prefix, "day": day, "count": count}
     value = db.session.execute(_INCREMENT.bindparams(bindparam("day", type_=SQLDate)), params).scalar()
     if value is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from core.api import db, reserve_sequence, utcnow
+from core.api import db, local_today, reserve_sequence
 
 from plugins.customers.models import Customer, Order
 
@@ -28,7 +28,7 @@ def _last_customer_sequence(prefix: str) -> int:
 
 
 def today_prefix() -> str:
-    return PREFIX + utcnow().strftime("%Y%m%d")
+    return PREFIX + local_today().strftime("%Y%m%d")
 
 
 def reserve_numbers(count: int) -> list[str]:
@@ -39,7 +39,7 @@ def reserve_numbers(count: int) -> list[str]:
     these. The first counter of a day starts after the day's highest number
     already given (customers numbered before the counter existed).
     """
-    day = utcnow().date()
+    day = local_today()  # the date in a number is the user's, in CRM_TIMEZONE
     prefix = PREFIX + day.strftime("%Y%m%d")
     first = reserve_sequence(PREFIX, count, day=day, last_given=lambda: _last_customer_sequence(prefix))
     return [f"{prefix}{first + offset:05d}" for offset in range(count)]
@@ -58,7 +58,7 @@ def next_order_number() -> str:
     Order numbers may also be typed in: a typed number that happens to look like
     one of these is skipped.
     """
-    day = utcnow().date()
+    day = local_today()  # the date in a number is the user's, in CRM_TIMEZONE
     prefix = ORDER_PREFIX + day.strftime("%Y%m%d")
     while True:
         number = f"{prefix}{reserve_sequence(ORDER_PREFIX, day=day):05d}"

@@ -6,7 +6,7 @@ from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from core.api import SlotItem, _, can, current_user, db, scoped, utcnow
+from core.api import SlotItem, _, can, current_user, db, scoped, local_today
 
 from plugins.customers import services as customers
 from plugins.marketing.models import DEVELOPING, UNASSIGNED, WON, Opportunity, PlanItem
@@ -68,11 +68,11 @@ def plan_due_widget():
     """Plan items due today or overdue, not yet executed, of opportunities I develop."""
     stmt = (select(PlanItem, Opportunity.customer_name).join(Opportunity, Opportunity.id == PlanItem.opportunity_id)
             .where(Opportunity.assignee_id == current_user.id, Opportunity.status == DEVELOPING,
-                   PlanItem.executed_at.is_(None), PlanItem.date <= utcnow().date()))
+                   PlanItem.executed_at.is_(None), PlanItem.date <= local_today()))
     count = db.session.scalar(stmt.with_only_columns(func.count(PlanItem.id)))
     rows = db.session.execute(stmt.order_by(PlanItem.date, PlanItem.id).limit(WIDGET_ROWS)).all()
     return SlotItem(render_template("marketing/widget_plan_due.html", rows=rows, count=count,
-                                    today=utcnow().date()), order=16)
+                                    today=local_today()), order=16)
 
 
 def unassigned_widget():

@@ -4,7 +4,7 @@ import threading
 
 from sqlalchemy import func, select
 
-from core.api import db
+from core.api import db, local_today
 from plugins.customers.models import Customer
 
 
@@ -175,9 +175,7 @@ def test_list_filters_sort_pagination_and_export(app, login_as, add_customer, cu
 
 
 def test_numbers_keep_counting_past_five_digits(app, login_as, add_customer, customer_form):
-    from core.api import utcnow
-
-    today = "KH" + utcnow().strftime("%Y%m%d")
+    today = "KH" + local_today().strftime("%Y%m%d")
     add_customer(None, number=today + "99999")
     add_customer(None, number="KH" + str(int(today[2:]) + 1) + "00007")  # another day's number is ignored
     director = login_as("sales_director")

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from core.api import db
+from core.api import db, local_today
 from core.audit import AuditEntry
 from core.testing import create_user, wait_for_job
 from plugins.basedata import services as basedata
@@ -65,7 +65,7 @@ def test_import_customers_utf8_with_bom(app, tmp_path, manager):
     assert result.exit_code == 0, result.output
     assert "Imported 2 customers." in result.output
     acme, north = customers(app)
-    today = date.today().strftime("%Y%m%d")
+    today = local_today().strftime("%Y%m%d")
     assert acme.number.startswith("KH" + today) and north.number > acme.number
     assert (acme.region, acme.manager_id, acme.level, acme.satisfaction, acme.credit) == ("beijing", manager, "2", "5", "3")
     assert acme.capital == Decimal("1200.50") and acme.status == "normal"

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from core.api import db, utcnow
+from core.api import db, local_today
 from plugins.customers.kpis import _first_of_month
 from plugins.customers.models import Order, OrderLine
 from plugins.customers.order_summary import OrderMonth
@@ -42,7 +42,7 @@ def book(app, login_as, add_customer, add_product):
     li = login_as("account_manager", display_name="Li Ming")
     zhang = login_as("account_manager", display_name="Zhang Wei")
     product = add_product()
-    today = utcnow().date()
+    today = local_today()
     ids = {}
     with app.app_context():
         pass

@@ -3,7 +3,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
-from core.api import db, utcnow
+from core.api import db, local_today
 from plugins.customers.models import Contact, Customer
 from plugins.marketing.models import Opportunity, PlanItem, StageChange
 
@@ -38,7 +38,7 @@ def test_director_creates_and_assigns_manager_plans_moves_and_wins(app, login_as
     # The manager sees it (assigned to them), plans it and records a result.
     page = manager.get(f"/marketing/{opportunity_id}").get_data(as_text=True)
     assert "上海宏达贸易有限公司" in page and "Add a plan item" in page
-    today = utcnow().date()
+    today = local_today()
     assert manager.post(f"/marketing/{opportunity_id}/plan", data={
         "plan-date": today.isoformat(), "plan-item": "上门演示样机"}).status_code == 302
     with app.app_context():
@@ -116,10 +116,10 @@ def test_another_opportunity_is_lost_with_a_reason(app, login_as, add_opportunit
 def test_a_plan_item_in_the_past_is_refused(app, login_as, add_opportunity, stage_ids):
     manager = login_as("account_manager")
     opportunity_id = add_opportunity("developing", stage_ids[0], manager.user_id)
-    yesterday = (utcnow().date() - timedelta(days=1)).isoformat()
+    yesterday = (local_today() - timedelta(days=1)).isoformat()
     response = manager.post(f"/marketing/{opportunity_id}/plan", data={"plan-date": yesterday, "plan-item": "回访"})
     assert response.status_code == 400
     assert "A new plan item cannot be dated in the past." in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(func.count(PlanItem.id))) == 0
-    assert date.fromisoformat(yesterday) < utcnow().date()
+    assert date.fromisoformat(yesterday) < local_today()

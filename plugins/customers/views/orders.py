@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from core.api import _, db, format_money, is_stale, lazy_gettext as _l, require_permission, utcnow
+from core.api import _, db, format_money, is_stale, lazy_gettext as _l, require_permission, local_today
 
 from plugins.basedata import services as basedata
 from plugins.customers import numbering, services
@@ -102,7 +102,7 @@ def _edit(customer, order: Order):
     # A new order's number is given on save (from the day's counter), so two forms opened at once
     # never propose the same one; a number typed in is checked, and a race at the commit is told too.
     form = _build_form(_form_data(order) if not is_new else
-                       {"date": utcnow().date(), "address": customer.address, "lines": [{}] * SPARE_ROWS}, products)
+                       {"date": local_today(), "address": customer.address, "lines": [{}] * SPARE_ROWS}, products)
     if MORE_LINES not in request.form and form.validate_on_submit():
         if not is_new and is_stale(order, form.version.data):
             form.form_errors.append(STALE_MESSAGE)

@@ -5,7 +5,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from core.api import _, db, is_stale, require_permission, utcnow
+from core.api import _, db, is_stale, require_permission, local_today, utcnow
 
 from plugins.marketing import flow
 from plugins.marketing.forms import PlanItemForm, ResultForm
@@ -55,7 +55,7 @@ def plan_add(opportunity_id: int):
         return _back(opportunity)
     form = PlanItemForm(prefix="plan")
     if form.validate():
-        if form.date.data < utcnow().date():
+        if form.date.data < local_today():
             form.date.errors.append(_("A new plan item cannot be dated in the past."))
         else:
             db.session.add(PlanItem(opportunity_id=opportunity.id, date=form.date.data, item=form.item.data))
@@ -79,7 +79,7 @@ def plan_edit(opportunity_id: int, item_id: int):
     if request.method == "GET":
         form.version.data = item.version
     if form.validate_on_submit():
-        if form.date.data < utcnow().date() and form.date.data != item.date:
+        if form.date.data < local_today() and form.date.data != item.date:
             form.date.errors.append(_("A plan item cannot be moved into the past."))
         elif is_stale(item, form.version.data):
             form.form_errors.append(_("This plan item was changed by someone else meanwhile. Nothing was saved: "

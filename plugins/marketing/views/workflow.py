@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 
-from core.api import _, User, can, commit_unless_stale, db, require_permission, utcnow
+from core.api import _, User, can, commit_unless_stale, db, require_permission, local_today
 
 from plugins.basedata import services as basedata
 from plugins.marketing import flow
@@ -53,7 +53,7 @@ def render_detail(opportunity, status=200, **forms):
         move_form=MoveForm(formdata=None, version=opportunity.version), moves=move_choices(opportunity),
         may_edit=flow.may_edit(opportunity), may_develop=flow.may_develop(opportunity),
         sources=basedata.labels(basedata.OPPORTUNITY_SOURCE), reasons=basedata.labels(LOST_REASON),
-        today=utcnow().date(), statuses=STATUSES,
+        today=local_today(), statuses=STATUSES,
     )
     return render_template("marketing/opportunity_detail.html", **context), status
 
