@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 from flask import current_app, has_request_context, render_template, request, session, url_for
 from babel import Locale
@@ -20,6 +21,7 @@ from werkzeug.routing import IntegerConverter
 from core import formatting
 from core.config import LANGUAGES
 from core.db import db
+from core import i18n
 from core.i18n import _, lazy_gettext as _l
 from core.listing import MAX_ID, query_args
 from core.migrate import configure as configure_migrations
@@ -117,13 +119,31 @@ def render_slot(slot: str, **context) -> Markup:
     return Markup("").join(Markup(item.html) for item in items)
 
 
-def sidebar() -> list[tuple[str, list]]:
-    """Menu sections with the items the current user may open, in order."""
-    sections: dict[str, list] = {}
-    for item in current_app.extensions["crm"].menu_items:
-        if can(item.permission):
-            sections.setdefault(str(item.section or ""), []).append(item)
-    return list(sections.items())
+class MenuLink(NamedTuple):
+    endpoint: str
+    url: str
+    icon: str
+    label: str
+
+
+def sidebar() -> list[tuple[str, list[MenuLink]]]:
+    """Menu sections with the items the current user may open, in order.
+
+    Built once per process for each combination of the items granted, the language and
+    the script root, then kept: the menu is fixed when the app is created, and building
+    it (a permission check, a URL and a translation per item) cost every page."""
+    items = current_app.extensions["crm"].menu_items
+    granted = tuple(can(item.permission) for item in items)
+    key = (granted, str(get_locale()), request.script_root)
+    menus = current_app.extensions.setdefault("crm.menus", {})
+    menu = menus.get(key)
+    if menu is None:
+        sections: dict[str, list] = {}
+        for item in (item for item, shown in zip(items, granted) if shown):
+            sections.setdefault(str(item.section or ""), []).append(
+                MenuLink(item.endpoint, url_for(item.endpoint), item.icon, str(item.label)))
+        menu = menus[key] = list(sections.items())
+    return menu
 
 
 def url_with(**changes) -> str:
@@ -227,6 +247,7 @@ def init_app(app, host) -> None:
     migrate.init_app(app, db)
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=";".join(translation_directories(host)))
+    i18n.install(app.jinja_env)
     from core.notifications.views import bell
 
     app.jinja_env.globals.update(
