@@ -62,9 +62,8 @@ def _load_user(token: str):
     from core.auth import logins
     from core.rbac.models import User
 
-    login = logins.find(token)
     # Roles only when asked for: permissions come from the cached roles (core.rbac.access).
-    user = db.session.get(User, login.user_id, options=[lazyload(User.roles)]) if login is not None else None
+    user = logins.user_of(token, lazyload(User.roles))
     if user is None or not user.active:
         return None
     user.login_token = token

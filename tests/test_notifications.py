@@ -28,6 +28,15 @@ def test_the_bell_shows_the_unread_count_and_the_latest_ones(app, login_as):
     assert "Customer 北京华信科技有限公司 (KH2026112900001) was assigned to you." in page
 
 
+@pytest.mark.parametrize("sent, unread", [(3, 2), (7, 6)])
+def test_the_bell_counts_unread_ones_beyond_those_it_shows(app, login_as, sent, unread):
+    """The bell counts without a query while it shows all of a user's notifications, with one beyond."""
+    manager = login_as("account_manager")
+    first, *_ = [_notify(app, [manager.user_id], number=f"KH{n}", name="客户")[0] for n in range(sent)]
+    manager.post(f"/notifications/{first}/open")
+    assert f"data-bell-count>{unread}<" in manager.get("/").get_data(as_text=True)
+
+
 def test_a_notification_reads_in_the_readers_language(app, login_as):
     manager = login_as("account_manager", language="zh_CN")
     _notify(app, [manager.user_id])

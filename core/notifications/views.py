@@ -72,6 +72,9 @@ def bell() -> dict | None:
     """The top bar's bell: unread count and latest notifications; None for users without it."""
     if not (current_user.is_authenticated and can(VIEW)):
         return None
-    count = service.unread_count(current_user.id)
+    latest = service.latest(current_user.id)
+    # Fewer than the bell shows: these are all of the user's notifications, no need to count (one statement).
+    count = (service.unread_count(current_user.id) if len(latest) >= service.BELL_LIMIT
+             else sum(not notification.is_read for notification in latest))
     return {"count": count, "label": f"{service.COUNT_CAP}+" if count > service.COUNT_CAP else str(count),
-            "latest": service.latest(current_user.id)}
+            "latest": latest}

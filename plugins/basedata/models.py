@@ -49,8 +49,15 @@ class DictionaryEntry(BusinessRecord, db.Model):
         return label_for(self.item, self.item_en)
 
 
-def label_for(item: str, item_en: str | None) -> str:
-    chinese = has_request_context() and str(get_locale()) == "zh_CN"  # jobs and commands: English
+def in_chinese() -> bool:
+    """Are dictionary items shown in Chinese? Jobs and commands: English."""
+    return has_request_context() and str(get_locale()) == "zh_CN"
+
+
+def label_for(item: str, item_en: str | None, chinese: bool | None = None) -> str:
+    """``chinese``: ``in_chinese()``, asked once by callers labelling many items."""
+    if chinese is None:
+        chinese = in_chinese()
     if item_en and not chinese:
         return item_en
     return item

@@ -19,7 +19,7 @@ from sqlalchemy import exists, func, inspect, select
 
 from core.api import cache_changed, db, lazy_gettext as _l, stable_cache
 
-from plugins.basedata.models import DictionaryEntry, Product, Stock, label_for
+from plugins.basedata.models import DictionaryEntry, Product, Stock, in_chinese, label_for
 
 # Dictionary type keys: stable codes, never translated.
 CUSTOMER_LEVEL = "customer_level"
@@ -101,7 +101,8 @@ def _entries() -> dict[str, list[tuple[str, str, str]]]:
 
 def choices(type_key: str) -> list[tuple[str, str]]:
     """``[(value, label), ...]`` of a type in sort order, labels in the current user's language."""
-    return [(value, label_for(item, item_en)) for value, item, item_en in _entries().get(type_key, ())]
+    chinese = in_chinese()
+    return [(value, label_for(item, item_en, chinese)) for value, item, item_en in _entries().get(type_key, ())]
 
 
 def labels(type_key: str) -> dict[str, str]:
