@@ -88,7 +88,8 @@ def main(argv=None) -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--port", type=int, default=5140, help="the CRM; the floor uses the next port")
     parser.add_argument("--wrk-seconds", type=int, default=10)
-    parser.add_argument("--long", choices=("yes", "no"), default="yes", help="also export, import, churn scan")
+    parser.add_argument("--long", choices=("yes", "no", "export", "import", "churn"), default="yes",
+                        help="also export, import, churn scan (yes), or only one of them")
     parser.add_argument("--long-timeout", type=float, default=300)
     parser.add_argument("--out", default="bench/results")
     parser.add_argument("--only", action="append", help="measure only the pages whose name contains this "
@@ -105,7 +106,7 @@ def main(argv=None) -> None:
            "CRM_QUEUE_URL": os.environ.get("CRM_QUEUE_URL") or f"sqlite:///{queue_dir / 'queue.db'}",
            "CRM_QUEUE_NAME": f"bench-{os.getpid()}", "CRM_FILES_DIR": str(queue_dir / "files")}
     app = Server("app:app", args.port, args.workers, env)
-    worker = QueueWorker(env) if args.long == "yes" else None
+    worker = QueueWorker(env) if args.long != "no" else None
     floor = Server("bench.floor:app", args.port + 1, args.workers, env)
     counter = StatementCounter(args.database_url)
     result = {"label": args.label, "customers": facts["admin"]["total"], "workers": args.workers,
@@ -119,11 +120,12 @@ def main(argv=None) -> None:
         if args.wrk_seconds > 0:  # 0: pages only
             result["throughput"] = measure_throughput(app.base, floor.base, users, args.wrk_seconds)
         result["workers_after"] = app.worker_memory()
-        if args.long == "yes":
-            admin = users["admin"][0]
-            result["long"] = {"export": longops.export(admin, app.base, facts["admin"]["total"], worker,
-                                                       args.long_timeout)}
+        result["long"], admin = {}, users["admin"][0]
+        if args.long in ("yes", "export"):
+            result["long"]["export"] = longops.export(admin, app.base, facts["admin"]["total"], worker,
+                                                      args.long_timeout)
             print(f"  export {result['long']['export']}", flush=True)
+        if args.long in ("yes", "import"):
             rows = min(100_000, max(1000, facts["admin"]["total"] // 10))
             with tempfile.TemporaryDirectory() as workdir:
                 result["long"]["upload"] = longops.upload_customers(
@@ -132,6 +134,7 @@ def main(argv=None) -> None:
                 result["long"]["import"] = longops.import_customers(
                     engine, env, rows, MANAGER, Path(workdir), args.long_timeout)
             print(f"  import {result['long']['import']}", flush=True)
+        if args.long in ("yes", "churn"):
             result["long"]["churn scan"] = longops.churn_scan(engine, env, args.long_timeout)
     finally:
         app.stop()

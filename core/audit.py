@@ -5,7 +5,8 @@ import json
 from datetime import datetime
 
 from sqlalchemy import (
-    DateTime, Index, Integer, String, Text, case, cast, func, inspect, insert, literal, literal_column, null, select,
+    Date, DateTime, Index, Integer, Numeric, String, Text, case, cast, func, inspect, insert, literal, literal_column,
+    null, select,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy import event
@@ -160,28 +161,38 @@ def record_bulk(action: str, model, rows: list[dict]) -> None:
 def record_bulk_created(model, columns: list[str], where) -> None:
     """Audit the creation of the rows of ``model`` that ``where`` selects, inside the database.
 
-    The entries are those ``record_bulk("create", ...)`` writes for ``columns``, but one
-    INSERT ... SELECT builds them with the database's JSON functions: a scan creating 200,000
-    records would otherwise bring every row into Python (4 s and 250 MB at a million customers).
-    Runs in the caller's transaction.
+    The entries are those ``record_bulk("create", ...)`` writes for ``columns`` (numbers, text,
+    decimals and dates), but one INSERT ... SELECT builds them with the database's JSON functions:
+    a scan creating 200,000 records would otherwise bring every row into Python (4 s and 250 MB
+    at a million customers). Runs in the caller's transaction.
     """
-    table, dialect = model.__table__, db.session.get_bind().dialect.name
+    table, postgresql = model.__table__, db.session.get_bind().dialect.name == "postgresql"
+    array = func.json_build_array if postgresql else func.json_array
     pairs = []
     for key in columns:
         if key in model.__audit_exclude__:
             continue
+        column = table.c[key]
         # Inline text, not parameters: PostgreSQL cannot type a parameter passed to a JSON builder.
-        value = literal_column(f"'{REDACTED}'") if key in model.__audit_redact__ else table.c[key]
-        array = func.json_build_array if dialect == "postgresql" else func.json_array
-        pairs += [literal_column(f"'{key}'"), case((table.c[key].is_(None), null()), else_=array(null(), value))]
-    if dialect == "postgresql":
+        value = literal_column(f"'{REDACTED}'") if key in model.__audit_redact__ else _as_python_writes(column)
+        pairs += [literal_column(f"'{key}'"), case((column.is_(None), null()), else_=array(null(), value))]
+    if postgresql:
         changes = cast(func.json_strip_nulls(func.json_build_object(*pairs)), Text)
     else:  # a JSON merge patch drops the keys whose value is null, as record_bulk skips None
         changes = func.json_patch("{}", func.json_object(*pairs))
-    key = cast(table.c.id, String)
     source = select(literal(utcnow(), DateTime), literal(_actor(db.session), Integer), literal("create", String),
-                    literal(table.name, String), key, changes).where(where)
+                    literal(table.name, String), cast(table.c.id, String), changes).where(where)
     audit = AuditEntry.__table__
     db.session.execute(insert(audit).from_select(
         [audit.c.at, audit.c.user_id, audit.c.action, audit.c.table_name, audit.c.record_id, audit.c.changes],
         source))
+
+
+def _as_python_writes(column):
+    """``column`` as record_bulk's ``json.dumps(default=str)`` writes its value: decimals and dates as text."""
+    postgresql = db.session.get_bind().dialect.name == "postgresql"
+    if isinstance(column.type, Numeric) and column.type.scale:  # 12.50, not 12.5
+        return cast(column, Text) if postgresql else func.printf(f"%.{column.type.scale}f", column)
+    if isinstance(column.type, (Date, DateTime)) and postgresql:  # SQLite keeps them as text already
+        return cast(column, Text)
+    return column

@@ -181,6 +181,45 @@ class TextIndex:
         return [*(f"DROP TRIGGER {self.table}_search_{what}" for what in ("insert", "delete", "update")),
                 f"DROP TABLE {self.gram_table}", f"DROP TABLE {self.positions}", f"DROP TABLE {self.fts}"]
 
+    # --- bulk inserts -----------------------------------------------------------------------------
+
+    @contextmanager
+    def filled_after(self):
+        """SQLite: the rows the block inserts are indexed after it, two set-based statements instead of
+        the insert trigger's work per row (the grams are written in key order, not at ~20 random places
+        per row: a 100,000-row import into a million customers spent a third of its time there).
+
+        Yields a function to call before each insert: the first call drops the trigger, inside the
+        caller's transaction, which from then on holds SQLite's write lock (so a file refused before
+        its first insert never takes it). No other writer sees the table without the trigger, and a
+        rollback (a refused import) restores it. The block must not commit. Nothing to do on
+        PostgreSQL, whose GIN indexes follow the inserts.
+        """
+        sqlite, trigger = db.session.get_bind().dialect.name == "sqlite", f"{self.table}_search_insert"
+        first, create = None, ""
+
+        def before_insert() -> None:
+            nonlocal first, create
+            if first is None and sqlite:
+                create = db.session.execute(text("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND "
+                                                 "name = :name"), {"name": trigger}).scalar_one()
+                db.session.execute(text(f"DROP TRIGGER {trigger}"))  # begins the transaction, takes the lock
+                first = db.session.execute(text(f"SELECT coalesce(max(id), 0) + 1 FROM {self.table}")).scalar()
+
+        yield before_insert
+        if first is None:
+            return
+        names, value = ", ".join(self.columns), f"lower(t.{self.gram_column})"
+        db.session.execute(text(f"INSERT INTO {self.fts} (rowid, {names}) SELECT id, {names} FROM {self.table} "
+                                "WHERE id >= :first"), {"first": first})
+        db.session.execute(text(
+            f"INSERT INTO {self.gram_table} (gram, row_id) "
+            f"SELECT substr({value}, p.n, 1), t.id FROM {self.table} t JOIN {self.positions} p "
+            f"ON p.n <= length({value}) WHERE t.id >= :first "
+            f"UNION SELECT substr({value}, p.n, 2), t.id FROM {self.table} t JOIN {self.positions} p "
+            f"ON p.n < length({value}) WHERE t.id >= :first ORDER BY 1, 2"), {"first": first})
+        db.session.execute(text(create))
+
     # --- the query side ---------------------------------------------------------------------------
 
     def matches(self, model, term: str, columns: tuple[str, ...] | None = None) -> ColumnElement[bool]:

@@ -172,6 +172,45 @@ def test_imported_customers_are_audited(app, tmp_path, manager):
     assert changes["manager_id"] == [None, manager] and "fax" in changes
 
 
+def test_audit_entries_built_in_the_database_hold_amounts_as_entered(app, tmp_path, manager):
+    result = run(app, tmp_path, "customers", "name,region,manager,capital,address\n"
+                 "Acme,beijing,zhang,1200.5,北京市\n".encode())
+    assert result.exit_code == 0, result.output
+    [(_, _, _, changes)] = audited(app, "customers_customer")
+    assert changes["capital"] == [None, "1200.50"] and changes["address"] == [None, "北京市"]
+    assert "turnover" not in changes and "name_key" not in changes  # None left out, excluded columns too
+
+
+def found_by_search(app, term) -> list[str]:
+    from plugins.customers.models import CUSTOMER_TEXT
+
+    with app.app_context():
+        return sorted(db.session.scalars(select(Customer.name).where(CUSTOMER_TEXT.matches(Customer, term))))
+
+
+def test_imported_customers_are_searchable_and_later_ones_too(app, tmp_path, manager, monkeypatch):
+    """The import indexes its rows for search after inserting them (SQLite: not row by row);
+    a refused import leaves the index as it was, and customers added later are indexed as before."""
+    from plugins.customers.importer import customer_rows
+
+    monkeypatch.setattr(customer_rows, "CHUNK", 2)
+    good = "name,region,manager,phone\n华信科技,beijing,zhang,010-81234567\n北方华信,beijing,zhang,\nAcme,west,zhang,\n"
+    assert run(app, tmp_path, "customers", good.encode()).exit_code == 0
+    assert found_by_search(app, "华信") == ["北方华信", "华信科技"] == found_by_search(app, "华")[:2]
+    assert found_by_search(app, "信科技") == ["华信科技"] == found_by_search(app, "81234567")
+    assert found_by_search(app, "acm") == ["Acme"]
+    [number] = [c.number for c in customers(app) if c.name == "Acme"]
+    assert found_by_search(app, number) == ["Acme"]
+
+    refused = "name,region,manager\n华信贸易,beijing,zhang\n华信物流,beijing,zhang\n华信坏行,mars,zhang\n"
+    assert run(app, tmp_path, "customers", refused.encode()).exit_code == 1
+    assert found_by_search(app, "华信") == ["北方华信", "华信科技"] and count(app, Customer) == 3
+    with app.app_context():
+        db.session.add(Customer(number="KH-LATER", name="华信后来", region="beijing", manager_id=manager))
+        db.session.commit()
+    assert found_by_search(app, "华信") == ["北方华信", "华信后来", "华信科技"]
+
+
 def test_a_refused_file_leaves_no_audit_entries(app, tmp_path, manager):
     assert run(app, tmp_path, "customers", b"name,region,manager\nAcme,mars,zhang\n").exit_code == 1
     assert audited(app, "customers_customer") == []
