@@ -149,3 +149,34 @@ def test_schedules_are_read_in_the_crm_time_zone_and_enqueued_with_their_minute(
     assert "crm.periodic.churn-scan" in names or "churn-scan" in " ".join(names)
     assert all(task.args == ("2026-03-01T18:00:00",) for task in tasks)
     assert not [t for t in huey.read_periodic(datetime(2026, 3, 1, 2, 0)) if "churn" in type(t).__name__]
+
+
+def test_an_export_that_breaks_off_leaves_no_file_only_the_reason(app, login_as, monkeypatch):
+    """Complete or absent: the rows written before a failure are never offered as a download.
+
+    The job runs here, in this process (an idle queue: no worker takes it), and writing
+    its tenth cell (in the second or a later row) fails as a full disk would."""
+    from core import listing
+    from core.jobs import files, runner
+
+    app.config["CRM_DIRECT_EXPORT_ROWS"] = 1
+    _use_queue(app, f"idle-{uuid.uuid4().hex}")
+    admin = login_as("admin")
+    for _ in range(6):
+        login_as("account_manager")
+    job_url = _export_users(admin)
+    written = []
+
+    def failing_cell(value):
+        written.append(value)
+        if len(written) == 10:
+            raise OSError(28, "No space left on device")
+        return value
+
+    monkeypatch.setattr(listing, "_safe_cell", failing_cell)
+    runner.execute(app, job_url.rsplit("/", 1)[1])
+    state = admin.get(job_url + "/state").get_json()
+    assert state["state"] == FAILED and state["download_url"] is None and "OSError" in state["message"]
+    assert admin.get(job_url + "/download").status_code == 404
+    with app.app_context():
+        assert not files.job_folder(job_url.rsplit("/", 1)[1]).exists()  # the partial file is gone too
