@@ -180,3 +180,32 @@ def test_an_export_that_breaks_off_leaves_no_file_only_the_reason(app, login_as,
     assert admin.get(job_url + "/download").status_code == 404
     with app.app_context():
         assert not files.job_folder(job_url.rsplit("/", 1)[1]).exists()  # the partial file is gone too
+
+
+def test_a_job_whose_worker_died_is_started_again_a_living_one_is_reused(app, login_as):
+    """No worker takes from this queue; the first job is made to look claimed ten minutes ago."""
+    from datetime import timedelta
+
+    from core.api import utcnow
+    from core.jobs.runner import RUNNING, _alive_key
+
+    app.config["CRM_DIRECT_EXPORT_ROWS"] = 1
+    huey = _use_queue(app, f"idle-{uuid.uuid4().hex}")
+    admin = login_as("admin")
+    login_as("account_manager")  # two users: more than the request streams itself
+    first = _export_users(admin)
+    first_id = first.rsplit("/", 1)[-1]
+    with app.app_context():
+        db.session.get(JobRecord, first_id).state = RUNNING
+        db.session.get(JobRecord, first_id).started_at = utcnow() - timedelta(minutes=10)
+        db.session.commit()
+    huey.put(_alive_key(first_id), time.time())       # its worker is alive: the same job
+    assert _export_users(admin) == first
+    huey.delete(_alive_key(first_id))                   # its worker died: silent since
+    second = _export_users(admin)
+    assert second != first
+    with app.app_context():
+        dead = db.session.get(JobRecord, first_id)
+        assert dead.state == FAILED and "stopped" in dead.message
+        assert db.session.get(JobRecord, second.rsplit("/", 1)[-1]).state == QUEUED
+    huey.storage.flush_all()

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 import uuid
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -31,7 +33,9 @@ from core.models import utcnow
 log = logging.getLogger(__name__)
 
 MAX_ACTIVE_PER_USER = 3  # a user's jobs waiting or running at once
-STALE_AFTER = timedelta(hours=6)  # an active job this old lost its worker
+STALE_AFTER = timedelta(hours=6)  # a job still waiting this long has no worker to take it
+ALIVE_EVERY = 30  # seconds between a running job's signs of life
+ALIVE_FOR = 180  # a running job silent this long lost its worker (it was killed, the machine stopped)
 MAX_TABLE_ROWS = 200  # rows of a failure's table kept for the job page
 PROGRESS_EVERY = 0.5  # seconds between two progress writes
 
@@ -99,6 +103,51 @@ def _progress_key(job_id: str) -> str:
     return f"crm:progress:{job_id}"
 
 
+def _alive_key(job_id: str) -> str:
+    return f"crm:alive:{job_id}"
+
+
+@contextmanager
+def _signs_of_life(huey, job_id: str):
+    """While a job runs, a thread writes the time into the queue's store every ALIVE_EVERY seconds.
+
+    The queue's store rather than the database: a long import holds the database's write lock on
+    SQLite. A job whose worker was killed stops writing, so ``lost_worker`` can tell it apart from
+    a long one and the user can start it again instead of watching a dead job for hours.
+    """
+    stop = threading.Event()
+
+    def beat():
+        while True:
+            try:
+                huey.put(_alive_key(job_id), time.time())
+            except Exception:  # the store is unreachable for a moment: the next beat tries again
+                log.warning("job %s: could not record a sign of life", job_id, exc_info=True)
+            if stop.wait(ALIVE_EVERY):
+                return
+
+    thread = threading.Thread(target=beat, name=f"crm-job-alive-{job_id}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+        huey.delete(_alive_key(job_id))
+
+
+def lost_worker(job: JobRecord) -> bool:
+    """Whether an active job will never finish: waiting longer than STALE_AFTER, or running without a
+    sign of life for ALIVE_FOR seconds."""
+    now = utcnow()
+    if job.state == QUEUED or job.started_at is None:
+        return now - job.created_at >= STALE_AFTER
+    if now - job.started_at < timedelta(seconds=ALIVE_FOR):
+        return False
+    last = current_app.extensions["crm_queue"].get(_alive_key(job.id), peek=True)
+    return last is None or time.time() - float(last) > ALIVE_FOR
+
+
 def output_file(file_name: str, **open_args):
     """Open the job's download for writing (text, UTF-8 unless ``open_args`` say otherwise).
 
@@ -128,7 +177,7 @@ def start_job(name: str, title, *, params: dict | None = None, key: str | None =
     user_id = current_user.id
     for attempt in range(2):
         if key is not None and (existing := _active_with_key(user_id, key)) is not None:
-            if utcnow() - existing.created_at < STALE_AFTER:
+            if not lost_worker(existing):
                 return existing
             _finish(existing.id, FAILED, _("The worker stopped before the job finished. Start it again."))
             continue
@@ -187,7 +236,8 @@ def execute(app, job_id: str) -> None:
                 _log_in(job.user_id)
                 token = _current.set(running)
                 try:
-                    result = registered.func(**job.arguments)
+                    with _signs_of_life(running.huey, job_id):
+                        result = registered.func(**job.arguments)
                 finally:
                     _current.reset(token)
                 if running.file_name:
