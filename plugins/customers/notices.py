@@ -3,19 +3,15 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from core.api import N_, current_user, db, link_to, notify
+from core.api import N_, current_actor_id, db, link_to, notify
 
 from plugins.customers.models import Customer
-
-
-def _actor_id() -> int | None:
-    return current_user.id if current_user and current_user.is_authenticated else None
 
 
 def customer_assigned(customer: Customer, previous_manager_id: int | None = None) -> None:
     """Tell the customer's new account manager, unless they gave it to themselves."""
     manager_id = customer.manager_id
-    if manager_id is None or manager_id == previous_manager_id or manager_id == _actor_id():
+    if manager_id is None or manager_id == previous_manager_id or manager_id == current_actor_id():
         return
     notify([manager_id], N_("Customer %(name)s (%(number)s) was assigned to you."),
            link_to("customers.customer_detail", customer_id=customer.id), name=customer.name,

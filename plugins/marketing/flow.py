@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from core.api import User, _, can, current_user, db, emit, is_stale, users_holding, utcnow
+from core.api import User, _, can, current_actor_id, db, emit, is_stale, users_holding, utcnow
 
 from plugins.customers import services as customers
 from plugins.marketing.models import (
@@ -44,16 +44,12 @@ def stale_message() -> str:
              "reload the page to see their change, then make yours again.")
 
 
-def _me() -> int | None:
-    return current_user.id if current_user.is_authenticated else None
-
-
 # --- who may do what ------------------------------------------------------------------------------
 
 def may_edit(opportunity: Opportunity) -> bool:
     """Edit or delete: only while unassigned, by its creator or a sales director."""
     return opportunity.status == UNASSIGNED and can(CREATE) and (
-        opportunity.created_by_id == _me() or can(MANAGE))
+        opportunity.created_by_id == current_actor_id() or can(MANAGE))
 
 
 def may_assign(opportunity: Opportunity) -> bool:
@@ -63,7 +59,7 @@ def may_assign(opportunity: Opportunity) -> bool:
 def may_develop(opportunity: Opportunity) -> bool:
     """Plan, move through stages, win or lose: the assignee (or a sales director) while developing."""
     return opportunity.status == DEVELOPING and can(DEVELOP) and (
-        opportunity.assignee_id == _me() or can(MANAGE))
+        opportunity.assignee_id == current_actor_id() or can(MANAGE))
 
 
 def _check(opportunity: Opportunity, version, allowed: bool) -> None:
@@ -92,7 +88,7 @@ def transition(opportunity: Opportunity, to_status: str, to_stage: Stage | None 
     change = StageChange(opportunity_id=opportunity.id, from_status=opportunity.status,
                          from_stage_id=opportunity.stage_id, to_status=to_status,
                          to_stage_id=to_stage.id if to_stage is not None else opportunity.stage_id,
-                         changed_by_id=_me(), changed_at=utcnow())
+                         changed_by_id=current_actor_id(), changed_at=utcnow())
     opportunity.status = to_status
     if to_stage is not None:
         opportunity.stage = to_stage

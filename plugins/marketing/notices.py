@@ -1,7 +1,7 @@
 """Notifications the marketing plugin sends: an opportunity assigned to you."""
 from __future__ import annotations
 
-from core.api import N_, current_user, db, link_to, notify
+from core.api import N_, current_actor_id, db, link_to, notify
 
 
 def on_event(name: str, payload: dict) -> None:
@@ -12,7 +12,7 @@ def on_event(name: str, payload: dict) -> None:
 def opportunity_assigned(payload: dict) -> None:
     """Tell the assignee, unless they assigned it to themselves."""
     assignee_id = payload.get("assignee_id")
-    if assignee_id is None or (current_user and current_user.is_authenticated and current_user.id == assignee_id):
+    if assignee_id is None or assignee_id == current_actor_id():
         return
     notify([assignee_id], N_("Sales opportunity for %(customer)s was assigned to you."),
            link_to("marketing.opportunity_detail", opportunity_id=payload["id"]),

@@ -15,7 +15,7 @@ from datetime import datetime
 
 from sqlalchemy import literal, select
 
-from core.api import User, _, can, current_user, db, emit, is_stale, users_holding
+from core.api import User, _, can, current_actor_id, db, emit, is_stale, users_holding
 
 from plugins.customers import services as customers
 from plugins.service import sla
@@ -40,10 +40,6 @@ def stale_message() -> str:
              "reload the page to see their change, then make yours again.")
 
 
-def _me() -> int | None:
-    return current_user.id if current_user.is_authenticated else None
-
-
 # --- who may do what ------------------------------------------------------------------------------
 
 def may_assign(request: ServiceRequest) -> bool:
@@ -57,11 +53,11 @@ def may_delete(request: ServiceRequest) -> bool:
 
 def may_handle(request: ServiceRequest) -> bool:
     """Only the assignee handles a request."""
-    return request.status == ASSIGNED and can(HANDLE) and request.assignee_id == _me()
+    return request.status == ASSIGNED and can(HANDLE) and request.assignee_id == current_actor_id()
 
 
 def _manages_customer(request: ServiceRequest) -> bool:
-    me = _me()
+    me = current_actor_id()
     return me is not None and bool(db.session.scalar(
         select(literal(request.customer_id).in_(customers.customers_managed_by(me)))))
 
@@ -69,7 +65,7 @@ def _manages_customer(request: ServiceRequest) -> bool:
 def may_feedback(request: ServiceRequest) -> bool:
     """服务反馈: the creator or the customer's account manager (or whoever may manage every request)."""
     return request.status == HANDLED and can(FEEDBACK) and (
-        can(MANAGE) or request.created_by_id == _me() or _manages_customer(request))
+        can(MANAGE) or request.created_by_id == current_actor_id() or _manages_customer(request))
 
 
 def _check(request: ServiceRequest, version, allowed: bool, refusal: str) -> None:
@@ -145,10 +141,10 @@ def handle(request: ServiceRequest, handling: str, version, at: datetime) -> Non
     _check(request, version, may_handle(request),
            _("Only the person the request is assigned to can handle it, while it is assigned."))
     request.handling = handling
-    request.handler_id = _me()
+    request.handler_id = current_actor_id()
     request.handled_at = at
     request.status = HANDLED
-    db.session.add(Round(request_id=request.id, number=request.round, handling=handling, handler_id=_me(),
+    db.session.add(Round(request_id=request.id, number=request.round, handling=handling, handler_id=current_actor_id(),
                          handled_at=at))
     sla.pause(request, at)
     db.session.flush()
@@ -171,7 +167,7 @@ def feedback(request: ServiceRequest, result: str, satisfaction, version, at: da
         raise Refused(_("Feedback on this round was already recorded."))
     current.result = result
     current.satisfaction = satisfaction
-    current.feedback_by_id = None if by_customer else _me()
+    current.feedback_by_id = None if by_customer else current_actor_id()
     current.feedback_at = at
     current.by_customer = by_customer
     request.result = result

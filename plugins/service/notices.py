@@ -1,7 +1,7 @@
 """Notifications the service plugin sends: a request assigned to you, an SLA target at risk or breached."""
 from __future__ import annotations
 
-from core.api import N_, User, current_user, db, link_to, notify, users_holding
+from core.api import N_, User, current_actor_id, db, link_to, notify, users_holding
 
 from plugins.service.sla import RESPONSE
 
@@ -18,10 +18,6 @@ def on_event(name: str, payload: dict) -> None:
     db.session.commit()
 
 
-def _acting_user_id() -> int | None:
-    return current_user.id if current_user and current_user.is_authenticated else None
-
-
 def _link(payload: dict) -> str:
     return link_to("service.request_detail", request_id=payload["id"])
 
@@ -29,7 +25,7 @@ def _link(payload: dict) -> str:
 def request_assigned(payload: dict) -> None:
     """Tell the assignee, unless they assigned it to themselves."""
     assignee_id = payload.get("assignee_id")
-    if assignee_id is None or assignee_id == _acting_user_id():
+    if assignee_id is None or assignee_id == current_actor_id():
         return
     notify([assignee_id], N_("Service request #%(id)s was assigned to you: %(summary)s"), _link(payload),
            id=payload["id"], summary=payload.get("summary") or "")
