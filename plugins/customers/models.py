@@ -109,7 +109,8 @@ class Customer(db.Model, BusinessRecord):
         *(Index(f"ix_customers_customer_{column}_created", column, "created_at", "id")
           for column in ("region", "level", "status")),
         Index("ix_customers_customer_manager_name", "manager_id", "name", "id"),
-        Index("ix_customers_customer_manager_status", "manager_id", "status"),  # a manager's count
+        # A manager's count, filtered by region and/or level or not, from index entries alone.
+        Index("ix_customers_customer_manager_filters", "manager_id", "status", "region", "level"),
         # Customer composition counts customers per level, credit or satisfaction from these alone.
         Index("ix_customers_customer_level_status", "level", "status"),
         Index("ix_customers_customer_credit_status", "credit", "status"),

@@ -20,7 +20,7 @@ from plugins.customers.reports import ContributionFilter, contribution
 # What ANALYZE wrote at a million customers (bench/generate.py): rows, then rows per leading value(s).
 MILLION = [
     ("customers_customer", "ix_customers_customer_manager_id_id", "1000000 20000 1"),
-    ("customers_customer", "ix_customers_customer_manager_status", "1000000 20000 10000"),
+    ("customers_customer", "ix_customers_customer_manager_filters", "1000000 20000 10000 2000 400"),
     ("customers_customer", "ix_customers_customer_status_id", "1000000 500000 1"),
     ("customers_order_month", "sqlite_autoindex_customers_order_month_1", "1923535 3 1"),
     ("customers_order_month", "ix_customers_order_month_month_figures", "1923535 54959 1 1 1"),
