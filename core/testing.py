@@ -313,13 +313,16 @@ class QueryPlans:
     def __init__(self, app):
         self.app = app
 
-    def __call__(self, client, url: str, table: str, *, sorted_by_index: bool = False) -> list[str]:
+    def __call__(self, client, url: str, table: str, *, sorted_by_index: bool = False,
+                 statistics: list[tuple[str, str, str]] = ()) -> list[str]:
         """GET ``url`` and EXPLAIN each SELECT it ran that reads ``table``; one ``Plan`` per statement.
 
         PostgreSQL plans small test tables with sequential scans whatever the
         indexes, so the plans are taken with sequential scans disabled (and, with
         ``sorted_by_index``, sorts): a ``Seq Scan`` or ``Sort`` left in a plan
-        then means no index can serve the statement. SQLite plans from its rules.
+        then means no index can serve the statement. SQLite plans from its rules,
+        or from ``statistics``: rows of ``sqlite_stat1`` (table, index, figures), e.g.
+        what ANALYZE wrote at a million rows, so the plan is the one that size gets.
         """
         from sqlalchemy import event
         from sqlalchemy.engine import Engine
@@ -343,8 +346,20 @@ class QueryPlans:
                     conn.exec_driver_sql("DELETE FROM sqlite_stat1")
                     conn.commit()
                     conn.exec_driver_sql("ANALYZE sqlite_master")  # reloads the (now empty) statistics
-                return [Plan("\n".join(row[-1] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params)),
-                             sql) for sql, params in statements]
+                elif statistics:
+                    conn.exec_driver_sql("ANALYZE sqlite_master")  # creates sqlite_stat1
+                for row in statistics:
+                    conn.exec_driver_sql("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (?, ?, ?)", tuple(row))
+                if statistics:
+                    conn.commit()
+                    conn.exec_driver_sql("ANALYZE sqlite_master")  # loads them
+                plans = [Plan("\n".join(row[-1] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params)),
+                              sql) for sql, params in statements]
+                if statistics:  # forgotten again: other tests plan from the rules
+                    conn.exec_driver_sql("DELETE FROM sqlite_stat1")
+                    conn.commit()
+                    conn.exec_driver_sql("ANALYZE sqlite_master")
+                return plans
             conn.exec_driver_sql("SET enable_seqscan = off")
             if sorted_by_index:
                 conn.exec_driver_sql("SET enable_sort = off")

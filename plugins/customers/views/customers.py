@@ -76,7 +76,7 @@ def customer_list():
     names = user_names()  # the account manager column, without loading user objects
     statuses = {key: str(label) for key, label in CUSTOMER_STATUSES.items()}
     to_row = partial(_csv_row, labels, names, statuses)
-    return list_page(stmt, sorts, DEFAULT_SORT, Customer.id, template="customers/customer_list.html",
+    return list_page(stmt, sorts, DEFAULT_SORT, Customer.id, template="customers/customer_list.html", walk=True,
                      export=("customers.csv", header, to_row, EXPORT_COLUMNS), form=form, labels=labels, names=names)
 
 
