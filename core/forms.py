@@ -61,6 +61,50 @@ wtforms_html_params = widgets_core.html_params
 widgets_core.html_params = _html_params  # what WTForms' own widgets call
 
 
+def _plain_choices(field):
+    """``field``'s choices when they are a plain list of (value, label) pairs (never option groups), else
+    None: a dict, (value, label, attributes) triples or a callable go through WTForms itself."""
+    choices = getattr(field, "choices", None)
+    if not isinstance(choices, (list, tuple)):
+        return None
+    for choice in choices:
+        if not (isinstance(choice, tuple) and len(choice) == 2):
+            return None
+    return choices
+
+
+def _select(self, field, **kwargs) -> Markup:
+    """WTForms' ``Select`` widget, the same text, for the common field: a plain list of (value, label)
+    pairs. WTForms 3.3 turns each option into two dataclasses and inspects ``render_option``'s signature
+    on every call; the list pages' filter forms render a hundred options per request, and that was a fifth
+    of a customer list page's CPU (tests/test_html_params.py compares both)."""
+    choices = _plain_choices(field) if type(self) is widgets_core.Select else None
+    if choices is None:
+        return wtforms_select(self, field, **kwargs)
+    kwargs.setdefault("id", field.id)
+    if self.multiple:
+        kwargs["multiple"] = True
+    flags = getattr(field, "flags", {})
+    for key in dir(flags):
+        if key in self.validation_attrs and key not in kwargs:
+            kwargs[key] = getattr(flags, key)
+    coerce, data = field.coerce, field.data
+    if self.multiple:
+        data = data or ()
+    html = [f"<select {_html_params(name=field.name, **kwargs)}>"]
+    for value, label in choices:
+        chosen = coerce(value) in data if self.multiple else coerce(value) == data
+        text = str(value) if isinstance(value, bool) else value
+        attribute = escape(text).replace(_QUOTE, _QUOT)
+        html.append(f'<option {"selected " if chosen else ""}value="{attribute}">{escape(label or text)}</option>')
+    html.append("</select>")
+    return Markup("".join(html))
+
+
+wtforms_select = widgets_core.Select.__call__
+widgets_core.Select.__call__ = _select
+
+
 _wtforms_catalogs: dict = {}
 
 
