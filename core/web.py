@@ -118,6 +118,12 @@ def render_slot(slot: str, **context) -> Markup:
     return Markup("").join(Markup(item.html) for item in items)
 
 
+# status_badge's colours of the statuses plugins share (templates/macros.html); a page passes others in.
+STATUS_COLORS = {"normal": "success", "active": "success", "paid": "success", "won": "success", "archived": "secondary",
+                 "warning": "warning", "postponed": "info", "unpaid": "warning", "new": "primary", "assigned": "info",
+                 "handled": "primary", "lost": "danger", "deleted": "dark", "inactive": "secondary"}
+
+
 class MenuLink(NamedTuple):
     endpoint: str
     url: str
@@ -125,15 +131,15 @@ class MenuLink(NamedTuple):
     label: str
 
 
-def sidebar() -> list[tuple[str, list[MenuLink]]]:
-    """Menu sections with the items the current user may open, in order.
+def sidebar() -> Markup:
+    """The menu's sections with the items the current user may open, as HTML, the current page's item marked.
 
-    Built once per process for each combination of the items granted, the language and
-    the script root, then kept: the menu is fixed when the app is created, and building
-    it (a permission check, a URL and a translation per item) cost every page."""
+    Built once per process for each combination of the items granted, the language, the script
+    root and the page, then kept: the menu is fixed when the app is created, and building it (a
+    permission check, a URL, a translation and a few escapes per item) cost every page."""
     items = current_app.extensions["crm"].menu_items
     granted = tuple(can(item.permission) for item in items)
-    key = (granted, str(get_locale()), request.script_root)
+    key = (granted, str(get_locale()), request.script_root, request.endpoint)
     menus = current_app.extensions.setdefault("crm.menus", {})
     menu = menus.get(key)
     if menu is None:
@@ -141,7 +147,16 @@ def sidebar() -> list[tuple[str, list[MenuLink]]]:
         for item in (item for item, shown in zip(items, granted) if shown):
             sections.setdefault(str(item.section or ""), []).append(
                 MenuLink(item.endpoint, url_for(item.endpoint), item.icon, str(item.label)))
-        menu = menus[key] = list(sections.items())
+        html = []
+        for section, links in sections.items():
+            if section:
+                html.append(Markup('<div class="text-uppercase text-muted small fw-semibold mt-3 px-2">%s</div>')
+                            % section)
+            for link in links:
+                active = " active fw-semibold" if link.endpoint == request.endpoint else ""
+                html.append(Markup('<a class="nav-link px-2 py-1%s" href="%s"><i class="bi bi-%s"></i> %s</a>')
+                            % (active, link.url, link.icon, link.label))
+        menu = menus[key] = Markup("\n").join(html)
     return menu
 
 
@@ -251,7 +266,7 @@ def init_app(app, host) -> None:
 
     app.jinja_env.globals.update(
         notification_bell=bell, can=can, render_slot=render_slot, sidebar=sidebar, url_with=url_with, query_args=query_args,
-        languages=LANGUAGES, get_locale=get_locale, format_decimal=format_decimal,
+        languages=LANGUAGES, get_locale=get_locale, format_decimal=format_decimal, status_colors=STATUS_COLORS,
     )
     formatting.init_app(app)  # format_date, format_datetime, format_money and the filters
     app.register_error_handler(403, _error_page(403, _l("Access denied"),
