@@ -14,7 +14,6 @@ from flask_migrate import Migrate
 from flask_talisman import Talisman
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from markupsafe import Markup
-from sqlalchemy.orm import lazyload
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.routing import IntegerConverter
 
@@ -60,10 +59,8 @@ migrate.configure(configure_migrations)
 def _load_user(token: str):
     """The user of the unexpired login this cookie names (see ``core.auth.logins``), if still active."""
     from core.auth import logins
-    from core.rbac.models import User
 
-    # Roles only when asked for: permissions come from the cached roles (core.rbac.access).
-    user = logins.user_of(token, lazyload(User.roles))
+    user = logins.user_of(token)
     if user is None or not user.active:
         return None
     user.login_token = token
