@@ -47,7 +47,8 @@ def format_date(value, format: str | None = None) -> str:
     if format in _NAMED:  # the language's pattern: date fields only, so one text per day
         if isinstance(value, datetime):
             value = to_local(value).date()
-        return _day(value, _patterns()[0], get_locale())
+        locale = get_locale()
+        return _day(value, PATTERNS.get(str(locale or "en"), PATTERNS["en"])[0], locale)
     if isinstance(value, datetime):
         return babel_datetime(value, format)  # converted to the CRM's time zone first
     return babel_datetime(datetime.combine(value, datetime.min.time()), format, rebase=False)

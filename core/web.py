@@ -121,6 +121,13 @@ STATUS_COLORS = {"normal": "success", "active": "success", "paid": "success", "w
                  "handled": "primary", "lost": "danger", "deleted": "dark", "inactive": "secondary"}
 
 
+def status_badge(status: str, label, colors: dict | None = None) -> Markup:
+    """A coloured badge for a status code and its label (templates/macros.html's ``status_badge``):
+    ``colors`` ({code: Bootstrap colour}) overrides STATUS_COLORS, an unknown code is grey."""
+    color = (colors or {}).get(status) or STATUS_COLORS.get(status, "secondary")
+    return Markup('<span class="badge text-bg-%s">%s</span>') % (color, label)
+
+
 class MenuLink(NamedTuple):
     endpoint: str
     url: str
@@ -263,7 +270,7 @@ def init_app(app, host) -> None:
 
     app.jinja_env.globals.update(
         notification_bell=bell, can=can, render_slot=render_slot, sidebar=sidebar, url_with=url_with, query_args=query_args,
-        languages=LANGUAGES, get_locale=get_locale, format_decimal=format_decimal, status_colors=STATUS_COLORS,
+        languages=LANGUAGES, get_locale=get_locale, format_decimal=format_decimal, status_badge=status_badge,
     )
     formatting.init_app(app)  # format_date, format_datetime, format_money and the filters
     app.register_error_handler(403, _error_page(403, _l("Access denied"),
