@@ -46,6 +46,8 @@ def upgrade(url: str) -> None:
     app = generate._create_app(url)
     with app.app_context():
         migrate.upgrade()
+        # A database filled before the opportunities and service requests existed gets them, once.
+        generate.sales_service.add(app)
 
 
 def main() -> None:

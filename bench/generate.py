@@ -7,7 +7,9 @@ Migrates the database as ``crm init`` does, creates the benchmark users
 customer about 1 contact, 2 orders of about 3 lines and 0.5 activities, spread
 over the dictionary's regions and the managers; customers whose last order is
 more than six months old get a churn record (warning, postponed or lost), as
-the churn scan would have made. Rows go in with executemany (SQLite) or COPY
+the churn scan would have made; then about 0.3 sales opportunities and 0.5
+service requests per customer (``bench/sales_service.py``; ``--add-sales-service``
+adds just those to a database filled before they existed). Rows go in with executemany (SQLite) or COPY
 (PostgreSQL) in chunks, then the statistics are refreshed (ANALYZE).
 """
 from __future__ import annotations
@@ -20,7 +22,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import select, text
 
-from bench import names
+from bench import names, sales_service
 from plugins.customers.name_order import sort_key
 from plugins.customers.normalise import name_key, phone_key
 
@@ -47,7 +49,8 @@ def prepare(app, customers: int) -> dict:
     migrate.upgrade()
     sync_default_roles(app.extensions["crm"])
     if db.session.scalar(select(User).where(User.username == ADMIN)) is not None:
-        raise SystemExit("This database already has benchmark data; use a new one.")
+        raise SystemExit("This database already has benchmark data; use a new one "
+                         "(or --add-sales-service to add the opportunities and service requests).")
     roles = {role.key: role for role in db.session.scalars(select(Role).where(Role.key.isnot(None)))}
     admin = User(username=ADMIN, display_name="基准管理员", roles=[roles["admin"]])
     admin.set_password(PASSWORD)
@@ -154,8 +157,8 @@ def customer_rows(rng: random.Random, rows: Rows, refs: dict, today: date, start
                  "客户转向竞争对手" if lost else "", lost_at, None, _stamp(warned), _stamp(warned), None, 1)
 
 
-def _write_sqlite(raw, table: str, rows: list) -> None:
-    columns = COLUMNS[table]
+def _write_sqlite(raw, table: str, rows: list, columns: list | None = None) -> None:
+    columns = columns or COLUMNS[table]
     raw.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})", rows)
 
 
@@ -163,12 +166,12 @@ def _copy_text(value) -> str:
     return r"\N" if value is None else str(value)
 
 
-def _write_postgresql(raw, table: str, rows: list) -> None:
+def _write_postgresql(raw, table: str, rows: list, columns: list | None = None) -> None:
     buffer = io.StringIO()
     for row in rows:
         buffer.write("\t".join(map(_copy_text, row)))
         buffer.write("\n")
-    with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({', '.join(COLUMNS[table])}) FROM STDIN") as copy:
+    with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({', '.join(columns or COLUMNS[table])}) FROM STDIN") as copy:
         copy.write(buffer.getvalue())
 
 
@@ -217,6 +220,8 @@ def fill(app, customers: int, seed: int = 2026) -> dict:
 
     counts["customers_rfm_score"] = rfm.store_scores()
     db.session.commit()
+    # Sales opportunities and service requests of these customers (analysed below with the rest).
+    counts.update(sales_service.add(app, analyse_tables=False))
     analyse(db)
     counts["seconds"] = round(time.monotonic() - began, 1)
     return counts
@@ -236,10 +241,19 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=10_000)
     parser.add_argument("--database-url", required=True)
+    parser.add_argument("--add-sales-service", action="store_true",
+                        help="on a database filled before: migrate it, then add the sales opportunities and service "
+                        "requests while their tables are empty (again: nothing)")
     args = parser.parse_args(argv)
     app = _create_app(args.database_url)
     with app.app_context():
-        counts = fill(app, args.customers)
+        if args.add_sales_service:
+            from core import migrate
+
+            migrate.upgrade()
+            counts = sales_service.add(app)
+        else:
+            counts = fill(app, args.customers)
     print("rows:", ", ".join(f"{table} {count:,}" for table, count in counts.items()))
 
 

@@ -9,6 +9,8 @@ from sqlalchemy import text
 PER_PAGE = 20  # the list's default page size
 CUSTOMER_SORTS = ["number", "name", "region", "manager", "level", "status", "created", "-name"]
 CHURN_SORTS = ["customer", "last_order", "status", "lost"]
+OPPORTUNITY_SORTS = ["probability", "-amount", "status", "stage", "assignee"]  # besides customer and -close
+REQUEST_SORTS = ["status", "type", "assignee", "customer", "due"]  # besides summary
 
 
 def facts(conn, manager_id: int | None) -> dict:
@@ -70,6 +72,61 @@ def customer_pages(f: dict) -> list[tuple[str, str]]:
         ("report: RFM, 36 months", "/reports/customers.rfm?window=36"),
     ]
     return pages
+
+
+def sales_facts(conn, manager_id: int | None) -> dict:
+    """What the marketing and service URLs need: an opportunity in development with its plan, a
+    service request, the first stage, the largest opportunity id; within the user's data scope."""
+    own = f" AND assignee_id = {int(manager_id)}" if manager_id else ""
+    opportunity = conn.execute(text("SELECT id FROM marketing_opportunity WHERE status = 'developing'"
+                                    f"{own} ORDER BY id LIMIT 1 OFFSET 3")).scalar()
+    request = conn.execute(text(f"SELECT id FROM service_request WHERE status = 'archived'{own} "
+                                "ORDER BY id LIMIT 1 OFFSET 3")).scalar()
+    stage = conn.execute(text("SELECT id FROM marketing_stage ORDER BY sort_order, id LIMIT 1")).scalar()
+    last = conn.execute(text("SELECT max(id) FROM marketing_opportunity")).scalar()
+    return {"opportunity": opportunity, "request": request, "stage": stage, "last_opportunity": last or 0,
+            "manager_role": manager_id is not None}
+
+
+def sales_service_pages(f: dict) -> list[tuple[str, str]]:
+    """The marketing and service lists, the pipeline, a request and an opportunity, their reports.
+    Pages a user's role cannot open are left out (an account manager neither assigns requests nor
+    reads the service reports)."""
+    pages = [
+        ("opportunities: first page", "/marketing/"),
+        ("opportunities: last page", "LAST:/marketing/"),
+        ("opportunities: status developing", "/marketing/?status=developing"),
+        ("opportunities: stage, sort amount", f"/marketing/?status=developing&stage={f['stage']}&sort=-amount"),
+        ("opportunities: sort customer", "/marketing/?sort=customer"),
+        ("opportunities: sort close date", "/marketing/?sort=-close"),
+        *((f"opportunities: sort {key}", f"/marketing/?sort={key}") for key in OPPORTUNITY_SORTS),
+        ("opportunities: customer 华信", "/marketing/?customer=" + quote("华信")),
+        ("opportunities: customer 华信, last page", "LAST:/marketing/?customer=" + quote("华信")),
+        ("opportunities: customer 华信科技", "/marketing/?customer=" + quote("华信科技")),
+        ("opportunity with plan and history", f"/marketing/{f['opportunity']}" if f["opportunity"] else ""),
+        ("pipeline", "/marketing/pipeline"),
+        ("pipeline: totals", "/marketing/pipeline/totals.json"),
+        ("pipeline: more cards", f"/marketing/pipeline/cards?column=stage-{f['stage']}&after={f['last_opportunity']}"),
+        ("service archive: first page", "/service/"),
+        ("service archive: last page", "LAST:/service/"),
+        ("service archive: status handled", "/service/?status=handled"),
+        ("service archive: sort summary", "/service/?sort=summary"),
+        *((f"service archive: sort {key}", f"/service/?sort={key}") for key in REQUEST_SORTS),
+        ("service archive: summary 发票 (2 chars)", "/service/?summary=" + quote("发票")),
+        ("service archive: summary 服务器间歇", "/service/?summary=" + quote("服务器间歇")),
+        ("service: feedback list", "/service/feedback"),
+        ("service request", f"/service/{f['request']}" if f["request"] else ""),
+    ]
+    if f["manager_role"]:
+        pages += [("service: handle list", "/service/handle")]
+    else:
+        pages += [("service: assign list", "/service/assign"), ("service: handle list", "/service/handle")]
+    reports = ["marketing.funnel", "marketing.win_rate", "marketing.lost_reasons", "marketing.forecast"]
+    if not f["manager_role"]:  # service reports are for directors and executives
+        reports += ["service.by_type", "service.satisfaction_by_type", "service.satisfaction_by_handler",
+                    "service.sla_attainment"]
+    pages += [(f"report: {key}", f"/reports/{key}") for key in reports]
+    return [(name, url) for name, url in pages if url]
 
 
 _LAST = re.compile(r'href="([^"]+)"[^>]*aria-label="(?:Last|最后一页|末页)"')

@@ -36,7 +36,7 @@ def measure_pages(base: str, users: dict, counter: StatementCounter, requests_: 
                   only: list[str] | None = None) -> list[dict]:
     results = {}
     for role, (session, client, facts) in users.items():
-        for name, url in pages.customer_pages(facts):
+        for name, url in pages.customer_pages(facts) + pages.sales_service_pages(facts):
             if only and not any(part in name for part in only):
                 continue
             target = pages.resolve(session, base, url)
@@ -99,7 +99,8 @@ def main(argv=None) -> None:
     engine = create_engine(args.database_url)
     with engine.connect() as conn:
         manager_id = conn.execute(text("SELECT id FROM core_user WHERE username = :u"), {"u": MANAGER}).scalar()
-        facts = {"admin": pages.facts(conn, None), "account_manager": pages.facts(conn, manager_id)}
+        facts = {"admin": {**pages.facts(conn, None), **pages.sales_facts(conn, None)},
+                 "account_manager": {**pages.facts(conn, manager_id), **pages.sales_facts(conn, manager_id)}}
     queue_dir = Path(tempfile.mkdtemp(prefix="crm-bench-queue-"))  # the job queue and files of this run
     env = {"DATABASE_URL": args.database_url, "CRM_SECRET_KEY": "bench-secret-key",
            "CRM_LOGIN_MAX_FAILURES_PER_ADDRESS": "1000",
