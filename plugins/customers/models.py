@@ -112,7 +112,8 @@ class Customer(db.Model, BusinessRecord):
         # A manager's count, filtered by region and/or level or not, from index entries alone.
         Index("ix_customers_customer_manager_filters", "manager_id", "status", "region", "level"),
         # Customer composition counts customers per level, credit or satisfaction from these alone.
-        Index("ix_customers_customer_level_status", "level", "status"),
+        # (also the administrator's count of a region and level: PostgreSQL counts index entries)
+        Index("ix_customers_customer_level_status_region", "level", "status", "region"),
         Index("ix_customers_customer_credit_status", "credit", "status"),
         Index("ix_customers_customer_satisfaction_status", "satisfaction", "status"),
         # "Contains" searches of name, number and phone (see core/text_search.py).
