@@ -31,8 +31,9 @@ def today_prefix() -> str:
     return PREFIX + local_today().strftime("%Y%m%d")
 
 
-def reserve_numbers(count: int) -> list[str]:
-    """``count`` consecutive fresh customer numbers of today (the CSV import inserts them in bulk).
+def reserve_number_range(count: int) -> tuple[str, int]:
+    """``count`` consecutive fresh customer numbers of today, as (prefix, first sequence): the numbers
+    are ``customer_number(prefix, first)`` to ``customer_number(prefix, first + count - 1)``.
 
     The day's counter is incremented in the caller's transaction and stays locked
     until it ends: a customer created meanwhile waits and takes the numbers after
@@ -41,8 +42,17 @@ def reserve_numbers(count: int) -> list[str]:
     """
     day = local_today()  # the date in a number is the user's, in CRM_TIMEZONE
     prefix = PREFIX + day.strftime("%Y%m%d")
-    first = reserve_sequence(PREFIX, count, day=day, last_given=lambda: _last_customer_sequence(prefix))
-    return [f"{prefix}{first + offset:05d}" for offset in range(count)]
+    return prefix, reserve_sequence(PREFIX, count, day=day, last_given=lambda: _last_customer_sequence(prefix))
+
+
+def customer_number(prefix: str, sequence: int) -> str:
+    return f"{prefix}{sequence:05d}"
+
+
+def reserve_numbers(count: int) -> list[str]:
+    """``count`` consecutive fresh customer numbers of today (see ``reserve_number_range``)."""
+    prefix, first = reserve_number_range(count)
+    return [customer_number(prefix, first + offset) for offset in range(count)]
 
 
 def add_numbered(customer: Customer) -> None:

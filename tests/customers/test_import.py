@@ -219,7 +219,7 @@ def test_a_refused_file_leaves_no_audit_entries(app, tmp_path, manager):
 def test_a_customer_numbered_during_an_import_takes_the_next_number(app, tmp_path, manager, monkeypatch):
     """The import and the form number from the same counter: a customer created between the import's
     reservation and its insert takes the number after the import's, never one of them."""
-    reserve, made = numbering.reserve_numbers, []
+    reserve, made = numbering.reserve_number_range, []
 
     def reserve_while_someone_creates_a_customer(count):
         numbers = reserve(count)
@@ -228,7 +228,7 @@ def test_a_customer_numbered_during_an_import_takes_the_next_number(app, tmp_pat
             numbering.add_numbered(Customer(name="Made in the UI", region="beijing", manager_id=manager))
         return numbers
 
-    monkeypatch.setattr(numbering, "reserve_numbers", reserve_while_someone_creates_a_customer)
+    monkeypatch.setattr(numbering, "reserve_number_range", reserve_while_someone_creates_a_customer)
     result = run(app, tmp_path, "customers", b"name,region,manager\nAcme,beijing,zhang\nBeta,west,zhang\n")
     assert result.exit_code == 0, result.output
     ui, acme, beta = customers(app)

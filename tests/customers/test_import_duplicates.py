@@ -76,7 +76,7 @@ def test_duplicates_across_chunks_of_a_big_file_are_found(app, tmp_path, manager
     monkeypatch.setattr(customer_rows, "CHUNK", 3)
     lines = ["name,region,manager"] + [f"公司{n},beijing,zhang" for n in range(7)] + ["公司1有限公司,beijing,zhang"]
     result = run(app, tmp_path, ("\n".join(lines) + "\n").encode())
-    assert "line 9, Name: Possible duplicate: the same name as an earlier row of this file." in result.output
+    assert "line 9, Name: Possible duplicate: the same name as line 3 of this file." in result.output
     assert names(app) == []
 
 

@@ -1,19 +1,28 @@
-"""Importing customers: the columns, the checks of each row, the numbered bulk insert."""
+"""Importing customers: the columns, the checks of each row, the numbered set-based insert.
+
+The file is read a chunk at a time; each row is checked with the rules of the
+new-customer form and the good ones go to a staging table (staging.py). Once
+the whole file is read, possible duplicates (within the file and against the
+database) are found by one query over the staging table and the customers'
+key indexes; a file without a single problem then goes into the customer table
+with one INSERT ... SELECT, numbered in the order of the file, audited and
+indexed for search by set-based statements, all in one transaction.
+"""
 from __future__ import annotations
 
+from sqlalchemy import Column as SQLColumn, Integer, Text, and_, case, cast, func, insert, literal, or_, select, text
 
 from core.api import User, _, analyze, db, lazy_gettext as _l, record_bulk_created
 from plugins.basedata import services as basedata
-from plugins.customers import duplicates, numbering, services
+from plugins.customers import numbering, services
 from plugins.customers.forms import CustomerForm
-from plugins.customers.importer.database import (
-    CHUNK, Progress, advance, all_or_nothing, bulk_insert, restricted_to,
-)
+from plugins.customers.importer.database import CHUNK, Progress, advance, all_or_nothing, restricted_to
 from plugins.customers.importer.report import Report
 from plugins.customers.importer.rules import CENT, FormRules, dictionary_spellings, parse_decimal
+from plugins.customers.importer.staging import Staging
 from plugins.customers.importer.table import Column, Table
 from plugins.customers.name_order import sort_key
-from plugins.customers.models import CUSTOMER_TEXT, STATUS_NORMAL, Customer
+from plugins.customers.models import CUSTOMER_TEXT, STATUS_DELETED, STATUS_NORMAL, Customer
 from plugins.customers.normalise import name_key, phone_key
 
 CUSTOMER_COLUMNS = [
@@ -57,7 +66,7 @@ class CustomerRows:
     """Checks one row at a time with the rules of the new-customer form; each problem goes to the report.
 
     Rules that need more than the row (e.g. duplicates of existing customers)
-    belong in ``check`` beside the others, or in a check of the whole chunk.
+    are checked over the staging table once the file is read (``DuplicateRows``).
     """
 
     def __init__(self, table: Table, report: Report):
@@ -108,50 +117,115 @@ class CustomerRows:
         return record if report.error_count == errors_before else None
 
 
-def _insert_numbered(records: list[dict]) -> list[int]:
-    """Insert ``records`` with consecutive fresh numbers (see ``numbering.reserve_numbers``); returns their ids."""
-    for record, number in zip(records, numbering.reserve_numbers(len(records))):
-        record["number"] = number
-        record["name_sort"] = sort_key(record["name"])  # a bulk insert passes no flush hook
-    return bulk_insert(Customer, records, key=Customer.number)
+# The values of a checked row kept in the staging table, in its columns' order after (line, seq).
+_STAGED = (*_TEXT_FIELDS, *_DICTIONARY_FIELDS, "capital", "turnover", "manager_id", "name_key", "phone_key",
+           "name_sort")
+
+
+def _staging() -> Staging:
+    columns = Customer.__table__.c
+    return Staging("import_customer_rows", [SQLColumn("line", Integer), SQLColumn("seq", Integer),
+                                            *(SQLColumn(key, columns[key].type) for key in _STAGED)])
+
+
+def _staged_row(line: int, seq: int, record: dict, sqlite: bool) -> tuple:
+    record.update(name_key=name_key(record["name"]), phone_key=phone_key(record["phone"]),
+                  name_sort=sort_key(record["name"]))  # an INSERT ... SELECT passes no flush hook
+    if sqlite:  # the sqlite3 driver takes no Decimal; SQLAlchemy would bind a float as well
+        for key in ("capital", "turnover"):
+            if record[key] is not None:
+                record[key] = float(record[key])
+    return (line, seq, *(record[key] for key in _STAGED))
+
+
+def _number(prefix: str, first: int, seq):
+    """SQL for ``numbering.customer_number(prefix, first + seq)``."""
+    sequence = literal(first) + seq
+    if db.session.get_bind().dialect.name == "sqlite":
+        return func.printf(literal(prefix + "%05d"), sequence)
+    digits = cast(sequence, Text)
+    return literal(prefix) + case((sequence < 100000, func.lpad(digits, 5, "0")), else_=digits)
+
+
+def _numbered(prefix: str, first: int, last: int):
+    """The customers numbered ``first`` to ``last`` of ``prefix``: ranges of the number's unique index, one
+    per width (the sequence has five digits or more, so KH…100000 sorts between KH…10000 and KH…10001)."""
+    ranges = []
+    for width in range(len(f"{first:05d}"), len(f"{last:05d}") + 1):
+        low, high = max(first, 10 ** (width - 1) if width > 5 else 0), min(last, 10 ** width - 1)
+        ranges.append(and_(Customer.number.between(numbering.customer_number(prefix, low),
+                                                   numbering.customer_number(prefix, high)),
+                           func.length(Customer.number) == len(prefix) + width))
+    return or_(*ranges)
+
+
+def _insert_staged(stage: Staging, prefix: str, first: int, count: int, actor_id: int | None) -> None:
+    """Insert the staged rows, numbered ``first``... of ``prefix`` in the order of the file, and audit them.
+
+    The ORM's Python-side defaults (created_at, version, ...) are computed once
+    and inserted as constants: the statement never comes back to Python per row.
+    """
+    table, staged = Customer.__table__, stage.table.c
+    values = {key: staged[key] for key in _STAGED}
+    values.update(status=literal(STATUS_NORMAL), created_by_id=literal(actor_id, Integer),
+                  number=_number(prefix, first, staged.seq))
+    for column in table.c:
+        default = column.default
+        if column.key in values or column.primary_key or default is None:
+            continue
+        if default.is_scalar:
+            values[column.key] = literal(default.arg, column.type)
+        elif default.is_callable:
+            values[column.key] = literal(default.arg(None), column.type)
+    rows = select(*values.values()).order_by(staged.seq)
+    db.session.execute(insert(table).from_select(list(values), rows))
+    record_bulk_created(Customer, ["id", *_STAGED, "status", "created_by_id", "number"],
+                        _numbered(prefix, first, first + count - 1))
 
 
 class DuplicateRows:
     """Refuses rows that may duplicate a customer: one already in the database, or an earlier row of the file.
 
-    Earlier chunks of the file are already inserted (uncommitted) when a chunk
-    is checked, so the database lookup finds them too; a match newer than the
-    import's start is one of them. Another user's customer is named only if the
-    importing user may see it.
+    One query over the staging table: each row's first line with the same key
+    (a window over the file) and the first customer with it (a probe of the
+    key's index). Another user's customer is named only if the importing user
+    may see it.
     """
 
     def __init__(self, report: Report, table: Table):
         self.report, self.table = report, table
-        self.first_new_id = duplicates.last_customer_id() + 1
         self.own = restricted_to()
 
-    def check(self, rows: list[tuple[int, dict]]) -> list[dict]:
-        """The records of ``rows`` (line, record) that duplicate nothing; the others are reported."""
-        by_name = duplicates.existing_matches(Customer.name_key, [record["name_key"] for _line, record in rows])
-        by_phone = duplicates.existing_matches(Customer.phone_key, [record["phone_key"] for _line, record in rows])
-        seen: dict[tuple[str, str], int] = {}
-        good = []
-        for line, record in rows:
-            problem = None
-            for field, key, matches in (("name", record["name_key"], by_name),
-                                        ("phone", record["phone_key"], by_phone)):
-                if not key:
-                    continue
-                if (field, key) in seen:
-                    problem = problem or (field, self._same_as_line(field, seen[(field, key)]))
-                elif key in matches:
-                    problem = problem or (field, self._same_as(field, matches[key]))
-                seen.setdefault((field, key), line)
-            if problem:
-                self.report.add(line, self.table.label(problem[0]), problem[1])
+    def check(self, stage: Staging) -> None:
+        """Report every staged row that duplicates an earlier row or an existing customer."""
+        name = stage.name
+        match = ("(SELECT min(c.id) FROM customers_customer c WHERE c.{key} = s.{key} "
+                 f"AND c.status <> '{STATUS_DELETED}')")
+        rows = db.session.execute(text(f"""
+            SELECT f.line, f.name_first, f.phone_first, n.number, n.name, n.manager_id,
+                   p.number, p.name, p.manager_id
+            FROM (SELECT s.line,
+                         CASE WHEN s.name_key <> '' THEN min(s.line) OVER (PARTITION BY s.name_key) END AS name_first,
+                         CASE WHEN s.phone_key <> '' THEN min(s.line) OVER (PARTITION BY s.phone_key) END
+                             AS phone_first,
+                         CASE WHEN s.name_key <> '' THEN {match.format(key="name_key")} END AS name_match,
+                         CASE WHEN s.phone_key <> '' THEN {match.format(key="phone_key")} END AS phone_match
+                  FROM {name} s) f
+            LEFT JOIN customers_customer n ON n.id = f.name_match
+            LEFT JOIN customers_customer p ON p.id = f.phone_match
+            WHERE f.name_first < f.line OR f.phone_first < f.line
+               OR f.name_match IS NOT NULL OR f.phone_match IS NOT NULL
+            ORDER BY f.line"""))
+        for line, name_first, phone_first, *matches in rows:
+            if name_first is not None and name_first < line:
+                field, message = "name", self._same_as_line("name", name_first)
+            elif matches[0] is not None:
+                field, message = "name", self._same_as("name", *matches[:3])
+            elif phone_first is not None and phone_first < line:
+                field, message = "phone", self._same_as_line("phone", phone_first)
             else:
-                good.append(record)
-        return good
+                field, message = "phone", self._same_as("phone", *matches[3:])
+            self.report.add(line, self.table.label(field), message)
 
     @staticmethod
     def _same_as_line(field: str, line: int) -> str:
@@ -159,26 +233,21 @@ class DuplicateRows:
             return _("Possible duplicate: the same name as line %(line)d of this file.", line=line)
         return _("Possible duplicate: the same phone number as line %(line)d of this file.", line=line)
 
-    def _same_as(self, field: str, match) -> str:
-        if match.id >= self.first_new_id:
-            if field == "name":
-                return _("Possible duplicate: the same name as an earlier row of this file.")
-            return _("Possible duplicate: the same phone number as an earlier row of this file.")
-        if self.own is not None and match.manager_id != self.own:
+    def _same_as(self, field: str, number: str, name: str, manager_id: int | None) -> str:
+        if self.own is not None and manager_id != self.own:
             if field == "name":
                 return _("Possible duplicate of a customer managed by someone else (the same name).")
             return _("Possible duplicate of a customer managed by someone else (the same phone number).")
         if field == "name":
-            return _("Possible duplicate of customer %(number)s %(name)s (the same name).",
-                     number=match.number, name=match.name)
+            return _("Possible duplicate of customer %(number)s %(name)s (the same name).", number=number, name=name)
         return _("Possible duplicate of customer %(number)s %(name)s (the same phone number).",
-                 number=match.number, name=match.name)
+                 number=number, name=name)
 
 
 def import_customers(table: Table, actor_id: int | None = None, progress: Progress | None = None,
                      allow_duplicates: bool = False) -> Report:
-    """Check every row, a chunk at a time, and insert each good chunk (numbered like customers made in
-    the UI) in one transaction, committed only if every row of the file is good.
+    """Check every row, a chunk at a time, into a staging table; then, if no row has a problem, insert
+    them all (numbered like customers made in the UI) in one transaction.
 
     Rows that may duplicate a customer (see duplicates.py) are errors unless ``allow_duplicates``;
     so importing the same file twice imports it once.
@@ -186,25 +255,37 @@ def import_customers(table: Table, actor_id: int | None = None, progress: Progre
     report = Report()
     rows = CustomerRows(table, report)
     unique = None if allow_duplicates else DuplicateRows(report, table)
-    imported = 0
+    stage = _staging()
+    staged = 0
     with all_or_nothing(report), CUSTOMER_TEXT.filled_after() as before_insert:
+        stage.create()
         for chunk in table.chunks(CHUNK):
-            checked = [(line, record) for line, values in chunk if (record := rows.check(line, values)) is not None]
-            for _line, record in checked:
-                record.update(name_key=name_key(record["name"]), phone_key=phone_key(record["phone"]))
-            records = unique.check(checked) if unique else [record for _line, record in checked]
-            if not report.error_count:  # after the first bad row, only check the rest for the report
-                for record in records:
-                    record.update(status=STATUS_NORMAL, created_by_id=actor_id)
-                before_insert()
-                ids = _insert_numbered(records)
-                if records:  # audited in the database: no second copy of the chunk in Python
-                    record_bulk_created(Customer, ["id", *records[0]], Customer.id.in_(ids))
-                imported += len(records)
+            good = []
+            for line, values in chunk:
+                record = rows.check(line, values)
+                if record is not None:
+                    good.append(_staged_row(line, staged, record, stage.sqlite))
+                    staged += 1
+            stage.write(good)
             advance(progress, table)
+        if report.error_count:  # bad rows: the duplicates are still reported, nothing is written
+            if unique:
+                unique.check(stage)
+        elif staged:
+            # The first write to the main database: on SQLite the write lock from here to the commit,
+            # so no customer is added between the duplicate check and the insert. (A rollback gives the
+            # numbers back.)
+            prefix, first = numbering.reserve_number_range(staged)
+            if unique:
+                unique.check(stage)
+            if not report.error_count:
+                before_insert()
+                _insert_staged(stage, prefix, first, staged, actor_id)
+        if not report.error_count:
+            stage.drop()
     if report.error_count:
         report.sort(table)
         return report
     analyze(Customer)
-    report.imported = imported
+    report.imported = staged
     return report
