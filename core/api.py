@@ -9,7 +9,7 @@ from core.audit import record_bulk, record_bulk_created
 from core.cache import changed as cache_changed, stable as stable_cache, watch as watch_cache
 from core.charts import svg_chart
 from core.dashboard import kpi_tile
-from core.db import analyze, db, lock_for_update
+from core.db import analyze, analyze_grown, db, lock_for_update
 from core.events import emit
 from core.forms import VersionedForm, decimal_field, text_field
 from core.formatting import format_date, format_datetime, format_money, iso
@@ -42,7 +42,7 @@ from core.web import render_slot, slot_items
 
 __all__ = [
     "_", "N_", "gettext", "lazy_gettext", "ngettext",
-    "hookimpl", "db", "analyze", "lock_for_update", "current_user", "User",
+    "hookimpl", "db", "analyze", "analyze_grown", "lock_for_update", "current_user", "User",
     "Permission", "MenuItem", "SlotItem", "Job", "Report", "Column", "Chart",
     "require_permission", "public_view", "can", "scoped", "sees_all", "users_holding", "user_choices",
     "emit", "render_slot", "slot_items",

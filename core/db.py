@@ -125,6 +125,40 @@ def analyze(*models) -> None:
     db.session.commit()
 
 
+# A table's statistics are refreshed once the rows added exceed this share of the rows they counted:
+# PostgreSQL's autovacuum analyses at the same share (autovacuum_analyze_scale_factor = 0.1).
+GROWTH_TO_ANALYZE = 0.1
+
+
+def analyze_grown(added: int, *models, audit_log: bool = False) -> list[str]:
+    """``analyze`` the tables of ``models`` (and the audit log with ``audit_log``: one entry per row)
+    to which ``added`` rows were just added, but only those whose statistics have never been gathered
+    or counted fewer than ``added / GROWTH_TO_ANALYZE`` rows; returns the tables analysed. Commits.
+
+    Adding a tenth to a table changes the planner's averages by a tenth at most, while ANALYZE of a
+    million customers reads every index on SQLite (seconds): a 10,000-row import into a million
+    customers should not pay for that, an import into an empty or small table must.
+    """
+    from sqlalchemy import text
+
+    if db.session.get_bind().dialect.name == "sqlite":
+        has_stats = db.session.execute(text("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")).first()
+        counted = (lambda name: db.session.execute(
+            text("SELECT max(CAST(stat AS INTEGER)) FROM sqlite_stat1 WHERE tbl = :name"), {"name": name}).scalar()
+            if has_stats else None)
+    else:
+        counted = (lambda name: db.session.execute(
+            text("SELECT reltuples FROM pg_class WHERE oid = CAST(:name AS regclass)"), {"name": name}).scalar())
+    if audit_log:
+        from core.audit import AuditEntry
+
+        models = (*models, AuditEntry)
+    grown = [model for model in models
+             if (known := counted(model.__table__.name)) is None or known <= 0 or added > known * GROWTH_TO_ANALYZE]
+    analyze(*grown)
+    return [model.__table__.name for model in grown]
+
+
 def derived_tables() -> set[str]:
     """Tables the database keeps from other tables (a full-text index and its shadow tables, a
     table written by triggers), named in ``info["derived_tables"]`` of the table they derive from.

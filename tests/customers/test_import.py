@@ -236,6 +236,76 @@ def test_a_customer_numbered_during_an_import_takes_the_next_number(app, tmp_pat
     assert [e[2] for e in audited(app, "customers_customer")] == [str(ui.id), str(acme.id), str(beta.id)]
 
 
+def test_a_bad_row_in_a_later_chunk_refuses_the_file_whole(app, tmp_path, manager, monkeypatch):
+    """Every chunk before the bad row was checked and staged; nothing of them reaches the customers,
+    the audit log or the search index, and the report lists both passes' problems by line."""
+    from plugins.customers.importer import customer_rows
+
+    monkeypatch.setattr(customer_rows, "CHUNK", 3)
+    lines = ["name,region,manager,phone"] + [f"华信{n},beijing,zhang,010-8000{n:04d}" for n in range(10)]
+    lines[2] = "华信0有限公司,beijing,zhang,"  # line 3: the name of line 2 (a duplicate within the first chunk)
+    lines[9] = "华信坏行,mars,zhang,010-80000001"  # line 10, in the fourth chunk: a bad region (and line 2's phone)
+    result = run(app, tmp_path, "customers", ("\n".join(lines) + "\n").encode())
+    assert result.exit_code == 1 and "2 error(s)" in result.output
+    assert result.output.index("line 3, Name: Possible duplicate: the same name as line 2 of this file.") < \
+        result.output.index('line 10, Region: "mars" is not an entry')
+    assert count(app, Customer) == 0 and audited(app, "customers_customer") == []
+    assert found_by_search(app, "华信") == []
+    good = "name,region,manager\n" + "".join(f"华信{n},beijing,zhang\n" for n in range(7))
+    assert run(app, tmp_path, "customers", good.encode()).exit_code == 0  # the staging table is gone
+    assert len(found_by_search(app, "华信")) == 7
+
+
+def test_an_import_failing_while_reading_the_file_leaves_nothing(app, tmp_path, manager, monkeypatch):
+    from plugins.customers.importer import customer_rows
+
+    monkeypatch.setattr(customer_rows, "CHUNK", 2)
+    chunks = []
+
+    def fail_at_the_third_chunk(progress, table):
+        chunks.append(table.position)
+        if len(chunks) == 3:
+            raise RuntimeError("injected fault")
+
+    monkeypatch.setattr(customer_rows, "advance", fail_at_the_third_chunk)
+    content = "name,region,manager\n" + "".join(f"Customer {n},beijing,zhang\n" for n in range(10))
+    result = run(app, tmp_path, "customers", content.encode())
+    assert isinstance(result.exception, RuntimeError) and count(app, Customer) == 0
+    monkeypatch.setattr(customer_rows, "advance", lambda progress, table: None)
+    assert run(app, tmp_path, "customers", content.encode()).exit_code == 0 and count(app, Customer) == 10
+
+
+def test_reading_the_file_leaves_the_sqlite_write_lock_free(app, tmp_path, manager, monkeypatch):
+    """Other users' saves go on while a big file is read and checked: SQLite's write lock is taken
+    only when the checked rows are written to the customers."""
+    import sqlite3
+
+    from plugins.customers.importer import customer_rows
+
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("SQLite's write lock")
+        path = db.engine.url.database
+    monkeypatch.setattr(customer_rows, "CHUNK", 2)
+    free = []
+
+    def probe(progress, table):
+        other = sqlite3.connect(path, timeout=0, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+            free.append(True)
+        except sqlite3.OperationalError:
+            free.append(False)
+        finally:
+            other.close()
+
+    monkeypatch.setattr(customer_rows, "advance", probe)
+    content = "name,region,manager\n" + "".join(f"Customer {n},beijing,zhang\n" for n in range(9))
+    assert run(app, tmp_path, "customers", content.encode()).exit_code == 0
+    assert free == [True] * 5 and count(app, Customer) == 9
+
+
 # -- orders from the command line ----------------------------------------------------------------
 
 
@@ -477,3 +547,23 @@ def test_lines_of_one_order_far_apart_in_a_file_read_in_chunks_make_one_order(
         totals = dict(db.session.execute(select(Order.number, Order.total)).all())
         assert totals == {"SO-1": Decimal("40.00"), "SO-2": Decimal("21.00"), "SO-3": Decimal("5.00")}
         assert db.session.scalar(select(func.count()).select_from(OrderLine)) == 5
+
+
+def test_statistics_are_refreshed_when_an_import_grows_the_table_by_more_than_a_tenth(app, tmp_path, manager,
+                                                                                         monkeypatch):
+    """ANALYZE reads every index of a big table (seconds at a million customers): an import refreshes the
+    statistics of a table without any, or one it grows by more than a tenth, and leaves them otherwise."""
+    from plugins.customers.importer import customer_rows
+
+    analysed, real = [], customer_rows.analyze_grown
+    monkeypatch.setattr(customer_rows, "analyze_grown", lambda *args, **kwargs: analysed.append(real(*args, **kwargs)))
+
+    def import_rows(first, count):
+        lines = ["name,region,manager"] + [f"Customer {n},west,zhang" for n in range(first, first + count)]
+        assert run(app, tmp_path, "customers", ("\n".join(lines) + "\n").encode()).exit_code == 0
+
+    import_rows(0, 20)  # no statistics yet
+    import_rows(20, 2)  # a tenth of the 20 counted: not more
+    import_rows(22, 3)
+    assert ["customers_customer" in tables for tables in analysed] == [True, False, True]
+    assert "core_audit_log" in analysed[0]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from sqlalchemy import Column as SQLColumn, Integer, Text, and_, case, cast, func, insert, literal, or_, select, text
 
-from core.api import User, _, analyze, db, lazy_gettext as _l, record_bulk_created
+from core.api import User, _, analyze_grown, db, lazy_gettext as _l, record_bulk_created
 from plugins.basedata import services as basedata
 from plugins.customers import numbering, services
 from plugins.customers.forms import CustomerForm
@@ -286,6 +286,6 @@ def import_customers(table: Table, actor_id: int | None = None, progress: Progre
     if report.error_count:
         report.sort(table)
         return report
-    analyze(Customer)
+    analyze_grown(staged, Customer, audit_log=True)
     report.imported = staged
     return report
