@@ -31,8 +31,10 @@ with db.engine.connect() as connection:
             compare_type=True,
         )
         with context.begin_transaction():
+            before = context.get_context().get_current_heads()
             context.run_migrations()
-            if sqlite:
+            # Checking reads every table (40 s for a million customers): only after a migration that ran.
+            if sqlite and context.get_context().get_current_heads() != before:
                 broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
                 if broken:
                     raise RuntimeError(f"The migration left rows pointing at missing rows: {broken[:5]}")
