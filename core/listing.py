@@ -17,7 +17,7 @@ from core.db import db
 from core.formatting import iso
 from core.i18n import _, ngettext
 from core.jobs.runner import JobFailed, Outcome, TooManyJobs, current_job_id, output_file, report_progress, start_job
-from core.paging import MAX_ID, Page, paginate, sort_order  # noqa: F401  (re-exported)
+from core.paging import MAX_ID, Page, paginate, sort_columns, sort_order  # noqa: F401  (re-exported)
 
 # A list of at most this many rows is exported in the request itself: a few
 # thousand rows stream in well under a second, far from any worker timeout, and
@@ -107,8 +107,8 @@ def stream(stmt, sorts: dict, default: str, tiebreak, batch: int = 1000) -> Iter
     context ``stream_with_context`` keeps open.
     """
     sort = sort_order(sorts, default)
-    column = sorts[sort.lstrip("-")]
-    order = [column.desc(), tiebreak.desc()] if sort.startswith("-") else [column.asc(), tiebreak.asc()]
+    columns = (*sort_columns(sorts[sort.lstrip("-")]), tiebreak)
+    order = [c.desc() if sort.startswith("-") else c.asc() for c in columns]
     with db.session.execute(stmt.order_by(*order).execution_options(yield_per=batch)) as result:
         yield from (result.scalars() if len(stmt.column_descriptions) == 1 else result)
 

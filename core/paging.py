@@ -30,6 +30,15 @@ Next/Previous pages of such a list are read with the filters' columns written
 (0.1-1.6 ms). PostgreSQL weighs the LIMIT itself and is left alone; so are reads
 at an offset (a jump by number), which walking would make cost offset / density
 rows.
+
+A sort may name several columns — ``sorts = {"customer": (Customer.name, Customer.id)}``
+orders by the customer's name, then the customer, then the tiebreak. For a list
+sorted by a column of a joined table this is what lets the order come from
+indexes: the joined table's index on ``(name, id)`` gives the first two, an index
+on ``(customer_id, id)`` of the listed table the rest, so the database walks
+customers in name order and reads each one's rows (``OuterLoopJoin`` keeps SQLite
+on that path), instead of collecting and sorting every row of the list (200,000
+churn records sorted for a page of 20). Such columns must not be NULL.
 """
 from __future__ import annotations
 
@@ -41,12 +50,33 @@ from sqlalchemy import ColumnElement, and_, func, literal, or_, select, tuple_
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import BinaryExpression
+from sqlalchemy.sql.selectable import Join
 from sqlalchemy.sql.visitors import InternalTraversal, replacement_traverse
 
 from core.db import db
 
 COUNT_CAP = 10_000  # the default of CRM_COUNT_CAP
 MAX_ID = 2**31 - 1  # record ids are INTEGER columns (PostgreSQL int4)
+
+
+class OuterLoopJoin(Join):
+    """``OuterLoopJoin(left, right, onclause)``: an inner join that SQLite runs with ``left`` as the
+    outer loop, for a list ordered by ``left``'s columns through its index (see the module's note
+    on several sort columns): ``left CROSS JOIN right ON ...`` on SQLite — its documented way of
+    fixing a join's order; planning without the LIMIT it would otherwise read every row of
+    ``right`` and sort them for a page of 20 —, a plain JOIN elsewhere. Use it in ``select_from``."""
+
+    inherit_cache = True
+
+    def __init__(self, left, right, onclause):
+        super().__init__(left, right, onclause)
+
+
+@compiles(OuterLoopJoin, "sqlite")
+def _outer_loop_join_sqlite(join, compiler, asfrom=False, from_linter=None, **kw):
+    return (join.left._compiler_dispatch(compiler, asfrom=True, from_linter=from_linter, **kw) + " CROSS JOIN "
+            + join.right._compiler_dispatch(compiler, asfrom=True, from_linter=from_linter, **kw) + " ON "
+            + join.onclause._compiler_dispatch(compiler, from_linter=from_linter, **kw))
 
 
 @dataclass
@@ -98,6 +128,11 @@ def _int_arg(name: str, default: int) -> int:
         return int(request.args.get(name, default))
     except (TypeError, ValueError):
         return default
+
+
+def sort_columns(key) -> tuple:
+    """The columns of a ``sorts`` entry: one column, or a tuple of them (compared in turn)."""
+    return tuple(key) if isinstance(key, (tuple, list)) else (key,)
 
 
 def sort_order(sorts: dict, default: str):
@@ -167,10 +202,10 @@ def walking(stmt, *keep):
 
 
 class _Order:
-    """The list's order (sort column, then tiebreak) and reads of it in either direction."""
+    """The list's order (sort columns, then tiebreak) and reads of it in either direction."""
 
-    def __init__(self, stmt, column, tiebreak, descending: bool):
-        self.stmt, self.column, self.tiebreak, self.descending = stmt, column, tiebreak, descending
+    def __init__(self, stmt, columns: tuple, tiebreak, descending: bool):
+        self.stmt, self.columns, self.tiebreak, self.descending = stmt, columns, tiebreak, descending
         # PostgreSQL sorts NULL after every value, SQLite before: a keyset over a
         # nullable column must know on which side they are.
         self.nulls_large = db.session.get_bind().dialect.name != "sqlite"
@@ -179,29 +214,31 @@ class _Order:
     def walk(self) -> None:
         """From now on, reads without an offset walk the order's index (SQLite; see the module's notes)."""
         if not self.nulls_large:
-            self.walked = walking(self.stmt, self.tiebreak, self.column)
+            self.walked = walking(self.stmt, self.tiebreak, *self.columns)
 
     def clauses(self, forward: bool) -> list:
         ascending = forward != self.descending
-        return [self.column.asc(), self.tiebreak.asc()] if ascending else [self.column.desc(), self.tiebreak.desc()]
+        return [c.asc() if ascending else c.desc() for c in (*self.columns, self.tiebreak)]
 
     def read(self, forward: bool, limit: int, offset: int = 0, edge: tuple | None = None) -> list:
         """Up to ``limit`` rows in the list's order (``forward``) or backwards from its end,
-        skipping ``offset`` rows, or starting past the row ``edge`` = (sort value, id)."""
+        skipping ``offset`` rows, or starting past the row ``edge`` = (sort values..., id)."""
         stmt = self.walked if self.walked is not None and not offset else self.stmt
         query = stmt.order_by(*self.clauses(forward))
         if edge is not None:
-            query = query.where(self._beyond(*edge, greater=forward != self.descending))
+            query = query.where(self._beyond(edge[:-1], edge[-1], greater=forward != self.descending))
         return _fetch(query.offset(offset or None).limit(limit))
 
-    def _beyond(self, value, id_, greater: bool):
-        """Rows strictly after (``greater``) or before (value, id) in ascending (column, tiebreak) order.
+    def _beyond(self, values: tuple, id_, greater: bool):
+        """Rows strictly after (``greater``) or before (values, id) in ascending (columns, tiebreak) order.
 
         A row-value comparison, which both databases answer from an index on
         (column, tiebreak) as a range; NULLs, which it cannot compare, are placed
         at the end where the database sorts them.
         """
-        column, tiebreak = self.column, self.tiebreak
+        if len(self.columns) > 1:
+            return self._beyond_several(values, id_, greater)
+        column, tiebreak, value = self.columns[0], self.tiebreak, values[0]
         if value is None:
             same = and_(column.is_(None), tiebreak > id_ if greater else tiebreak < id_)
             return same if greater == self.nulls_large else or_(same, column.isnot(None))
@@ -211,13 +248,25 @@ class _Order:
             return or_(step, column.is_(None))
         return step
 
+    def _beyond_several(self, values: tuple, id_, greater: bool):
+        """As ``_beyond`` for several (non-NULL) sort columns. The whole row value decides; the
+        sort columns alone, compared inclusively, are repeated because the tiebreak is usually
+        another table's column: without them no index range starts at the edge and every page
+        past the first would read the list from its start."""
+        columns = (*self.columns, self.tiebreak)
+        right = [literal(v, c.type) for v, c in zip((*values, id_), columns)]
+        leading, left = tuple_(*self.columns), tuple_(*columns)
+        if greater:
+            return and_(leading >= tuple_(*right[:-1]), left > tuple_(*right))
+        return and_(leading <= tuple_(*right[:-1]), left < tuple_(*right))
+
     def edge(self, row_id) -> tuple | None:
-        """(sort value, id) of the row ``row_id`` if the list (as filtered) holds it, else None."""
+        """(sort values..., id) of the row ``row_id`` if the list (as filtered) holds it, else None."""
         if not (isinstance(row_id, str) and row_id.isascii() and row_id.isdigit() and int(row_id) <= MAX_ID):
             return None
-        query = self.stmt.order_by(None).where(self.tiebreak == int(row_id)).add_columns(self.column).limit(1)
+        query = self.stmt.order_by(None).where(self.tiebreak == int(row_id)).add_columns(*self.columns).limit(1)
         row = db.session.execute(query).first()
-        return (row[-1], int(row_id)) if row is not None else None
+        return (*row[len(row) - len(self.columns):], int(row_id)) if row is not None else None
 
 
 def _fetch(query) -> list:
@@ -236,14 +285,15 @@ def _row_id(row, tiebreak) -> int:
 
 def paginate(stmt, sorts: dict, default: str, tiebreak, *, walk: bool = False) -> Page:
     """One page of ``stmt`` per the request's ``sort``, ``page``, ``per_page`` and keyset cursor,
-    sorted by a key of ``sorts`` (name -> column) and then by ``tiebreak`` (the primary key).
+    sorted by a key of ``sorts`` (name -> column, or a tuple of columns) and then by ``tiebreak``
+    (the primary key).
 
     ``walk``: a list longer than the cap is read along its order's index whatever its filters'
     indexes (SQLite; see the module's notes). For a table with an index on (column, tiebreak) for
     each sort, whose filters are not narrow once more than the cap rows match."""
     per_page = page_size()
     sort = sort_order(sorts, default)
-    order = _Order(stmt, sorts[sort.lstrip("-")], tiebreak, sort.startswith("-"))
+    order = _Order(stmt, sort_columns(sorts[sort.lstrip("-")]), tiebreak, sort.startswith("-"))
     cap = current_app.config.get("CRM_COUNT_CAP", COUNT_CAP)
     # Only the ids are counted, so a covering index can answer, and never more than cap + 1 of them.
     ids = stmt.order_by(None).with_only_columns(tiebreak, maintain_column_froms=True).limit(cap + 1)

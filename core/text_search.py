@@ -222,11 +222,19 @@ class TextIndex:
 
     # --- the query side ---------------------------------------------------------------------------
 
-    def matches(self, model, term: str, columns: tuple[str, ...] | None = None) -> ColumnElement[bool]:
+    def matches(self, model, term: str, columns: tuple[str, ...] | None = None, key=None) -> ColumnElement[bool]:
         """Rows of ``model`` where one of ``columns`` (default: all) contains ``term``
         (``normalized`` first), case-insensitively, with ``%`` and ``_`` literal; every
-        row for an empty term. Terms of one or two characters search the gram column only."""
+        row for an empty term. Terms of one or two characters search the gram column only.
+
+        ``key`` (default ``model.id``) is the column compared with the indexed rows' ids on
+        SQLite, whose indexes are tables of ids: another table's reference to ``model``
+        (``ChurnRecord.customer_id``) lets a list of that table be filtered without reading
+        each referenced row. PostgreSQL's indexes are on ``model``'s own columns: there
+        ``model`` must be in the query.
+        """
         columns = columns or self.columns
+        key = model.id if key is None else key
         if not term:
             return literal(True)
         sqlite = db.session.get_bind().dialect.name == "sqlite"
@@ -234,12 +242,12 @@ class TextIndex:
             if self.gram_column not in columns:
                 return literal(False)
             if sqlite:
-                return _HasGram(model.id, self.gram_table, _ascii_lower(term))
+                return _HasGram(key, self.gram_table, _ascii_lower(term))
             gram_array = getattr(func, self.function)(getattr(model, self.gram_column))
             return gram_array.op("@>")(array([func.lower(literal(term))]))
         if sqlite:
             fts = table(self.fts, column("rowid"), column(self.fts))
             query = _phrase(term) if set(columns) == set(self.columns) else \
                 "{" + " ".join(columns) + "} : " + _phrase(term)
-            return model.id.in_(select(fts.c.rowid).where(fts.c[self.fts].op("MATCH")(query)))
+            return key.in_(select(fts.c.rowid).where(fts.c[self.fts].op("MATCH")(query)))
         return or_(*(contains(getattr(model, name), term) for name in columns))

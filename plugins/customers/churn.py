@@ -64,8 +64,9 @@ class ChurnRecord(db.Model, BusinessRecord):
         return {id_: url_for("customers_churn.churn_detail", churn_id=id_) for id_ in record_ids}
 
     __table_args__ = (
-        # The scan's "has an open record?" test and the customer 360 tab read this index.
-        Index("ix_customers_churn_customer_status", "customer_id", "status"),
+        # The scan's "has an open record?" test, the customer 360 tab (newest first) and the list
+        # sorted by customer (each customer's records in id order) read this index.
+        Index("ix_customers_churn_customer_id", "customer_id", "id", "status"),
         # The list's sorts, each ending in the id (see Customer's indexes).
         *(Index(f"ix_customers_churn_{column}_id", column, "id")
           for column in ("created_at", "last_order_date", "status", "lost_at")),

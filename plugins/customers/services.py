@@ -100,14 +100,17 @@ def visible_customer(customer_id) -> Customer:
     return customer
 
 
-def customer_text_matches(term: str, columns: tuple[str, ...] = ("name", "number", "phone")):
+def customer_text_matches(term: str, columns: tuple[str, ...] = ("name", "number", "phone"), key=None):
     """A condition on ``Customer``: one of ``columns`` (of name, number, phone) contains ``term``.
 
     Answered from an index on SQLite and PostgreSQL whatever the term's length —
     one or two Chinese characters (华信) included, which search the name only;
-    case-insensitive, ``%`` and ``_`` literal (see core/text_search.py).
+    case-insensitive, ``%`` and ``_`` literal (see core/text_search.py). ``key``: a column
+    holding the customer's id in the query (e.g. ``ChurnRecord.customer_id``), compared
+    instead of ``Customer.id`` where the index allows (SQLite), so that rows referring to a
+    customer are matched without reading the customer's row.
     """
-    return CUSTOMER_TEXT.matches(Customer, search_term(term), columns)
+    return CUSTOMER_TEXT.matches(Customer, search_term(term), columns, key=key)
 
 
 def contact_text_matches(term: str, columns: tuple[str, ...] = ("name", "office_phone", "mobile", "email")):
