@@ -38,6 +38,7 @@ from core.listing import contains
 MAX_TERM = 200  # longer terms are cut: bounded work, and no indexed text is longer
 SHORT = 2  # terms of at most this many characters are answered from the grams
 POSITIONS = 200  # grams are written for this many leading characters of the gram column (SQLite)
+GRAMS_COST = 400  # PostgreSQL: the declared cost of the grams function (see create_statements)
 
 
 def normalized(term: str | None) -> str:
@@ -137,7 +138,11 @@ class TextIndex:
             return ["CREATE EXTENSION IF NOT EXISTS pg_trgm", *(
                 f"CREATE INDEX IF NOT EXISTS ix_{self.table}_{name}_trgm ON {self.table} USING gin ({name} gin_trgm_ops)"
                 for name in self.columns),
-                f"""CREATE FUNCTION {self.function}(value text) RETURNS text[] LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+                # COST: splitting a name into its grams takes ~9 µs, about 400 times cpu_operator_cost
+                # (the default, 100, let the planner compute it for a manager's 20,000 customers
+                # rather than intersect two index bitmaps: 190 ms instead of 13 ms). GRAMS_COST.
+                f"""CREATE FUNCTION {self.function}(value text) RETURNS text[] LANGUAGE sql IMMUTABLE PARALLEL SAFE
+                    COST {GRAMS_COST} AS $$
                     SELECT coalesce(array_agg(DISTINCT gram), '{{}}') FROM (
                         SELECT substr(lower(value), n, 1) AS gram FROM generate_series(1, length(value)) AS n
                         UNION ALL SELECT substr(lower(value), n, 2) FROM generate_series(1, length(value) - 1) AS n
