@@ -229,7 +229,7 @@ def test_a_managers_short_customer_search_intersects_the_indexes(churning, app, 
     index, intersected — not the grams of each of the manager's 20,000 names computed in turn (the
     grams function declares its real cost, core.text_search.GRAMS_COST)."""
     manager = churning[0]
-    plans = query_plans(manager, "/customers/churn/?customer=华信", CHURN, stats=MILLION)
+    plans = query_plans(manager, "/customers/churn/?customer=华信", CHURN, statistics=MILLION)
     assert plans
     for plan in plans:
         assert not query_plans.full_scans(plan, "customers_customer"), plan
