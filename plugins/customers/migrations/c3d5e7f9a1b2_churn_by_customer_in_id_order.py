@@ -7,13 +7,13 @@ they read the index it replaces. 208k records at a million customers: under
 two seconds on either database.
 
 Revision ID: c3d5e7f9a1b2
-Revises: c5e8a2d4f6b1
+Revises: d7f1b3c5e9a2
 Create Date: 2026-11-29 22:30:00
 """
 from alembic import op
 
 revision = 'c3d5e7f9a1b2'
-down_revision = 'c5e8a2d4f6b1'
+down_revision = 'd7f1b3c5e9a2'
 branch_labels = None
 depends_on = None
 
