@@ -338,9 +338,12 @@ def add(app, seed: int = 2027, analyse_tables: bool = True) -> dict:
     ``analyse_tables``: refresh their statistics (the generator analyses everything afterwards)."""
     from core.api import utcnow
     from core.db import db
+    from plugins.marketing.models import CUSTOMER_NAME_TEXT
     from plugins.service.models import REQUEST_TEXT
 
     from bench.generate import _write_postgresql, _write_sqlite
+
+    search_indexes = {"marketing": CUSTOMER_NAME_TEXT, "service": REQUEST_TEXT}
 
     r = refs()
     dialect = db.engine.dialect.name
@@ -362,7 +365,8 @@ def add(app, seed: int = 2027, analyse_tables: bool = True) -> dict:
                 raw.rollback()
                 print(f"  {group}: rows exist already, nothing added", flush=True)
                 continue
-            trigger = _sqlite_index_off(raw, REQUEST_TEXT) if dialect == "sqlite" and group == "service" else None
+            index = search_indexes[group]
+            trigger = _sqlite_index_off(raw, index) if dialect == "sqlite" else None
             rng, rows, seen = random.Random(f"{seed}-{group}"), Rows(tables), 0
             for customers in _customers(raw, dialect):
                 for customer in customers:
@@ -376,7 +380,7 @@ def add(app, seed: int = 2027, analyse_tables: bool = True) -> dict:
                 if seen % 200_000 < CHUNK:
                     print(f"  {group}: {seen:>9,} customers  {time.monotonic() - began:6.0f} s", flush=True)
             if trigger is not None:
-                _sqlite_index_fill(raw, REQUEST_TEXT, trigger)
+                _sqlite_index_fill(raw, index, trigger)
             if dialect == "postgresql":
                 for table in tables:
                     raw.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
@@ -396,7 +400,8 @@ def analyse(db, tables: list[str]) -> None:
     """Fresh planner statistics for the tables filled (and SQLite's search-index tables)."""
     if db.engine.dialect.name == "sqlite":
         with db.engine.begin() as conn:
-            for table in tables + (["service_request_gram"] if "service_request" in tables else []):
+            for table in tables + [f"{table}_gram" for table in ("marketing_opportunity", "service_request")
+                                   if table in tables]:
                 conn.execute(text(f"ANALYZE {table}"))
         return
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:

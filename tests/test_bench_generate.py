@@ -57,8 +57,8 @@ def test_statuses_spread_as_the_flows_leave_them(filled):
             < round - (status = 'assigned'))""")
 
 
-def test_summaries_are_in_the_search_index(filled):
-    """The request summary index (FTS5 and grams) holds every row the generator wrote."""
+def test_summaries_and_names_are_in_the_search_indexes(filled):
+    """The request summary and opportunity customer name indexes (FTS5 and grams) hold every row written."""
     term = "发票"
     like = _rows(filled, f"SELECT count(*) FROM service_request WHERE summary LIKE '%{term}%'")[0][0]
     grams = _rows(filled, f"SELECT count(*) FROM service_request_gram WHERE gram = '{term}'")[0][0]
@@ -67,6 +67,10 @@ def test_summaries_are_in_the_search_index(filled):
     assert fts == _rows(filled, "SELECT count(*) FROM service_request WHERE summary LIKE '%产品0%'")[0][0]
     # and the insert trigger is back: a request written later is found too
     assert _rows(filled, "SELECT count(*) FROM sqlite_master WHERE name = 'service_request_search_insert'")[0][0]
+    # likewise the opportunities' customer names
+    like = _rows(filled, "SELECT count(*) FROM marketing_opportunity WHERE customer_name LIKE '%华信%'")[0][0]
+    assert like == _rows(filled, "SELECT count(*) FROM marketing_opportunity_gram WHERE gram = '华信'")[0][0]
+    assert _rows(filled, "SELECT count(*) FROM sqlite_master WHERE name = 'marketing_opportunity_search_insert'")[0][0]
 
 
 def test_adding_again_changes_nothing(filled):

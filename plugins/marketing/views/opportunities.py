@@ -9,14 +9,14 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm import joinedload, selectinload
 
 from core.api import (
-    _, can, contains, db, id_or_none, is_stale, list_page, require_permission, scoped, user_choices,
+    _, can, db, id_or_none, is_stale, list_page, require_permission, scoped, search_term, user_choices,
 )
 
 from plugins.basedata import services as basedata
 from plugins.customers import services as customers
 from plugins.marketing import flow
 from plugins.marketing.forms import OpportunityFilter, OpportunityForm
-from plugins.marketing.models import LOST_REASON, Opportunity, PlanItem, StageChange
+from plugins.marketing.models import CUSTOMER_NAME_TEXT, LOST_REASON, Opportunity, PlanItem, StageChange
 from plugins.marketing.views import blueprint
 
 SORTS = {
@@ -49,7 +49,7 @@ def _filtered(form: OpportunityFilter):
     if form.source.data:
         stmt = stmt.where(Opportunity.source == form.source.data)
     if form.customer.data:
-        stmt = stmt.where(contains(Opportunity.customer_name, form.customer.data))
+        stmt = stmt.where(CUSTOMER_NAME_TEXT.matches(Opportunity, search_term(form.customer.data)))
     for column, value in ((Opportunity.assignee_id, form.assignee.data), (Opportunity.created_by_id, form.creator.data)):
         if id_or_none(value) is not None:
             stmt = stmt.where(column == id_or_none(value))
