@@ -82,19 +82,19 @@ class Opportunity(db.Model, BusinessRecord):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     source: Mapped[str] = mapped_column(String(40), default="", index=True)  # dictionary opportunity_source
-    customer_name: Mapped[str] = mapped_column(String(200), index=True)
+    customer_name: Mapped[str] = mapped_column(String(200))
     # A repeat sale names an existing customer; a won opportunity links to its customer.
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers_customer.id", ondelete="SET NULL"))
-    probability: Mapped[int] = mapped_column(Integer, default=0, index=True)  # success probability, 0-100
+    probability: Mapped[int] = mapped_column(Integer, default=0)  # success probability, 0-100
     summary: Mapped[str] = mapped_column(String(200))
     contact: Mapped[str] = mapped_column(String(50), default="")
     contact_phone: Mapped[str] = mapped_column(String(30), default="")
     description: Mapped[str] = mapped_column(Text, default="")
-    amount: Mapped[Decimal | None] = mapped_column(Money, index=True)  # expected amount
-    close_date: Mapped[Date | None] = mapped_column(SQLDate, index=True)  # expected close date
+    amount: Mapped[Decimal | None] = mapped_column(Money)  # expected amount
+    close_date: Mapped[Date | None] = mapped_column(SQLDate)  # expected close date
     status: Mapped[str] = mapped_column(String(12), default=UNASSIGNED)
-    stage_id: Mapped[int | None] = mapped_column(ForeignKey("marketing_stage.id"), index=True)
-    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id", ondelete="SET NULL"), index=True)
+    stage_id: Mapped[int | None] = mapped_column(ForeignKey("marketing_stage.id"))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id", ondelete="SET NULL"))
     assigned_at: Mapped[datetime | None] = mapped_column(DateTime)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)  # when it was won or lost
     lost_reason: Mapped[str] = mapped_column(String(40), default="")  # dictionary lost_reason
@@ -107,11 +107,17 @@ class Opportunity(db.Model, BusinessRecord):
         back_populates="opportunity", cascade="all, delete-orphan", order_by="(PlanItem.date, PlanItem.id)")
 
     __table_args__ = (
-        # Kanban columns: one status (and stage), newest first; won/lost columns by closing time.
-        Index("ix_marketing_opportunity_column", "status", "stage_id", "id"),
-        Index("ix_marketing_opportunity_closed", "status", "closed_at"),
+        # Kanban columns: one status (and stage), newest first; won/lost columns by closing time. The
+        # amount and probability make them cover each column's totals and the forecast (no row read).
+        Index("ix_marketing_opportunity_column", "status", "stage_id", "id", "amount", "probability"),
+        Index("ix_marketing_opportunity_closed", "status", "closed_at", "amount", "probability"),
+        Index("ix_marketing_opportunity_forecast", "status", "close_date", "amount", "probability"),
+        # Every sort of the list has an index ending in the id: the list's order is (column, id), so the
+        # first, a keyset and the last page are each a short index range (see core/paging.py).
+        *(Index(f"ix_marketing_opportunity_{column}_id", column, "id")
+          for column in ("created_at", "customer_name", "probability", "amount", "close_date", "status", "stage_id",
+                         "assignee_id")),
         Index("ix_marketing_opportunity_created_by_id", "created_by_id"),  # data scope "own"
-        Index("ix_marketing_opportunity_created_at", "created_at"),
         # A customer's opportunities (360 tab) and its timeline entries, newest first.
         Index("ix_marketing_opportunity_customer_created", "customer_id", "created_at"),
         Index("ix_marketing_opportunity_customer_closed", "customer_id", "closed_at"),

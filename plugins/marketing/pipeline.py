@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import String, cast, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from core.api import _, db, scoped, utcnow
@@ -112,13 +112,21 @@ def all_totals(base) -> dict[str, dict]:
 
 def forecast(base) -> list[tuple[str, int, Decimal, Decimal]]:
     """Open opportunities (unassigned and developing) by expected close month: (YYYY-MM or '', count,
-    total, weighted), in month order; one grouped statement."""
-    month = func.substr(cast(Opportunity.close_date, String), 1, 7).label("month")
+    total, weighted), in month order. One grouped statement by close *date*, read in index order
+    (status, close_date, amount, probability) with nothing computed per row; the few hundred days are
+    added up into months here (a month label per row cost 40 ms over 48,000 open opportunities)."""
     stmt = (base.where(Opportunity.status.in_((UNASSIGNED, DEVELOPING)))
-            .with_only_columns(month, func.count(Opportunity.id), func.coalesce(func.sum(Opportunity.amount), 0),
+            .with_only_columns(Opportunity.close_date, func.count(Opportunity.id),
+                               func.coalesce(func.sum(Opportunity.amount), 0),
                                func.coalesce(func.sum(Opportunity.amount * Opportunity.probability), 0))
-            .group_by(month).order_by(month))
-    return [(m or "", n, money_sum(total), money_sum(weighted, 100)) for m, n, total, weighted in db.session.execute(stmt)]
+            .group_by(Opportunity.close_date))
+    months: dict[str, list] = {}
+    for day, n, total, weighted in db.session.execute(stmt):
+        month = months.setdefault(day.strftime("%Y-%m") if day else "", [0, Decimal(0), Decimal(0)])
+        month[0] += n
+        month[1] += Decimal(str(total))
+        month[2] += Decimal(str(weighted))
+    return [(m, n, money_sum(total), money_sum(weighted, 100)) for m, (n, total, weighted) in sorted(months.items())]
 
 
 def money_sum(value, divisor: int = 1) -> Decimal:

@@ -101,13 +101,14 @@ class ServiceRequest(db.Model, BusinessRecord):
     __table_args__ = (
         # Each list page is one status, newest first; the archive query sorts every way it filters.
         Index("ix_service_request_status_created", "status", "created_at"),
-        Index("ix_service_request_created_at", "created_at"),
         Index("ix_service_request_customer_created", "customer_id", "created_at"),
         Index("ix_service_request_assignee_status", "assignee_id", "status"),
         Index("ix_service_request_created_by_id", "created_by_id"),  # data scope "own"
-        Index("ix_service_request_type", "type"),
         Index("ix_service_request_priority", "priority"),
-        Index("ix_service_request_summary", "summary"),
+        # Every sort of the archive query has an index ending in the id: the list's order is (column, id),
+        # so the first, a keyset and the last page are each a short index range (see core/paging.py).
+        *(Index(f"ix_service_request_{column}_id", column, "id")
+          for column in ("created_at", "type", "summary", "status", "assignee_id", "resolution_due_at")),
         # Overdue lists and the SLA scan: open requests by due and risk times.
         Index("ix_service_request_status_response_due", "status", "response_due_at"),
         Index("ix_service_request_status_resolution_due", "status", "resolution_due_at"),

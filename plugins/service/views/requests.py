@@ -102,7 +102,9 @@ def _list(page: str):
     at = sla.now()
     context = dict(form=form, types=types, list_name=page, sla_state=lambda r: sla.overall(r, at),
                    bulk_form=_bulk_form() if page == "assign" and can(flow.ASSIGN) else None)
-    stmt = customers.with_customer(stmt.options(joinedload(R.handler)), R.customer_id)
+    # An outer join (every request has its customer, so the rows are the same): the count, which reads
+    # no customer column, then leaves the customers out altogether (both databases drop such a join).
+    stmt = customers.with_customer(stmt.options(joinedload(R.handler)), R.customer_id, outer=True)
     return list_page(stmt, SORTS, DEFAULT_SORT, R.id,
                      template="service/request_list.html",
                      export=(f"service-requests-{page}.csv", header, partial(_csv_row, types)), **context)

@@ -1,0 +1,58 @@
+"""The request lists read index ranges, never every request, on any page (the databases' own plans):
+each sort's first, keyset and last page, each work list, and a count that reads no customer."""
+import html
+import re
+
+import pytest
+
+REQUESTS = "service_request"
+NEXT = re.compile(r'<a class="page-link" href="([^"]+)" aria-label="Next"')
+SORTS = ["-created", "status", "type", "summary", "assignee", "customer", "due"]
+
+
+@pytest.fixture
+def capped(app, login_as, add_customer, add_request):
+    """30 requests in every status over two managers' customers, with a count cap of 5 (keyset paging)."""
+    app.config["CRM_COUNT_CAP"] = 5
+    managers = [login_as("account_manager"), login_as("account_manager")]
+    customers = [add_customer(manager_id=m.user_id) for m in managers]
+    for n in range(30):
+        status = ("new", "assigned", "handled", "archived")[n % 4]
+        add_request(customers[n % 2], status=status, created_by_id=managers[n % 2].user_id,
+                    assignee_id=managers[n % 2].user_id if status != "new" else None,
+                    summary=f"打印机故障{n % 7}", type=("consultation", "complaint")[n % 2])
+    return managers
+
+
+def _urls(client, first: str) -> list[str]:
+    text = client.get(first).get_data(as_text=True)
+    joiner = "&" if "?" in first else "?"
+    return [first, html.unescape(NEXT.search(text).group(1)), f"{first}{joiner}page=-1"]
+
+
+@pytest.mark.parametrize("sort", SORTS)
+def test_each_sort_reads_an_index_in_order_on_every_page(capped, login_as, query_plans, sort):
+    director = login_as("sales_director")
+    for url in _urls(director, f"/service/?sort={sort}"):
+        plans = query_plans(director, url, REQUESTS, sorted_by_index=True)
+        assert plans
+        for plan in plans:
+            assert not query_plans.full_scans(plan, REQUESTS), (url, plan)
+            if "ORDER BY" in plan.sql and not plan.bounded_count and sort != "customer":
+                assert not query_plans.sorts(plan), (url, plan)
+
+
+@pytest.mark.parametrize("url", ["/service/?status=handled", "/service/assign", "/service/feedback",
+                                 "/service/?status=archived&sort=type"])
+def test_status_lists_count_without_reading_customers(capped, login_as, query_plans, url):
+    """The bounded count reads request index entries only: the customer shown beside each row is
+    joined for the page, not for the count (an outer join both databases leave out)."""
+    director = login_as("sales_director")
+    for page_url in _urls(director, url):
+        plans = query_plans(director, page_url, REQUESTS)
+        counts = [plan for plan in plans if plan.bounded_count]
+        assert counts, page_url
+        for plan in counts:
+            assert "customers_customer" not in plan, (page_url, plan)
+        for plan in plans:
+            assert not query_plans.full_scans(plan, REQUESTS), (page_url, plan)
