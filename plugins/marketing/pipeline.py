@@ -76,8 +76,8 @@ def column_keys() -> list[tuple[str, str, bool]]:
 def totals(base, clause) -> tuple[int, Decimal, Decimal]:
     """Count, total and weighted amount of a whole column: one aggregate statement."""
     column = base.where(clause).subquery()
-    row = db.session.execute(select(
-        func.count(column.c.id), func.coalesce(func.sum(column.c.amount), 0),
+    row = db.session.execute(select(  # count(*): the closing-time index, which has no id, covers it
+        func.count(), func.coalesce(func.sum(column.c.amount), 0),
         func.coalesce(func.sum(column.c.amount * column.c.probability), 0))).one()
     return row[0], money_sum(row[1]), money_sum(row[2], 100)
 
@@ -112,14 +112,15 @@ def all_totals(base) -> dict[str, dict]:
 
 def forecast(base) -> list[tuple[str, int, Decimal, Decimal]]:
     """Open opportunities (unassigned and developing) by expected close month: (YYYY-MM or '', count,
-    total, weighted), in month order. One grouped statement by close *date*, read in index order
-    (status, close_date, amount, probability) with nothing computed per row; the few hundred days are
-    added up into months here (a month label per row cost 40 ms over 48,000 open opportunities)."""
+    total, weighted), in month order. One statement grouped by status and close *date*, which reads
+    the index (status, close_date, amount, probability) in its order and nothing else; the few
+    hundred groups are added up into months here (a month label computed per row, and a grouping
+    the index did not give, cost 40-440 ms over 48,000 open opportunities at a million customers)."""
     stmt = (base.where(Opportunity.status.in_((UNASSIGNED, DEVELOPING)))
-            .with_only_columns(Opportunity.close_date, func.count(Opportunity.id),
+            .with_only_columns(Opportunity.close_date, func.count(),
                                func.coalesce(func.sum(Opportunity.amount), 0),
                                func.coalesce(func.sum(Opportunity.amount * Opportunity.probability), 0))
-            .group_by(Opportunity.close_date))
+            .group_by(Opportunity.status, Opportunity.close_date))
     months: dict[str, list] = {}
     for day, n, total, weighted in db.session.execute(stmt):
         month = months.setdefault(day.strftime("%Y-%m") if day else "", [0, Decimal(0), Decimal(0)])
