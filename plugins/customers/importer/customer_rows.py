@@ -124,7 +124,8 @@ _STAGED = (*_TEXT_FIELDS, *_DICTIONARY_FIELDS, "capital", "turnover", "manager_i
 
 def _staging() -> Staging:
     columns = Customer.__table__.c
-    return Staging("import_customer_rows", [SQLColumn("line", Integer), SQLColumn("seq", Integer),
+    # seq, the row's place among the good rows, is the key: SQLite reads the rows in its order without a sort.
+    return Staging("import_customer_rows", [SQLColumn("line", Integer), SQLColumn("seq", Integer, primary_key=True),
                                             *(SQLColumn(key, columns[key].type) for key in _STAGED)])
 
 
@@ -215,7 +216,7 @@ class DuplicateRows:
             LEFT JOIN customers_customer p ON p.id = f.phone_match
             WHERE f.name_first < f.line OR f.phone_first < f.line
                OR f.name_match IS NOT NULL OR f.phone_match IS NOT NULL
-            ORDER BY f.line"""))
+            ORDER BY f.line""").execution_options(stream_results=True))  # a re-imported file: every row
         for line, name_first, phone_first, *matches in rows:
             if name_first is not None and name_first < line:
                 field, message = "name", self._same_as_line("name", name_first)
