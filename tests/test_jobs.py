@@ -36,9 +36,6 @@ def _use_queue(app, name: str):
 
 def test_a_queued_job_shows_a_progress_bar_the_page_script_moves(app, login_as):
     """No worker runs here: the export stays queued, so its page is seen before it ends."""
-    # A queue of its own: the session's worker (started by any earlier test asking for one) would
-    # otherwise take the job before the page is asked for.
-    _use_queue(app, f"idle-{uuid.uuid4().hex}")
     app.config["CRM_DIRECT_EXPORT_ROWS"] = 3
     # a queue of its own: the session's worker (started by any earlier test using ``worker``,
     # e.g. the customer imports') would otherwise take the job before the page is read
