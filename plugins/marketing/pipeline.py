@@ -13,7 +13,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
 
 from core.api import _, db, scoped, utcnow
 
@@ -84,7 +83,7 @@ def totals(base, clause) -> tuple[int, Decimal, Decimal]:
 
 def cards(base, clause, after: int | None = None, limit: int = CARDS) -> tuple[list[Opportunity], bool]:
     """The next ``limit`` cards of a column, newest first (after the card with id ``after``); and whether more follow."""
-    stmt = base.where(clause).options(joinedload(Opportunity.assignee))
+    stmt = base.where(clause)  # the assignee's name comes from user_names(), not a User per card
     if after is not None:
         stmt = stmt.where(Opportunity.id < after)
     found = list(db.session.scalars(stmt.order_by(Opportunity.id.desc()).limit(limit + 1)))

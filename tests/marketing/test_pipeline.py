@@ -129,3 +129,29 @@ def test_the_forecast_sums_open_opportunities_by_close_month(app, login_as, add_
     assert re.findall(r">([^<]+)</td>", row) == ["2", "1,500.00", "350.00"]
     with app.app_context():
         assert db.session.scalar(select(func.count(Opportunity.id))) == 3
+
+
+def test_the_board_reads_two_statements_per_column_and_names_assignees_from_the_cache(app, login_as, add_opportunity,
+                                                                                        stage_ids):
+    """Each column: its totals and its cards. The cards' assignees are named from the cached user names,
+    never by loading User objects (and, with them, each column's users' roles)."""
+    director = login_as("sales_director")
+    manager = login_as("account_manager")
+    for stage_id in stage_ids:
+        add_opportunity("developing", stage_id, manager.user_id)
+    statements = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    director.get("/marketing/pipeline").get_data()  # warm-up: roles, names and dictionaries cached
+    event.listen(Engine, "before_cursor_execute", record)
+    try:
+        page = director.get("/marketing/pipeline").get_data(as_text=True)
+    finally:
+        event.remove(Engine, "before_cursor_execute", record)
+    assert not [s for s in statements if "core_user_role" in s or ("FROM core_user " in s and "core_login" not in s)]
+    with app.app_context():
+        name = db.session.scalar(text("SELECT display_name FROM core_user WHERE id = :id"), {"id": manager.user_id})
+    column = page.split(f'data-drop="stage-{stage_ids[0]}"', 1)[1].split("</section>", 1)[0]
+    assert name and name in column

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import abort, jsonify, render_template, request, url_for
 
-from core.api import _, db, id_or_none, query_args, require_permission, user_choices
+from core.api import _, db, id_or_none, query_args, require_permission, user_choices, user_names
 
 from plugins.basedata import services as basedata
 from plugins.marketing import flow, pipeline as numbers
@@ -42,7 +42,8 @@ def _list_url(column) -> str:
 
 def _card_context() -> dict:
     """What every card needs, computed once per page (no query per card)."""
-    return {"stages": flow.stages(), "move_choices": move_choices, "more_url": _more_url, "list_url": _list_url}
+    return {"stages": flow.stages(), "move_choices": move_choices, "more_url": _more_url, "list_url": _list_url,
+            "names": user_names()}
 
 
 @blueprint.route("/pipeline")
