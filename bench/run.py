@@ -15,7 +15,9 @@ import json
 import os
 import platform
 import shutil
+import signal
 import subprocess
+import sys
 import tempfile
 import time
 from datetime import datetime, timezone
@@ -95,6 +97,8 @@ def main(argv=None) -> None:
     parser.add_argument("--only", action="append", help="measure only the pages whose name contains this "
                         "(repeatable), e.g. --only report --only dashboard")
     args = parser.parse_args(argv)
+    # Stopped by a signal (kill, a CI timeout), still stop the servers and the worker in ``finally``.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
 
     engine = create_engine(args.database_url)
     with engine.connect() as conn:
