@@ -59,6 +59,11 @@ def _html_params(**kwargs) -> Markup:
 _QUOTE, _QUOT = Markup('"'), Markup("&quot;")
 wtforms_html_params = widgets_core.html_params
 widgets_core.html_params = _html_params  # what WTForms' own widgets call
+# Input and SubmitInput keep their own reference (``html_params = staticmethod(html_params)``): the filter
+# forms' text and date inputs render through it.
+for _widget in vars(widgets_core).values():
+    if isinstance(_widget, type) and "html_params" in vars(_widget):
+        _widget.html_params = staticmethod(_html_params)
 
 
 def _plain_choices(field):

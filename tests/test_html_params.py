@@ -16,6 +16,8 @@ CASES = [
 
 def test_same_text_as_wtforms():
     assert widgets_core.html_params is forms._html_params
+    assert widgets_core.Input.html_params is forms._html_params  # text, date, number, hidden inputs
+    assert widgets_core.SubmitInput.html_params is forms._html_params
     for kwargs in CASES:
         ours, theirs = forms._html_params(**kwargs), forms.wtforms_html_params(**kwargs)
         assert ours == theirs and isinstance(ours, Markup), kwargs
