@@ -338,12 +338,12 @@ def add(app, seed: int = 2027, analyse_tables: bool = True) -> dict:
     ``analyse_tables``: refresh their statistics (the generator analyses everything afterwards)."""
     from core.api import utcnow
     from core.db import db
-    from plugins.marketing.models import CUSTOMER_NAME_TEXT
+    from plugins.marketing.models import OPPORTUNITY_TEXT
     from plugins.service.models import REQUEST_TEXT
 
     from bench.generate import _write_postgresql, _write_sqlite
 
-    search_indexes = {"marketing": CUSTOMER_NAME_TEXT, "service": REQUEST_TEXT}
+    search_indexes = {"marketing": OPPORTUNITY_TEXT, "service": REQUEST_TEXT}
 
     r = refs()
     dialect = db.engine.dialect.name

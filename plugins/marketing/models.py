@@ -22,8 +22,10 @@ LOST = "lost"
 STATUSES = {UNASSIGNED: _l("Unassigned"), DEVELOPING: _l("Developing"), WON: _l("Won"), LOST: _l("Failed")}
 CLOSED = (WON, LOST)
 
-# "Customer name contains" (the list's filter) from an index at any length, 华信 included; see core/text_search.py.
-CUSTOMER_NAME_TEXT = TextIndex("marketing_opportunity", ("customer_name",), grams="customer_name")
+# The opportunities' search index (core/text_search.py): the list's "customer name contains" at any length, 华信
+# included, and the top bar's search of customer name, summary, contact and phone (from three characters).
+OPPORTUNITY_TEXT = TextIndex("marketing_opportunity", ("customer_name", "summary", "contact", "contact_phone"),
+                             grams="customer_name")
 
 # The dictionary type of lost reasons: the marketing plugin's own, editable by administrators.
 basedata.register_type(LOST_REASON, _l("Opportunity lost reason"))
@@ -122,8 +124,8 @@ class Opportunity(db.Model, BusinessRecord):
         # A customer's opportunities (360 tab) and its timeline entries, newest first.
         Index("ix_marketing_opportunity_customer_created", "customer_id", "created_at"),
         Index("ix_marketing_opportunity_customer_closed", "customer_id", "closed_at"),
-        *CUSTOMER_NAME_TEXT.indexes(),  # (PostgreSQL: the trigram index of 239dc7dc39c6 and the grams')
-        CUSTOMER_NAME_TEXT.table_info(),
+        *OPPORTUNITY_TEXT.indexes(),
+        OPPORTUNITY_TEXT.table_info(),
     )
 
     @classmethod

@@ -16,7 +16,7 @@ from plugins.basedata import services as basedata
 from plugins.customers import services as customers
 from plugins.marketing import flow
 from plugins.marketing.forms import OpportunityFilter, OpportunityForm
-from plugins.marketing.models import CUSTOMER_NAME_TEXT, LOST_REASON, Opportunity, PlanItem, StageChange
+from plugins.marketing.models import LOST_REASON, OPPORTUNITY_TEXT, Opportunity, PlanItem, StageChange
 from plugins.marketing.views import blueprint
 
 SORTS = {
@@ -49,7 +49,7 @@ def _filtered(form: OpportunityFilter):
     if form.source.data:
         stmt = stmt.where(Opportunity.source == form.source.data)
     if form.customer.data:
-        stmt = stmt.where(CUSTOMER_NAME_TEXT.matches(Opportunity, search_term(form.customer.data)))
+        stmt = stmt.where(OPPORTUNITY_TEXT.matches(Opportunity, search_term(form.customer.data), ("customer_name",)))
     for column, value in ((Opportunity.assignee_id, form.assignee.data), (Opportunity.created_by_id, form.creator.data)):
         if id_or_none(value) is not None:
             stmt = stmt.where(column == id_or_none(value))
