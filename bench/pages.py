@@ -59,6 +59,11 @@ def customer_pages(f: dict) -> list[tuple[str, str]]:
     ]
     pages += [(f"churn: sort {key}", f"/customers/churn/?sort={key}") for key in CHURN_SORTS]
     pages += [("dashboard", "/")]
+    # The top bar's search asks every plugin (customers, contacts, opportunities, service requests).
+    pages += [("top bar search: 华信", "/search?q=" + quote("华信")),
+              ("top bar search: 北京华信科技", "/search?q=" + quote("北京华信科技")),
+              ("top bar search: a term nothing holds", "/search?q=" + quote("不存在的词")),
+              ("top bar search: phone fragment", "/search?q=" + f["phone"])]
     pages += [
         ("reports: index", "/reports/"),
         ("report: contribution, all years", "/reports/customers.contribution"),
