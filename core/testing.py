@@ -20,11 +20,13 @@
   follows a job's page until the job has finished and returns its state.
 - ``query_plans(client, url, table)`` returns the database's plans of the
   statements a page ran over ``table``: tests prove that indexes serve them.
+- ``first_next_last``, ``walk_pages`` and ``pager_link`` follow a list's pager as a user does.
 - Warnings the CRM's own test run ignores (``KNOWN_WARNINGS``) are ignored in a
   plugin's test run too, without copying them into its pytest configuration.
 """
 from __future__ import annotations
 
+import html
 import itertools
 import os
 import re
@@ -385,3 +387,36 @@ class QueryPlans:
 def query_plans(app) -> QueryPlans:
     """``query_plans(client, url, "customers_customer")``: the plans of a page's statements over a table."""
     return QueryPlans(app)
+
+
+# --- a list page's pager, as a user follows it -------------------------------------------------------
+
+def pager_link(page: str, label: str) -> str | None:
+    """The URL of the pager's ``label`` link ("First", "Previous", "Next", "Last") on a list page
+    (``core/templates/macros.html``), or None where the pager shows it disabled."""
+    found = re.search(rf'<a class="page-link" href="([^"]+)" aria-label="{re.escape(label)}"', page)
+    return html.unescape(found.group(1)) if found else None
+
+
+def first_next_last(client, first: str) -> list[str]:
+    """``first``, its Next page (keyset past the cap) when it has one, and its last page: the URLs a
+    plan test reads to cover every way a list's page is read."""
+    following = pager_link(client.get(first).get_data(as_text=True), "Next")
+    joiner = "&" if "?" in first else "?"
+    return [first, *([following] if following else []), f"{first}{joiner}page=-1"]
+
+
+def walk_pages(client, url: str, rows: re.Pattern, backwards: bool = False, most: int = 100) -> list[int]:
+    """The ids (``rows``' first group) of every page from ``url``, following Next (Previous with
+    ``backwards``) until it is gone, in list order: each row must come exactly once."""
+    seen, pages = [], 0
+    while url:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        page = response.get_data(as_text=True)
+        ids = [int(found) for found in dict.fromkeys(rows.findall(page))]  # a row may link twice
+        seen = ids + seen if backwards else seen + ids
+        url = pager_link(page, "Previous" if backwards else "Next")
+        pages += 1
+        assert pages < most, "more pages than expected"
+    return seen

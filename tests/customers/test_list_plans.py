@@ -1,16 +1,14 @@
 """The customer and churn lists read index ranges, never every row, on any page (the databases' own plans)."""
-import html
-import re
 from datetime import date, datetime
 
 import pytest
 from sqlalchemy import insert
 
 from core.api import db
+from core.testing import first_next_last
 from plugins.customers.churn import ChurnRecord
 from plugins.customers.models import Customer
 
-NEXT = re.compile(r'<a class="page-link" href="([^"]+)" aria-label="Next"')
 CUSTOMERS = "customers_customer"
 SORTS = ["-created", "created", "number", "name", "-name", "region", "manager", "level", "status"]
 
@@ -34,17 +32,10 @@ def capped(app, login_as):
     return managers
 
 
-def _urls(client, first: str) -> list[str]:
-    """``first``, its keyset Next page and its last page."""
-    text = client.get(first).get_data(as_text=True)
-    joiner = "&" if "?" in first else "?"
-    return [first, html.unescape(NEXT.search(text).group(1)), f"{first}{joiner}page=-1"]
-
-
 @pytest.mark.parametrize("sort", SORTS)
 def test_each_sort_reads_an_index_in_order_on_every_page(capped, login_as, query_plans, sort):
     director = login_as("sales_director")
-    for url in _urls(director, f"/customers/?sort={sort}"):
+    for url in first_next_last(director, f"/customers/?sort={sort}"):
         plans = query_plans(director, url, CUSTOMERS, sorted_by_index=True)
         assert plans
         for plan in plans:
@@ -59,7 +50,7 @@ def test_each_sort_reads_an_index_in_order_on_every_page(capped, login_as, query
 def test_filters_read_an_index(capped, login_as, query_plans, filters):
     director = login_as("sales_director")
     first = "/customers/?" + filters.replace("MANAGER", str(capped[0].user_id))
-    for url in _urls(director, first):
+    for url in first_next_last(director, first):
         for plan in query_plans(director, url, CUSTOMERS):
             assert not query_plans.full_scans(plan, CUSTOMERS), (url, plan)
 
@@ -67,7 +58,7 @@ def test_filters_read_an_index(capped, login_as, query_plans, filters):
 @pytest.mark.parametrize("sort", ["-created", "name"])
 def test_an_account_manager_reads_their_own_customers_by_index_in_order(capped, query_plans, sort):
     manager = capped[0]
-    for url in _urls(manager, f"/customers/?sort={sort}"):
+    for url in first_next_last(manager, f"/customers/?sort={sort}"):
         for plan in query_plans(manager, url, CUSTOMERS, sorted_by_index=True):
             assert not query_plans.full_scans(plan, CUSTOMERS), (url, plan)
             assert not query_plans.sorts(plan), (url, plan)
@@ -76,7 +67,7 @@ def test_an_account_manager_reads_their_own_customers_by_index_in_order(capped, 
 @pytest.mark.parametrize("sort", ["-warned", "last_order", "status", "lost"])
 def test_the_churn_list_reads_an_index_in_order(capped, login_as, query_plans, sort):
     director = login_as("sales_director")
-    for url in _urls(director, f"/customers/churn/?sort={sort}"):
+    for url in first_next_last(director, f"/customers/churn/?sort={sort}"):
         for plan in query_plans(director, url, "customers_churn", sorted_by_index=True):
             if plan.bounded_count:  # SQLite may read the first cap + 1 records in table order
                 continue
@@ -86,7 +77,7 @@ def test_the_churn_list_reads_an_index_in_order(capped, login_as, query_plans, s
 @pytest.mark.parametrize("filters", ["region=beijing", "level=1", "status=normal"])
 def test_a_filter_in_the_default_order_reads_an_index_in_order(capped, login_as, query_plans, filters):
     director = login_as("sales_director")
-    for url in _urls(director, "/customers/?" + filters):
+    for url in first_next_last(director, "/customers/?" + filters):
         for plan in query_plans(director, url, CUSTOMERS, sorted_by_index=True):
             assert not query_plans.full_scans(plan, CUSTOMERS), (url, plan)
             assert not query_plans.sorts(plan), (url, plan)

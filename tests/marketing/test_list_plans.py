@@ -1,12 +1,11 @@
 """The opportunity list and the kanban read index ranges, never every opportunity, on any page
 (the databases' own plans): each sort's first, keyset and last page, and each column's totals."""
-import html
-import re
 
 import pytest
 
+from core.testing import first_next_last
+
 OPPORTUNITIES = "marketing_opportunity"
-NEXT = re.compile(r'<a class="page-link" href="([^"]+)" aria-label="Next"')
 SORTS = ["-created", "customer", "probability", "-amount", "close", "status", "stage", "assignee"]
 
 
@@ -24,17 +23,10 @@ def capped(app, login_as, add_opportunity, stage_ids):
     return managers
 
 
-def _urls(client, first: str) -> list[str]:
-    """``first``, its keyset Next page and its last page."""
-    text = client.get(first).get_data(as_text=True)
-    joiner = "&" if "?" in first else "?"
-    return [first, html.unescape(NEXT.search(text).group(1)), f"{first}{joiner}page=-1"]
-
-
 @pytest.mark.parametrize("sort", SORTS)
 def test_each_sort_reads_an_index_in_order_on_every_page(capped, login_as, query_plans, sort):
     director = login_as("sales_director")
-    for url in _urls(director, f"/marketing/?sort={sort}"):
+    for url in first_next_last(director, f"/marketing/?sort={sort}"):
         plans = query_plans(director, url, OPPORTUNITIES, sorted_by_index=True)
         assert plans
         for plan in plans:
@@ -46,7 +38,7 @@ def test_each_sort_reads_an_index_in_order_on_every_page(capped, login_as, query
 @pytest.mark.parametrize("filters", ["status=developing", "status=won&sort=-amount", "customer=华信&sort=customer"])
 def test_filters_read_an_index(capped, login_as, query_plans, filters):
     director = login_as("sales_director")
-    for url in _urls(director, "/marketing/?" + filters):
+    for url in first_next_last(director, "/marketing/?" + filters):
         for plan in query_plans(director, url, OPPORTUNITIES):
             assert not query_plans.full_scans(plan, OPPORTUNITIES), (url, plan)
 
