@@ -73,6 +73,26 @@ def test_summaries_and_names_are_in_the_search_indexes(filled):
     assert _rows(filled, "SELECT count(*) FROM sqlite_master WHERE name = 'marketing_opportunity_search_insert'")[0][0]
 
 
+def test_the_summary_tables_hold_what_the_rows_sum_to(filled):
+    """The rows bypass the ORM that keeps the summaries; the generator sums them afresh (the benchmark then
+    measures reports that read what a real database would hold)."""
+    assert _rows(filled, "SELECT month, status, lost_reason, assignee_id, opportunities, amount "
+                         "FROM marketing_closed_month ORDER BY 1, 2, 3, 4") == _rows(filled, """
+        SELECT date(closed_at, 'start of month') m, status, lost_reason, coalesce(assignee_id, 0) a, count(*),
+               sum(coalesce(amount, 0)) FROM marketing_opportunity WHERE status IN ('won', 'lost')
+        GROUP BY m, status, lost_reason, a ORDER BY 1, 2, 3, 4""")
+    assert _rows(filled, "SELECT sum(requests), sum(archived), sum(satisfaction) FROM service_request_month") == \
+        _rows(filled, "SELECT count(*), sum(status = 'archived'), sum(CASE WHEN status = 'archived' THEN "
+                      "satisfaction ELSE 0 END) FROM service_request")
+    assert _rows(filled, "SELECT month, priority, requests, response_met FROM service_archived_month "
+                         "ORDER BY 1, 2") == _rows(filled, """
+        SELECT date(archived_at, 'start of month') m, priority, count(*), sum(response_state = 'met')
+        FROM service_request WHERE status = 'archived' GROUP BY m, priority ORDER BY 1, 2""")
+    assert _rows(filled, "SELECT sum(rounds), sum(satisfaction) FROM service_round_month") == _rows(
+        filled, "SELECT count(*), sum(satisfaction) FROM service_round WHERE satisfaction IS NOT NULL")
+    assert _rows(filled, "SELECT count(*) FROM marketing_closed_month")[0][0] > 10
+
+
 def test_adding_again_changes_nothing(filled):
     before = _rows(filled, "SELECT (SELECT count(*) FROM marketing_opportunity), (SELECT count(*) FROM service_request)")
     out = generate("--add-sales-service", "--database-url", f"sqlite:///{filled}")

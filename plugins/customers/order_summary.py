@@ -21,11 +21,11 @@ from decimal import Decimal
 import click
 from flask.cli import with_appcontext
 from sqlalchemy import (
-    Date as SQLDate, ForeignKey, Index, Integer, Numeric, cast, delete, event, func, insert, literal, select,
+    Date as SQLDate, ForeignKey, Index, Integer, Numeric, delete, event, func, insert, literal, select,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from core.api import analyze, db
+from core.api import analyze, db, month_of, year_of
 
 from plugins.customers.models import Customer, Order, OrderLine
 
@@ -64,20 +64,6 @@ class OrderYear(db.Model):
 
     # The customer contribution report: a year's customers by amount, largest first, read backwards.
     __table_args__ = (Index("ix_customers_order_year_year_amount", "year", "amount", "customer_id"),)
-
-
-def year_of(column, dialect: str):
-    """The year of the date ``column``, as an integer, in SQL."""
-    if dialect == "postgresql":
-        return cast(func.extract("year", column), Integer)
-    return cast(func.strftime("%Y", column), Integer)
-
-
-def month_of(column, dialect: str):
-    """The first day of ``column``'s month, in SQL."""
-    if dialect == "postgresql":
-        return cast(func.date_trunc("month", column), SQLDate)
-    return func.date(column, "start of month")
 
 
 def _summarise(connection, where=None) -> None:

@@ -17,8 +17,9 @@ from decimal import Decimal
 
 from sqlalchemy import case, func, select
 
-from core.api import db, scoped
+from core.api import db, scoped, sees_all
 
+from plugins.marketing.closed_months import ClosedMonth
 from plugins.marketing.models import (
     CLOSED, DEVELOPING, LOST, STATUSES, UNASSIGNED, WON, Opportunity,
 )
@@ -44,12 +45,20 @@ def open_pipeline_value(assignee_id: int | None = None) -> tuple[Decimal, Decima
 
 
 def win_rate(since: date | None = None) -> tuple[int, int, Decimal | None]:
-    """(won, closed, percent won) of the visible opportunities closed since ``since``; percent None when none closed."""
-    stmt = visible_opportunities_query().where(Opportunity.status.in_(CLOSED))
-    if since is not None:
-        stmt = stmt.where(Opportunity.closed_at >= datetime.combine(since, datetime.min.time()))
-    won, closed = db.session.execute(stmt.with_only_columns(
-        func.coalesce(func.sum(case((Opportunity.status == WON, 1), else_=0)), 0), func.count(Opportunity.id))).one()
+    """(won, closed, percent won) of the visible opportunities closed since ``since``; percent None when none closed.
+    A user who sees every opportunity gets them from the closed months when ``since`` starts a month."""
+    if sees_all() and (since is None or (not isinstance(since, datetime) and since.day == 1)):
+        C = ClosedMonth
+        stmt = select(func.coalesce(func.sum(case((C.status == WON, C.opportunities), else_=0)), 0),
+                      func.coalesce(func.sum(C.opportunities), 0))
+        won, closed = db.session.execute(stmt if since is None else stmt.where(C.month >= since)).one()
+    else:
+        stmt = visible_opportunities_query().where(Opportunity.status.in_(CLOSED))
+        if since is not None:
+            stmt = stmt.where(Opportunity.closed_at >= datetime.combine(since, datetime.min.time()))
+        won, closed = db.session.execute(stmt.with_only_columns(
+            func.coalesce(func.sum(case((Opportunity.status == WON, 1), else_=0)), 0),
+            func.count(Opportunity.id))).one()
     rate = (Decimal(won) * 100 / closed).quantize(Decimal("0.1")) if closed else None
     return int(won), int(closed), rate
 

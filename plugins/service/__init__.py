@@ -1,7 +1,7 @@
 """Service management (服务管理): service requests from creation to archive, feedback rounds, SLAs."""
 from core.api import Job, MenuItem, Permission, hookimpl, lazy_gettext as _l
 
-from plugins.service import models  # noqa: F401  (tables)
+from plugins.service import models, month_summaries  # noqa: F401  (tables; month_summaries kept on every write)
 
 name = "service"
 title = _l("Service")

@@ -18,15 +18,17 @@ Events (``on_event``), delivered after commit:
 """
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from core.api import db, scoped
+from core.api import db, scoped, sees_all
 
 from plugins.service.models import (
     ARCHIVED, ASSIGNED, BREACHED, HANDLED, NEW, OPEN, PRIORITIES, STATUSES, ServiceRequest,
 )
+from plugins.service.month_summaries import ArchivedMonth
 
 
 def visible_requests_query():
@@ -53,12 +55,44 @@ def breached_requests() -> int:
 def average_satisfaction(since=None) -> Decimal | None:
     """The average final satisfaction (1–5, one decimal) of the visible archived requests, archived since
     ``since`` (a datetime in UTC) if given; None when there are none."""
+    if sees_all():
+        total, count = _team_satisfaction(since)
+        return (Decimal(total) / count).quantize(Decimal("0.1")) if count else None
     R = ServiceRequest
     stmt = visible_requests_query().where(R.status == ARCHIVED)
     if since is not None:
         stmt = stmt.where(R.archived_at >= since)
     value = db.session.scalar(stmt.with_only_columns(func.avg(R.satisfaction)))
     return Decimal(str(value)).quantize(Decimal("0.1")) if value is not None else None
+
+
+def _archived_satisfaction(first: datetime, following: datetime) -> tuple[int, int]:
+    """(satisfaction summed, how many rated) of the requests archived from ``first`` until ``following``."""
+    R = ServiceRequest
+    total, count = db.session.execute(
+        select(func.coalesce(func.sum(R.satisfaction), 0), func.count(R.satisfaction))
+        .where(R.status == ARCHIVED, R.archived_at >= first, R.archived_at < following)).one()
+    return int(total), int(count)
+
+
+def _team_satisfaction(since: datetime | None) -> tuple[int, int]:
+    """(satisfaction summed, how many rated) of every request archived since ``since``: whole months from the
+    archived months, and the part of a month ``since`` falls in (the local new year is seldom a UTC month's
+    first moment) from the requests, added or taken away, whichever is the shorter stretch."""
+    M = ArchivedMonth
+    stmt = select(func.coalesce(func.sum(M.satisfaction), 0), func.coalesce(func.sum(M.rated), 0))
+    if since is None:
+        total, count = db.session.execute(stmt).one()
+        return int(total), int(count)
+    month = since.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    following = (month + timedelta(days=32)).replace(day=1)
+    if since - month <= following - since:  # the month from its start, less what came before ``since``
+        total, count = db.session.execute(stmt.where(M.month >= month.date())).one()
+        less_total, less_count = _archived_satisfaction(month, since) if since > month else (0, 0)
+        return int(total) - less_total, int(count) - less_count
+    total, count = db.session.execute(stmt.where(M.month >= following.date())).one()
+    more_total, more_count = _archived_satisfaction(since, following)
+    return int(total) + more_total, int(count) + more_count
 
 
 def status_label(status: str) -> str:
