@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import render_template, url_for
 from markupsafe import Markup
-from sqlalchemy import func, select
+from sqlalchemy import func, select, union_all
 from sqlalchemy.orm import joinedload
 
 from core.api import SlotItem, _, can, current_user, db, scoped
@@ -64,9 +64,20 @@ def new_request_action(customer):
                     .format(url, _("New service request")), order=50)
 
 
-def _widget(template, stmt, order, **context):
+def _oldest(stmt, statuses):
+    """The ids of the oldest few requests ``stmt`` selects, taken per status along the status index, which
+    holds the order and what the widgets filter on (targets, data scope): a handful of index entries each.
+    (Along the creation time's index instead, the planner expects open requests spread over the years
+    and reads the 440,000 archived ones before them at a million customers.)"""
+    firsts = [stmt.where(R.status == status).with_only_columns(R.id, R.created_at)
+              .order_by(R.created_at, R.id).limit(WIDGET_ROWS).subquery() for status in statuses]
+    merged = union_all(*(select(*first.c) for first in firsts)).subquery()
+    return select(merged.c.id).order_by(merged.c.created_at, merged.c.id).limit(WIDGET_ROWS)
+
+
+def _widget(template, stmt, statuses, order, **context):
     count = db.session.scalar(stmt.with_only_columns(func.count(R.id)))
-    rows = list(db.session.scalars(stmt.order_by(R.created_at, R.id).limit(WIDGET_ROWS)))
+    rows = list(db.session.scalars(select(R).where(R.id.in_(_oldest(stmt, statuses))).order_by(R.created_at, R.id)))
     return SlotItem(render_template(template, rows=rows, count=count, **context), order=order)
 
 
@@ -92,22 +103,24 @@ def dashboard_widgets() -> list:
     me = current_user.id
     widgets = []
     if can("service.request.handle"):
-        widgets.append(_widget("service/widget.html", _visible().where(R.status == ASSIGNED, R.assignee_id == me), 20,
+        widgets.append(_widget("service/widget.html", _visible().where(R.status == ASSIGNED, R.assignee_id == me),
+                               (ASSIGNED,), 20,
                                title=_("My service requests to handle"), link=url_for("service.handle_list"),
                                empty=_("Nothing to handle.")))
     if can("service.request.feedback"):
         mine = (R.created_by_id == me) | R.customer_id.in_(customers.customers_managed_by(me))
         stmt = _visible().where(R.status == HANDLED)
-        widgets.append(_widget("service/widget.html", stmt if can("service.request.manage") else stmt.where(mine), 21,
+        widgets.append(_widget("service/widget.html", stmt if can("service.request.manage") else stmt.where(mine),
+                               (HANDLED,), 21,
                                title=_("Requests awaiting my feedback"), link=url_for("service.feedback_list"),
                                empty=_("No request is waiting for feedback.")))
     if can("service.request.assign"):
-        widgets.append(_widget("service/widget.html", _visible().where(R.status == NEW), 22,
+        widgets.append(_widget("service/widget.html", _visible().where(R.status == NEW), (NEW,), 22,
                                title=_("New requests waiting for assignment"), link=url_for("service.assign_list"),
                                empty=_("No request is waiting.")))
         breached = _visible().where(R.status.in_(OPEN), (R.response_state == BREACHED)
                                     | (R.resolution_state == BREACHED))
-        widgets.append(_widget("service/widget.html", breached, 23, title=_("Open requests with a breached SLA"),
+        widgets.append(_widget("service/widget.html", breached, OPEN, 23, title=_("Open requests with a breached SLA"),
                                link=url_for("service.request_list", overdue="y"), empty=_("No SLA is breached."),
                                danger=True))
     return widgets

@@ -210,3 +210,23 @@ def test_a_rebuild_restores_the_tables(app, login_as, add_request, team):
             summary.rebuild(db.session.connection())
         db.session.commit()
     assert _stored(app) == expected == _recounted(app)
+
+
+def test_the_dashboards_open_requests_are_counted_and_listed_from_index_entries(app, login_as, add_request, team,
+                                                                                query_plans):
+    """The open requests, those past a target and an account manager's own are counted from the status index
+    without reading a request, and the widgets find their oldest few along it (per status, in order): at a
+    million customers the widget of breached requests read 440,000 archived requests before the open ones."""
+    li, zhang, customers = team
+    _varied(app, add_request, customers, [li.user_id, zhang.user_id, None], seed=21)
+    for client in (login_as("sales_director"), li):
+        plans = _reading(query_plans(client, "/", "service_request"), "service_request")
+        counts = [plan for plan in plans if plan.sql.lstrip().startswith("SELECT count")]
+        assert len(counts) >= 2
+        for plan in counts:  # (PostgreSQL plans a test's few rows by bitmap; at scale it reads the index only)
+            assert "COVERING INDEX" in plan or "cost=" in plan and not query_plans.full_scans(plan, "service_request")
+        oldest = [plan for plan in plans if "UNION ALL" in plan.sql or "ORDER BY service_request.created_at" in plan.sql]
+        assert oldest
+        for plan in oldest:
+            assert not query_plans.sorts(plan) or "ix_service_request_status_created" in plan, plan
+            assert "ix_service_request_created_at_id" not in plan, plan
