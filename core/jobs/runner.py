@@ -71,6 +71,7 @@ class _Running:
     huey: Any
     file_name: str = ""
     last_report: float = field(default=0.0)
+    last_step: str | None = None
 
 
 _current: ContextVar[_Running | None] = ContextVar("crm_job", default=None)
@@ -82,21 +83,30 @@ def current_job_id() -> str | None:
     return running.job_id if running else None
 
 
-def report_progress(done: int, total: int | None = None) -> None:
-    """Tell the job's page how far the work is; a no-op outside a job. Cheap to call often."""
+def report_progress(done: int, total: int | None = None, step=None) -> None:
+    """Tell the job's page how far the work is; a no-op outside a job. Cheap to call often.
+
+    ``step`` (a translated text) names what the job is doing now, for work that is not one count of
+    items (an import reads its file, then saves in several steps): the page shows it instead of
+    "``done`` of ``total``", and a new step is written at once rather than at the next interval.
+    """
     running = _current.get()
     if running is None:
         return
-    now = time.monotonic()
-    if now - running.last_report < PROGRESS_EVERY and done != total:
+    now, step = time.monotonic(), None if step is None else str(step)
+    if now - running.last_report < PROGRESS_EVERY and done != total and step == running.last_step:
         return
-    running.last_report = now
-    running.huey.put(_progress_key(running.job_id), [int(done), None if total is None else int(total)])
+    running.last_report, running.last_step = now, step
+    running.huey.put(_progress_key(running.job_id), [int(done), None if total is None else int(total), step])
 
 
-def read_progress(job_id: str) -> tuple[int, int | None]:
+def read_progress(job_id: str) -> tuple[int, int | None, str | None]:
+    """``(done, total, step)`` of a running job (see ``report_progress``)."""
     value = current_app.extensions["crm_queue"].get(_progress_key(job_id), peek=True)
-    return tuple(value) if value else (0, None)
+    if not value:
+        return 0, None, None
+    done, total, *step = value  # a job started before steps existed wrote two values
+    return done, total, step[0] if step else None
 
 
 def _progress_key(job_id: str) -> str:

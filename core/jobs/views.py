@@ -28,12 +28,12 @@ def _own_job(job_id: str) -> JobRecord:
 
 
 def _state(job: JobRecord) -> dict:
-    done, total = read_progress(job.id) if job.is_active else (0, None)
+    done, total, step = read_progress(job.id) if job.is_active else (0, None, None)
     if job.state == DONE:
         done = total = total or 1
     percent = min(100, int(100 * done / total)) if total else None
     return {
-        "id": job.id, "state": job.state, "done": done, "total": total, "percent": percent,
+        "id": job.id, "state": job.state, "done": done, "total": total, "percent": percent, "step": step,
         "message": job.message,
         "download_url": url_for(".download", job_id=job.id) if job.state == DONE and job.file_name else None,
         "result_url": job.result_url or None,

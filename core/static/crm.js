@@ -65,11 +65,14 @@ document.addEventListener("input", function (event) {
           bar.textContent = state.percent + " %";
           bar.parentNode.setAttribute("aria-valuenow", state.percent);
         }
-        if (state.total) {
+        // A job in steps names the step instead of counting (its done / total only move the bar).
+        if (state.step) {
+          count.textContent = "";
+        } else if (state.total) {
           count.textContent = state.done.toLocaleString() + " / " + state.total.toLocaleString();
         }
-        if (state.state === "running" && text.getAttribute("data-running")) {
-          text.textContent = text.getAttribute("data-running");
+        if (state.state === "running" && (state.step || text.getAttribute("data-running"))) {
+          text.textContent = state.step || text.getAttribute("data-running");
         }
         window.setTimeout(poll, 1000);
       })

@@ -10,13 +10,18 @@ def import_group() -> None:
 
 def _run(kind_key: str, path: str, **options) -> None:
     from plugins.customers.importer import KINDS, ImportRefused, read_table
+    from plugins.customers.importer.progress import SCALE
 
     kind = KINDS[kind_key]
     try:
         with open(path, "rb") as source:
             table = read_table(source, kind.columns)
-            with click.progressbar(length=table.size, label=f"Importing {kind_key}") as bar:
-                report = kind.run(table, progress=lambda done, total: bar.update(done - bar.pos), **options)
+            with click.progressbar(length=SCALE, label=f"Importing {kind_key}") as bar:
+                def progress(done: int, _total: int, step: str) -> None:
+                    bar.label = step  # reading, then each step of saving: the bar is not full before the commit
+                    bar.update(done - bar.pos)
+
+                report = kind.run(table, progress=progress, **options)
     except ImportRefused as exc:
         raise click.ClickException(f"Refused, nothing was imported. {exc}") from exc
     if report.error_count:

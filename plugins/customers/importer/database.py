@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import Callable
 
 from sqlalchemy import insert, select
 from sqlalchemy.exc import SQLAlchemyError
@@ -10,18 +9,17 @@ from sqlalchemy.exc import SQLAlchemyError
 from flask import has_request_context
 
 from core.api import _, current_user, db, sees_all
+from plugins.customers.importer.progress import ImportProgress
 from plugins.customers.importer.table import ImportRefused
 
 CHUNK = 2000  # rows read, checked and inserted at a time: memory stays bounded whatever the file's size
 BATCH = 2000  # rows per bulk INSERT statement
 IN_BATCH = 1000  # values per IN (...) lookup
 
-Progress = Callable[[int, int], None]  # (bytes read, bytes in the file)
 
-
-def advance(progress: Progress | None, table) -> None:
-    if progress:
-        progress(table.position, table.size)
+def advance(progress: ImportProgress, table) -> None:
+    """A chunk of ``table`` was read and checked."""
+    progress.reading(table.position, table.size, table.row_count)
 
 
 def restricted_to() -> int | None:

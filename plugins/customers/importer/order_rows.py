@@ -11,8 +11,9 @@ from plugins.basedata import services as basedata
 from plugins.customers import churn, order_summary
 from plugins.customers.forms import MAX_MONEY, OrderForm, OrderLineForm
 from plugins.customers.importer.database import (
-    CHUNK, Progress, advance, all_or_nothing, bulk_insert, lookup, restricted_to,
+    CHUNK, advance, all_or_nothing, bulk_insert, lookup, restricted_to,
 )
+from plugins.customers.importer.progress import Callback, ImportProgress
 from plugins.customers.importer.report import Report
 from plugins.customers.importer.rules import CENT, FormRules, parse_date, parse_decimal
 from plugins.customers.importer.table import Column, Table
@@ -187,17 +188,26 @@ def _audit(order_ids: list[int], order_rows: list[dict], orders) -> None:
     ])
 
 
-def import_orders(table: Table, actor_id: int | None = None, progress: Progress | None = None) -> Report:
+def _progress(callback: Callback | None) -> ImportProgress:
+    """The import's bar: the orders are inserted chunk by chunk as the file is read; then the steps over all."""
+    return ImportProgress(callback, reading=70, steps={
+        "summaries": (_l("updating the customers' order figures"), 10), "commit": (_l("committing"), 5),
+        "churn": (_l("closing churn warnings of customers who ordered"), 5),
+        "statistics": (_l("refreshing the database's statistics"), 10)})
+
+
+def import_orders(table: Table, actor_id: int | None = None, progress: Callback | None = None) -> Report:
     """Check every line, a chunk at a time; insert the orders (with totals) and lines of each good chunk
-    in one transaction, committed only if every line of the file is good."""
+    in one transaction, committed only if every line of the file is good. ``progress``: see progress.py."""
     report = Report()
     rows = OrderRows(table, report)
+    steps = _progress(progress)
     imported, later_lines = 0, defaultdict(Decimal)  # order id -> amount of lines after its first chunk
     customers = set()  # whose order amount per month changes
     with all_or_nothing(report):
         for chunk in table.chunks(CHUNK):
             orders = rows.check_chunk(chunk)
-            advance(progress, table)
+            advance(steps, table)
             if report.error_count:  # after the first bad line, only check the rest for the report
                 continue
             new = {number: order for number, order in orders.items() if order["order"] is not None}
@@ -213,16 +223,21 @@ def import_orders(table: Table, actor_id: int | None = None, progress: Progress 
             bulk_insert(OrderLine, [{**line, "order_id": rows.id_of(number)}
                                     for number, order in orders.items() for line in order["lines"]])
             imported += len(new)
-        for order_id, amount in later_lines.items():
-            db.session.execute(update(Order).where(Order.id == order_id).values(total=Order.total + amount))
         if not report.error_count:
+            steps.step("summaries")
+            for order_id, amount in later_lines.items():
+                db.session.execute(update(Order).where(Order.id == order_id).values(total=Order.total + amount))
             order_summary.refresh_customers(customers)
+            steps.step("commit")
     if report.error_count:
         report.sort(table)
         return report
+    steps.step("churn")
     churn.close_recovered()  # customers who ordered again are no longer at risk (committed by analyze)
+    steps.step("statistics")
     analyze(Order, OrderLine)
     report.imported = imported
+    steps.finished()
     return report
 
 
