@@ -163,30 +163,51 @@ def record_bulk_created(model, columns: list[str], where) -> None:
     """Audit the creation of the rows of ``model`` that ``where`` selects, inside the database.
 
     The entries are those ``record_bulk("create", ...)`` writes for ``columns`` (numbers, text,
-    decimals and dates), but one INSERT ... SELECT builds them with the database's JSON functions:
-    a scan creating 200,000 records would otherwise bring every row into Python (4 s and 250 MB
-    at a million customers). Runs in the caller's transaction.
+    decimals and dates), but one INSERT ... SELECT builds them in the database: a scan creating
+    200,000 records would otherwise bring every row into Python (4 s and 250 MB at a million
+    customers). Runs in the caller's transaction.
     """
     table, postgresql = model.__table__, db.session.get_bind().dialect.name == "postgresql"
-    array = func.json_build_array if postgresql else func.json_array
-    pairs = []
-    for key in columns:
-        if key in model.__audit_exclude__:
-            continue
-        column = table.c[key]
-        # Inline text, not parameters: PostgreSQL cannot type a parameter passed to a JSON builder.
-        value = literal_column(f"'{REDACTED}'") if key in model.__audit_redact__ else _as_python_writes(column)
-        pairs += [literal_column(f"'{key}'"), case((column.is_(None), null()), else_=array(null(), value))]
-    if postgresql:
-        changes = cast(func.json_strip_nulls(func.json_build_object(*pairs)), Text)
-    else:  # a JSON merge patch drops the keys whose value is null, as record_bulk skips None
-        changes = func.json_patch("{}", func.json_object(*pairs))
+    keys = [key for key in columns if key not in model.__audit_exclude__]
+    changes = _json_text(model, keys) if postgresql else _json_object(model, keys)
     source = select(literal(utcnow(), DateTime), literal(_actor(db.session), Integer), literal("create", String),
                     literal(table.name, String), cast(table.c.id, String), changes).where(where)
     audit = AuditEntry.__table__
     db.session.execute(insert(audit).from_select(
         [audit.c.at, audit.c.user_id, audit.c.action, audit.c.table_name, audit.c.record_id, audit.c.changes],
         source))
+
+
+def _json_object(model, keys: list[str]):
+    """SQLite: the entry's JSON from its JSON functions (a merge patch drops the keys whose value is
+    null, as record_bulk skips None)."""
+    table, pairs = model.__table__, []
+    for key in keys:
+        column = table.c[key]
+        value = literal_column(f"'{REDACTED}'") if key in model.__audit_redact__ else _as_python_writes(column)
+        pairs += [literal_column(f"'{key}'"), case((column.is_(None), null()), else_=func.json_array(null(), value))]
+    return func.json_patch("{}", func.json_object(*pairs))
+
+
+def _json_text(model, keys: list[str]):
+    """PostgreSQL: the entry's JSON written as text, ``{"key":[null,value],...}``, each value by
+    ``to_json`` (numbers as they are), a null column's pair left out by ``concat_ws``.
+
+    json_build_object of json_build_arrays, then json_strip_nulls, cost twice as much: a
+    third of the audit INSERT of a churn scan's 200,000 warnings (0.4 of 1.3 s).
+    """
+    table, pairs = model.__table__, []
+    for key in keys:
+        column = table.c[key]
+        if key in model.__audit_redact__:
+            value = literal_column(f"'{json.dumps(REDACTED)}'", Text)
+        elif isinstance(column.type, Integer):
+            value = cast(column, Text)
+        else:
+            value = cast(func.to_json(_as_python_writes(column)), Text)
+        pair = literal_column(f"'{json.dumps(key)}:[null,'", Text) + value + literal_column("']'", Text)
+        pairs.append(case((column.is_(None), null()), else_=pair))
+    return literal_column("'{'", Text) + func.concat_ws(",", *pairs, type_=Text) + literal_column("'}'", Text)
 
 
 def _as_python_writes(column):
