@@ -211,6 +211,25 @@ def test_imported_customers_are_searchable_and_later_ones_too(app, tmp_path, man
     assert found_by_search(app, "华信") == ["北方华信", "华信后来", "华信科技"]
 
 
+def test_imported_names_get_the_grams_the_insert_trigger_writes(app, tmp_path, manager):
+    """SQLite: the import writes the grams of its rows set-based; they are exactly those the search
+    triggers write for a name (repeated characters, upper case, a name of the longest length)."""
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("SQLite's gram table")
+    names = ["AAbb00测测试试", "Acme Co., Ltd.", "华", "x" * 170 + "华信" * 15, "ÄÖ ßé 1001"]
+    content = "name,region,manager\n" + "".join(f"\"{name}\",beijing,zhang\n" for name in names)
+    result = run(app, tmp_path, "customers", content.encode())
+    assert result.exit_code == 0, result.output
+    grams = text("SELECT gram, row_id FROM customers_customer_gram ORDER BY row_id, gram")
+    with app.app_context():
+        imported = db.session.execute(grams).all()
+        # the update trigger deletes a row's grams and writes them again, as the insert trigger does
+        db.session.execute(text("UPDATE customers_customer SET name = name"))
+        assert db.session.execute(grams).all() == imported
+        assert len({row_id for _gram, row_id in imported}) == len(names)
+
+
 def test_a_refused_file_leaves_no_audit_entries(app, tmp_path, manager):
     assert run(app, tmp_path, "customers", b"name,region,manager\nAcme,mars,zhang\n").exit_code == 1
     assert audited(app, "customers_customer") == []
