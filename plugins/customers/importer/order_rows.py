@@ -189,7 +189,8 @@ def _audit(order_ids: list[int], order_rows: list[dict], orders) -> None:
 
 
 def _progress(callback: Callback | None) -> ImportProgress:
-    """The import's bar: the orders are inserted chunk by chunk as the file is read; then the steps over all."""
+    """The import's bar: the orders are inserted chunk by chunk as the file is read, then the steps over all
+    of them (weights estimated: the reading does most of the work)."""
     return ImportProgress(callback, reading=70, steps={
         "summaries": (_l("updating the customers' order figures"), 10), "commit": (_l("committing"), 5),
         "churn": (_l("closing churn warnings of customers who ordered"), 5),

@@ -3,9 +3,10 @@
 The file's bytes measure the reading. What follows is the database's work — a
 few set-based statements over every row (duplicates, the insert, its audit
 entries, the search index, the commit) that report nothing while they run and
-took up to 60 % of an import of 100,000 customers into a million. So each step
-gets a share of the bar in proportion to its measured time and is named while
-it runs; the bar reaches 100 % only when the import is committed.
+took up to 80 % of an import of 100,000 customers into a million. So each step
+gets a share of the bar in proportion to its time (measured for customers,
+estimated for orders) and is named while it runs; the bar reaches 100 % only
+when the import is committed.
 """
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ class ImportProgress:
 
     ``steps`` maps each database step's key to (label, weight); ``reading`` is the
     weight of reading and checking the file. A weight is the step's share of an
-    import's time as measured (only their ratios count).
+    import's time (only their ratios count).
     """
 
     def __init__(self, callback: Callback | None, reading: float, steps: dict[str, tuple[object, float]]):
