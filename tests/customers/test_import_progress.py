@@ -5,7 +5,7 @@ import re
 import uuid
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 
 from core import queue
 from core.api import db
@@ -46,20 +46,23 @@ def test_the_bar_is_full_only_once_the_import_is_committed(app, login_as, idle_q
     monkeypatch.setattr(customer_rows, "CHUNK", 3)  # several chunks: the bar moves while reading
     admin = login_as("admin")
     job_id = _upload(admin, "name,region,manager\n" + "".join(f"客户{n},beijing,zhang\n" for n in range(10)))
-    seen = []
+    seen, indexed = [], []
     put = idle_queue.put
+    with app.app_context():
+        sqlite = db.engine.dialect.name == "sqlite"
 
     def recording_put(key, value):
         if key == _progress_key(job_id):
             with db.engine.connect() as other:  # not the import's transaction: what is committed
                 seen.append((*value, other.scalar(select(func.count()).select_from(Customer))))
+            if sqlite:  # the import's own transaction: are its rows indexed for search yet?
+                indexed.append((value[2], db.session.scalar(text("SELECT count(*) FROM customers_customer_gram"))))
         return put(key, value)
 
     monkeypatch.setattr(idle_queue, "put", recording_put)
     execute(app, job_id)
     with app.app_context():
         assert db.session.get(JobRecord, job_id).state == "done"
-        sqlite = db.engine.dialect.name == "sqlite"
     *before, last = seen
     assert last[:2] == (1000, 1000) and last[2] == "Imported." and last[3] == 10
     assert all(total == 1000 and done < 1000 and committed == 0 for done, total, _step, committed in before), seen
@@ -70,6 +73,9 @@ def test_the_bar_is_full_only_once_the_import_is_committed(app, login_as, idle_q
     assert steps == ["looking for possible duplicates", "adding the customers", "writing the audit log",
                      *(["indexing for search"] if sqlite else []), "committing"]
     assert before[-1][0] < 1000 and before[-1][2].startswith(f"Saving ({len(steps)} of {len(steps)})")
+    if sqlite:  # the grams are written during "indexing for search", before "committing"
+        grams = {step.split(": ", 1)[-1]: count for step, count in indexed if step.startswith("Saving")}
+        assert grams["indexing for search"] == 0 < grams["committing"], indexed
 
 
 def test_the_job_page_names_the_step_instead_of_counting(app, login_as, idle_queue):
