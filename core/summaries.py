@@ -77,7 +77,11 @@ def year_range(year: int) -> tuple[date, date]:
 @dataclass(eq=False)  # each summary is itself (a key of the flush's bookkeeping)
 class Summary:
     """``model``'s rows hold, per combination of ``keys``, the sums of ``measures`` over ``source``'s rows
-    that ``where`` selects; ``count`` names the measure that counts them (a key with no rows left goes)."""
+    that ``where`` selects; ``count`` names the measure that counts them (a key with no rows left goes).
+
+    A summary of a table that is not written through the ORM (``source`` None) is kept by its owner:
+    ``totals`` before and after the change, ``apply(connection, difference(before, after))``.
+    """
 
     model: Any
     source: Any
@@ -87,7 +91,8 @@ class Summary:
     where: tuple = ()
 
     def __post_init__(self):
-        _BY_SOURCE[self.source].append(self)
+        if self.source is not None:
+            _BY_SOURCE[self.source].append(self)
 
     @property
     def table(self):
@@ -99,17 +104,22 @@ class Summary:
         columns += [func.sum(expression).label(name) for name, expression in self.measures.items()]
         return select(*columns).where(*self.where).group_by(*keys)
 
+    def totals(self, connection, *where, into: dict | None = None) -> dict[tuple, list]:
+        """``{key: [measure sums]}`` of the rows ``where`` selects (as the database holds them now)."""
+        found = {} if into is None else into
+        for row in connection.execute(self._grouped(connection.dialect.name).where(*where)):
+            key, values = tuple(row[:len(self.keys)]), list(row[len(self.keys):])
+            if key in found:
+                values = [a + b for a, b in zip(found[key], values)]
+            found[key] = values
+        return found
+
     def rows(self, connection, ids) -> dict[tuple, list]:
         """``{key: [measure sums]}`` of the source rows with these ids (as the database holds them now)."""
         found = {}
         ids = sorted(ids)
         for start in range(0, len(ids), IN_BATCH):
-            stmt = self._grouped(connection.dialect.name).where(self.source.id.in_(ids[start:start + IN_BATCH]))
-            for row in connection.execute(stmt):
-                key, values = tuple(row[:len(self.keys)]), list(row[len(self.keys):])
-                if key in found:
-                    values = [a + b for a, b in zip(found[key], values)]
-                found[key] = values
+            self.totals(connection, self.source.id.in_(ids[start:start + IN_BATCH]), into=found)
         return found
 
     def apply(self, connection, changes: dict[tuple, list]) -> None:
@@ -138,7 +148,8 @@ class Summary:
             list(self.keys) + list(self.measures), self._grouped(connection.dialect.name)))
 
 
-def _difference(before: dict, after: dict) -> dict:
+def difference(before: dict, after: dict) -> dict:
+    """``{key: [after - before per measure]}`` of two ``totals``."""
     changes = {}
     for key in before.keys() | after.keys():
         old, new = before.get(key), after.get(key)
@@ -188,7 +199,7 @@ def _after(session, flush_context):
     for source, instances in touched.items():
         ids = _ids(instances)
         for summary in _BY_SOURCE[source]:
-            summary.apply(connection, _difference(before[summary], summary.rows(connection, ids)))
+            summary.apply(connection, difference(before[summary], summary.rows(connection, ids)))
 
 
 @event.listens_for(Session, "after_rollback")
@@ -196,4 +207,4 @@ def _forget(session):
     session.info.pop(_PENDING, None)
 
 
-__all__ = ["Summary", "MonthOf", "month_of", "year_of", "mean", "year_range"]
+__all__ = ["Summary", "MonthOf", "difference", "month_of", "year_of", "mean", "year_range"]

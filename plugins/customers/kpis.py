@@ -1,6 +1,6 @@
 """Customers' key figures on the dashboard: sales this month against last month, open churn warnings,
 and a chart of sales by month. Each counts what the user may see: an account manager their own
-customers, a director or an executive the whole team's. Amounts come from the order summary table."""
+customers, a director or an executive the whole team's. Amounts come from the order summary tables."""
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -8,13 +8,13 @@ from decimal import Decimal
 
 from flask import current_app, render_template, url_for
 from flask_babel import format_decimal
-from sqlalchemy import func, select
+from sqlalchemy import false, func, select
 
-from core.api import SlotItem, _, can, db, kpi_tile, scoped, sees_all, svg_chart, local_today
+from core.api import SlotItem, _, can, current_user, db, kpi_tile, scoped, sees_all, svg_chart, local_today
 
 from plugins.customers.churn import WARNING, ChurnRecord
 from plugins.customers.models import Customer
-from plugins.customers.order_summary import OrderMonth
+from plugins.customers.order_summary import ManagerSalesMonth, SalesMonth
 
 CHART_MONTHS = 12
 
@@ -39,10 +39,15 @@ def _first_of_month(day: date, months_back: int = 0) -> date:
 
 
 def sales_by_month_query(first: date, last: date):
-    """Order amount per month from ``first`` to ``last`` (first days of months), of the visible customers."""
-    stmt = (select(OrderMonth.month, func.sum(OrderMonth.amount))
-            .where(OrderMonth.month >= first, OrderMonth.month <= last).group_by(OrderMonth.month))
-    return _through_customer(stmt, OrderMonth.customer_id)
+    """Order amount per month from ``first`` to ``last`` (first days of months), of the visible customers:
+    everyone's from the sales months, an account manager's (scope "own": the customers they manage)
+    from their manager months."""
+    if sees_all():
+        return (select(SalesMonth.month, SalesMonth.amount)
+                .where(SalesMonth.month >= first, SalesMonth.month <= last))
+    M = ManagerSalesMonth
+    mine = M.manager_id == current_user.id if current_user.is_authenticated else false()
+    return select(M.month, M.amount).where(mine, M.month >= first, M.month <= last)
 
 
 def sales_by_month(first: date, last: date) -> dict[date, Decimal]:

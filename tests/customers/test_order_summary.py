@@ -1,5 +1,6 @@
 """The order amount per customer per month always equals the sum of the order lines: after creates,
-edits (lines, date, deletion of lines), deletes and imports, and after a rebuild."""
+edits (lines, date, deletion of lines), deletes and imports, and after a rebuild; the sales of every customer
+per month always equal the customer months summed, and the director's dashboard shows what summing them gives."""
 
 from datetime import date
 from decimal import Decimal
@@ -8,7 +9,8 @@ from sqlalchemy import func, select
 
 from core.api import db
 from plugins.customers.models import Order, OrderLine
-from plugins.customers.order_summary import OrderMonth, OrderYear, month_of
+from plugins.customers.models import Customer
+from plugins.customers.order_summary import ManagerSalesMonth, OrderMonth, OrderYear, SalesMonth, month_of
 
 
 def _form(lines, **changes):
@@ -39,6 +41,19 @@ def _summary(app) -> dict:
             count, total = expected.get((customer, year), (0, Decimal(0)))
             expected[(customer, year)] = (count + orders, total + amount)
     assert years == expected
+    with app.app_context():
+        sales = {str(m)[:10]: (n, a) for m, n, a in db.session.execute(
+            select(SalesMonth.month, SalesMonth.orders, SalesMonth.amount))}
+        per_manager = {(manager, str(m)[:10]): (n, a) for manager, m, n, a in db.session.execute(
+            select(ManagerSalesMonth.manager_id, ManagerSalesMonth.month, ManagerSalesMonth.orders,
+                   ManagerSalesMonth.amount))}
+        managers = dict(db.session.execute(select(Customer.id, Customer.manager_id)).all())
+    expected, expected_per_manager = {}, {}
+    for (customer, month), (orders, amount) in months.items():
+        for totals, key in ((expected, month), (expected_per_manager, (managers[customer] or 0, month))):
+            count, total = totals.get(key, (0, Decimal(0)))
+            totals[key] = (count + orders, total + amount)
+    assert sales == expected and per_manager == expected_per_manager
     return months
 
 
@@ -197,3 +212,82 @@ def test_two_transactions_writing_one_customers_orders_wait_for_each_other(app, 
         second.close()
     assert failures == []
     assert _summary(app) == {(customer, "2026-05-01"): (2, Decimal("20.00"))} == _from_lines(app)
+
+
+def test_the_dashboards_sales_by_month_equal_the_customer_months_summed(
+        app, login_as, add_customer, add_product, monkeypatch):
+    """A director's from the sales months, an account manager's from their manager months."""
+    import re
+
+    from sqlalchemy import func
+
+    from core.api import local_today
+    from plugins.customers import kpis
+
+    managers = login_as("account_manager"), login_as("account_manager")
+    laptop = add_product(price="7999.00")
+    today = local_today()
+    for n, back in enumerate((0, 0, 1, 1, 2, 11, 12, 13)):
+        month, manager = kpis._first_of_month(today, back), managers[n % 2]
+        customer = add_customer(manager.user_id, name=f"客户{n}")
+        data = _form([{"product_id": laptop, "quantity": str(n + 1), "unit": "", "price": f"{n}.5{n}"}],
+                     number=f"DD{n:04d}", date=month.replace(day=min(28, 1 + n * 4)).isoformat())
+        assert manager.post(f"/customers/{customer}/orders/new", data=data).status_code == 302
+    _summary(app)
+    clients = (login_as("sales_director"), *managers)
+
+    def sales(client):
+        """The sales tile and the sales chart."""
+        page = re.sub(r"chart-[0-9a-f-]{36}", "chart", client.get("/").get_data(as_text=True))
+        tile = page[page.index("Sales this month"):]
+        return re.sub(r"<[^>]+>|\s+", " ", tile[:tile.index("</a>")]), re.findall(r"<svg.*?</svg>", page, re.S)
+
+    from_summaries = [sales(client) for client in clients]
+    assert all("Sales this month" in tile and len(chart) == 1 for tile, chart in from_summaries)
+    assert len({tile for tile, _chart in from_summaries}) == 3
+
+    def summed(first, last):
+        """The visible customers' months summed, as before the sales months."""
+        stmt = (select(OrderMonth.month, func.sum(OrderMonth.amount))
+                .where(OrderMonth.month >= first, OrderMonth.month <= last).group_by(OrderMonth.month))
+        return kpis._through_customer(stmt, OrderMonth.customer_id)
+
+    monkeypatch.setattr(kpis, "sales_by_month_query", summed)
+    assert [sales(client) for client in clients] == from_summaries
+
+
+def test_the_dashboards_read_no_customer_month(app, login_as, add_customer, add_product, query_plans):
+    manager = login_as("account_manager")
+    acme = add_customer(manager.user_id)
+    laptop = add_product()
+    line = {"product_id": laptop, "quantity": "2", "unit": "", "price": ""}
+    assert manager.post(f"/customers/{acme}/orders/new", data=_form([line])).status_code == 302
+    assert query_plans(login_as("sales_director"), "/", "customers_order_month") == []
+    # (an account manager's at-risk customers are scored from their customer months)
+    assert not [plan.sql for plan in query_plans(manager, "/", "customers_order_month")
+                if "GROUP BY customers_order_month.month" in plan.sql]
+
+
+def test_a_customer_given_to_another_manager_takes_its_months_along(app, login_as, add_customer, add_product):
+    """Through the customer's page, and by a script in the same flush as a new order of that customer."""
+    li, zhang = login_as("account_manager"), login_as("account_manager")
+    acme, beta = add_customer(li.user_id), add_customer(li.user_id, name="Beta")
+    laptop = add_product(price="10.00")
+    line = {"product_id": laptop, "quantity": "3", "unit": "", "price": ""}
+    assert li.post(f"/customers/{acme}/orders/new", data=_form([line])).status_code == 302
+    assert li.post(f"/customers/{beta}/orders/new", data=_form([line], number="DD0002", date="2026-03-03"))\
+        .status_code == 302
+    with app.app_context():
+        customer = db.session.get(Customer, acme)
+        customer.manager_id = zhang.user_id
+        db.session.commit()
+    _summary(app)
+    with app.app_context():
+        customer = db.session.get(Customer, beta)
+        customer.manager_id = None
+        order = Order(customer_id=beta, number="N9", date=date(2026, 3, 9))
+        order.lines.append(OrderLine(product_id=laptop, quantity=Decimal(1), price=Decimal("1.25")))
+        db.session.add(order)
+        db.session.commit()
+    months = _summary(app)
+    assert months[(beta, "2026-03-01")] == (2, Decimal("31.25")) and months == _from_lines(app)

@@ -98,7 +98,8 @@ def test_this_and_last_months_sales_read_the_month_index(as_user):
 
 
 def test_an_account_managers_sales_by_month_and_value_segments_start_from_their_customers(as_user):
-    """Their customers by the manager index, then each one's months or scores by primary key."""
+    """Their value segments: their customers by the manager index, then each one's scores by primary key;
+    their sales by month: their own months of the manager months, by primary key."""
     from plugins.customers.kpis import sales_by_month_query
     from plugins.customers.models import Customer
     from plugins.customers.rfm import DEFAULT_WINDOW, RfmScore, scores
@@ -111,7 +112,9 @@ def test_an_account_managers_sales_by_month_and_value_segments_start_from_their_
         db.session.add(RfmScore(months=DEFAULT_WINDOW, customer_id=customer.id, r=1, f=1, m=1, segment="lost",
                                 frequency=1, monetary=1, scored_on=date(2026, 11, 1)))  # the nightly job's
         db.session.flush()
-        for stmt in (sales_by_month_query(date(2025, 12, 1), date(2026, 11, 1)), select(scores())):
+        plan = _plan(sales_by_month_query(date(2025, 12, 1), date(2026, 11, 1)), MILLION)
+        assert "customers_manager_sales_month" in plan and "SCAN" not in plan and "Seq Scan" not in plan, plan
+        for stmt in (select(scores()),):
             plan = _plan(stmt, MILLION)
             assert "SCAN customers_" not in plan and "Seq Scan" not in plan
             if db.session.get_bind().dialect.name == "sqlite":  # PostgreSQL plans tiny tables its own way
