@@ -64,11 +64,21 @@ def my_pipeline_widget():
                                     weighted=money_sum(weighted, 100)), order=15)
 
 
+MANY_OPPORTUNITIES = 5000  # beyond this many, a list of ids is no shorter than the subquery
+
+
 def plan_due_widget():
-    """Plan items due today or overdue, not yet executed, of opportunities I develop."""
+    """Plan items due today or overdue, not yet executed, of opportunities I develop.
+
+    My opportunities are read first (a few hundred at a million customers), then their items by
+    opportunity. Given only the join, PostgreSQL expected my items among the first ones along the
+    items' date index and walked the whole team's undone items instead (242 ms against 28 ms).
+    """
+    mine = (Opportunity.assignee_id == current_user.id) & (Opportunity.status == DEVELOPING)
+    ids = list(db.session.scalars(select(Opportunity.id).where(mine).limit(MANY_OPPORTUNITIES + 1)))
+    ours = PlanItem.opportunity_id.in_(ids if len(ids) <= MANY_OPPORTUNITIES else select(Opportunity.id).where(mine))
     stmt = (select(PlanItem, Opportunity.customer_name).join(Opportunity, Opportunity.id == PlanItem.opportunity_id)
-            .where(Opportunity.assignee_id == current_user.id, Opportunity.status == DEVELOPING,
-                   PlanItem.executed_at.is_(None), PlanItem.date <= local_today()))
+            .where(mine, ours, PlanItem.executed_at.is_(None), PlanItem.date <= local_today()))
     count = db.session.scalar(stmt.with_only_columns(func.count(PlanItem.id)))
     rows = db.session.execute(stmt.order_by(PlanItem.date, PlanItem.id).limit(WIDGET_ROWS)).all()
     return SlotItem(render_template("marketing/widget_plan_due.html", rows=rows, count=count,
