@@ -335,6 +335,14 @@ class QueryPlans:
             if table in statement and statement.lstrip().upper().startswith(("SELECT", "WITH")):
                 statements.append((statement, parameters))
 
+        if statistics:  # also while the page is read: the application may consult them (core.text_search)
+            with self.app.app_context(), db.engine.connect() as conn:
+                if conn.dialect.name == "sqlite":
+                    conn.exec_driver_sql("ANALYZE sqlite_master")  # creates sqlite_stat1 if need be
+                    conn.exec_driver_sql("DELETE FROM sqlite_stat1")
+                    for row in statistics:
+                        conn.exec_driver_sql("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (?, ?, ?)", tuple(row))
+                    conn.commit()
         event.listen(Engine, "before_cursor_execute", record)
         try:
             response = client.get(url)

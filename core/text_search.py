@@ -21,14 +21,29 @@ Everything is kept by the database in the writer's transaction — SQLite by
 triggers, PostgreSQL by its index maintenance — so ORM saves, bulk inserts,
 COPY and imports all stay searchable. A plugin declares the index next to its
 model, adds ``indexes()`` and ``table_info()`` to ``__table_args__``, runs
-``create_statements(dialect)`` in a migration, and filters with ``matches``.
+``create_statements(dialect)`` in a migration, and filters with ``matches`` (a
+condition for any place) or ``filter`` (a list's AND-ed filter).
+
+Where a search starts matters as much as the index: 华信 is in one name of twenty,
+a rare gram in a handful. A list's count up to the cap should start from the
+postings of a rare gram, or of a frequent one when every row is visible, but from
+an account manager's 20,000 customers when those are fewer than the gram's 49,620;
+a page of a long list should walk the list's order and test each row (the cap
+decides that: ``probing_grams``). PostgreSQL's planner knows from the GIN index's
+statistics how common a gram is. SQLite's (without STAT4) knows only the average
+gram, so ``filter`` counts the gram's postings from the index (up to
+``POSTINGS_COUNTED``, ~1 ms) and tells the planner their share with
+``likelihood()`` on a join of the gram table: the planner then weighs them against
+the list's other filters from its own statistics.
 """
 from __future__ import annotations
 
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from sqlalchemy import Boolean, ColumnElement, Index, and_, column, exists, func, literal, or_, select, table, text
+from sqlalchemy import (
+    Boolean, ColumnElement, Index, and_, column, exists, func, literal, literal_column, or_, select, table, text,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.dialects.postgresql import array
 
@@ -62,11 +77,17 @@ def _phrase(term: str) -> str:
 # case it is in — it has counted up to CRM_COUNT_CAP — and turns probing on for a long list.
 _probing: ContextVar[bool] = ContextVar("crm_text_search_probing", default=False)
 
+# SQLite: postings of a gram counted at most (index entries only, ~1 ms): enough to tell a gram
+# that a filter's rows outnumber (an account manager's 20,000 customers) from one they do not.
+POSTINGS_COUNTED = 40_000
+ASSUMED_ROWS = 1 << 20  # the rows SQLite assumes of a table it has no statistics of
+
 
 @contextmanager
 def probing_grams():
     """Within this block, short-term matches compile as a per-row probe (``EXISTS``) rather than a
-    set of ids (``IN``): for reading a page of a list known to hold many matches."""
+    set of ids (``IN``) or a join (``TextIndex.filter``): for reading a page of a list known to
+    hold many matches."""
     token = _probing.set(True)
     try:
         yield
@@ -92,6 +113,42 @@ def _compile_has_gram(element: _HasGram, compiler, **kw):
         clause = exists().where(grams.c.gram == element.gram, grams.c.row_id == element.id_column)
     else:
         clause = element.id_column.in_(select(grams.c.row_id).where(grams.c.gram == element.gram))
+    return compiler.process(clause, **kw)
+
+
+class _GramJoin(ColumnElement):
+    """SQLite, ``TextIndex.filter``: the statement joins the gram table, ``row_id = key AND
+    likelihood(gram = :gram, share)`` — the planner, told by ``share`` how common the gram is,
+    chooses where to start. While probing, a per-row ``EXISTS`` instead (the table then leaves
+    the FROM list): a join on the gram's primary key (gram, row_id) would be estimated by
+    ``sqlite_stat1``'s average rows per gram, and no share makes the probe look like one row."""
+
+    type = Boolean()
+    _is_implicitly_boolean = True
+    inherit_cache = False  # compiled per use: the form depends on ``_probing``
+
+    def __init__(self, key, gram_table: str, gram: str, share: tuple[float, int]):
+        self.key, self.gram, (self.share, self.rows) = key, gram, share
+        self.grams = table(gram_table, column("gram"), column("row_id"))
+
+    @property
+    def _from_objects(self):
+        return [*self.key._from_objects, *(() if _probing.get() else (self.grams,))]
+
+
+@compiles(_GramJoin)
+def _compile_gram_join(element: _GramJoin, compiler, **kw):
+    grams = element.grams
+    if _probing.get():
+        clause = exists().where(grams.c.gram == element.gram, grams.c.row_id == element.key)
+    else:
+        # The gram's share of the table estimates its postings (a plan starting from them); a probe
+        # of (gram, row_id) finds one row at most, which the planner, dividing the postings by
+        # sqlite_stat1's average rows per gram, would not know: the join says so by its own
+        # likelihood (one in that many postings).
+        postings = max(1.0, element.share * element.rows)
+        clause = and_(func.likelihood(grams.c.row_id == element.key, literal_column(repr(min(1.0, 1 / postings)))),
+                      func.likelihood(grams.c.gram == element.gram, literal_column(repr(element.share))))
     return compiler.process(clause, **kw)
 
 
@@ -247,6 +304,59 @@ class TextIndex:
         db.session.execute(text(create))
 
     # --- the query side ---------------------------------------------------------------------------
+
+    def postings(self, gram: str) -> int:
+        """SQLite: how many rows hold ``gram``, counted up to ``POSTINGS_COUNTED`` from the gram
+        table's primary key alone (~1 ms)."""
+        return db.session.scalar(text(
+            f"SELECT count(*) FROM (SELECT 1 FROM {self.gram_table} WHERE gram = :gram LIMIT :bound)"),
+            {"gram": gram, "bound": POSTINGS_COUNTED})
+
+    def share(self, gram: str) -> tuple[float, int]:
+        """SQLite: (share, rows): the gram table's rows as its planner counts them (``sqlite_stat1``,
+        or the million rows it assumes without), and the share of them that the planner should take
+        for the postings of ``gram`` (``postings``): what STAT4, which this SQLite lacks, would
+        tell it of a frequent value."""
+        rows = ASSUMED_ROWS
+        if db.session.scalar(text("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")):
+            stat = db.session.scalar(text("SELECT stat FROM sqlite_stat1 WHERE tbl = :t AND idx = :t"),
+                                     {"t": self.gram_table})
+            rows = int(stat.split()[0]) if stat and stat.split()[0].isdigit() else rows
+        # TUNING: each posting costs a lookup of its row in the (wide) table, where a list's filter is
+        # mostly read from a narrow index: the postings count twice, so that a filter about as
+        # selective as the gram (an account manager's 6,000 opportunities, 15,000 with 华信) is
+        # preferred (SQLite's estimate of the filter may be out by that much).
+        return min(1.0, 2 * max(self.postings(gram), 1) / max(rows, 1)), rows
+
+    def filter(self, stmt, model, term: str, columns: tuple[str, ...] | None = None, key=None):
+        """``stmt`` narrowed to the rows ``matches`` selects, where the database can best choose
+        where to start: a list's own filter (an account manager's customers), the term's rows,
+        or, once ``probing_grams`` is on, the list's order.
+
+        On SQLite a term of one or two characters joins the gram table (``key = row_id``) and
+        tells the planner, by ``likelihood()``, what share of it the gram's postings are
+        (``share``): the planner then starts from the postings of a rare gram, and from a
+        narrower filter's index, probing the gram's primary key per row, for a frequent one
+        (华信: 49,620 of a million names). Only an AND-ed filter of a statement may be written
+        so; ``matches`` is a condition for any place (an OR). PostgreSQL knows how common a
+        gram is from the GIN index's statistics: ``stmt.where(matches(...))``.
+        """
+        columns = columns or self.columns
+        if term and len(term) <= SHORT and self.gram_column in columns and db.session.get_bind().dialect.name == "sqlite":
+            gram = _ascii_lower(term)
+            return stmt.where(_GramJoin(model.id if key is None else key, self.gram_table, gram, self.share(gram)))
+        return stmt.where(self.matches(model, term, columns, key=key))
+
+    def frequent(self, term: str, rows: int = 2_000) -> bool:
+        """SQLite: do more than ``rows`` rows hold the one- or two-character ``term`` (``postings``)? A
+        read of the first few matches in some order then walks that order, probing
+        (``probing_grams``), rather than collect and sort them all. False on PostgreSQL, whose
+        planner weighs that itself (it knows the LIMIT and, from its statistics, the gram's share)."""
+        if not term or len(term) > SHORT:
+            return False
+        if db.session.get_bind().dialect.name == "sqlite":
+            return self.postings(_ascii_lower(term)) > rows
+        return False
 
     def matches(self, model, term: str, columns: tuple[str, ...] | None = None, key=None) -> ColumnElement[bool]:
         """Rows of ``model`` where one of ``columns`` (default: all) contains ``term``

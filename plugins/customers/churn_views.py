@@ -84,8 +84,7 @@ def _filtered(form: ChurnFilterForm, *, by_customer: bool = False):
         stmt = visible_records(select(*columns), outer=not (text and db.session.get_bind().dialect.name != "sqlite"))
     if text:
         # matched by the record's customer_id where the index allows (SQLite): no customer row read
-        stmt = stmt.where(customers.customer_text_matches(text, columns=("name", "number"),
-                                                          key=ChurnRecord.customer_id))
+        stmt = customers.filter_by_customer_text(stmt, text, columns=("name", "number"), key=ChurnRecord.customer_id)
     if id_or_none(form.manager.data) is not None:
         stmt = stmt.where(ChurnRecord.manager_id == id_or_none(form.manager.data))
     if form.status.data in churn.STATUSES:

@@ -26,12 +26,13 @@ The customer 360 page (``/customers/<id>``) offers three slots, each with
 """
 from __future__ import annotations
 
+from contextlib import nullcontext
 from datetime import date
 
 from flask import abort
 from sqlalchemy import ForeignKey, func, select
 
-from core.api import db, emit, scoped, search_term, users_holding
+from core.api import db, emit, probing_grams, scoped, search_term, users_holding
 
 from plugins.basedata import services as basedata
 from plugins.customers import notices
@@ -113,6 +114,13 @@ def customer_text_matches(term: str, columns: tuple[str, ...] = ("name", "number
     return CUSTOMER_TEXT.matches(Customer, search_term(term), columns, key=key)
 
 
+def filter_by_customer_text(stmt, term: str, columns: tuple[str, ...] = ("name", "number", "phone"), key=None):
+    """``stmt.where(customer_text_matches(term, columns, key))``, written so that the database
+    chooses where to start from how common the term is (``core.api.TextIndex.filter``): for a
+    list's filter, AND-ed with its others. ``customer_text_matches`` is the condition for any place."""
+    return CUSTOMER_TEXT.filter(stmt, Customer, search_term(term), columns, key=key)
+
+
 def contact_text_matches(term: str, columns: tuple[str, ...] = ("name", "office_phone", "mobile", "email")):
     """A condition on ``Contact``: one of ``columns`` (of name, office_phone, mobile, email) contains ``term``
     (indexed, as ``customer_text_matches``)."""
@@ -124,9 +132,12 @@ def customer_search(term: str, limit: int = 20) -> list[dict]:
     ``[{"id", "number", "name", "phone", "label"}]``."""
     stmt = visible_customers_query()
     if search_term(term):
-        stmt = stmt.where(customer_text_matches(term))
-    rows = db.session.execute(stmt.with_only_columns(Customer.id, Customer.number, Customer.name, Customer.phone)
-                              .order_by(Customer.name, Customer.id).limit(limit))
+        stmt = filter_by_customer_text(stmt, term)
+    # The first few by name: for a common term (华信, one name in twenty) walking the names in order
+    # and probing each finds them at once, where collecting and sorting every match would not.
+    with probing_grams() if CUSTOMER_TEXT.frequent(search_term(term)) else nullcontext():
+        rows = db.session.execute(stmt.with_only_columns(Customer.id, Customer.number, Customer.name, Customer.phone)
+                                  .order_by(Customer.name, Customer.id).limit(limit)).all()
     return [{"id": id_, "number": number, "name": name, "phone": phone, "label": f"{name} ({number})"}
             for id_, number, name, phone in rows]
 

@@ -11,7 +11,8 @@ from datetime import datetime
 import pytest
 from sqlalchemy import insert
 
-from core.api import db
+from core.api import TextIndex, db
+from core.text_search import POSTINGS_COUNTED
 from plugins.customers.models import Customer
 
 CUSTOMERS = "customers_customer"
@@ -38,6 +39,7 @@ MILLION = [(CUSTOMERS, index, figures) for index, figures in [
     ("sqlite_autoindex_customers_customer_1", "1000000 1"),
 ]] + [("customers_customer_gram", "customers_customer_gram", "22375624 5892 1")]
 NEXT = re.compile(r'<a class="page-link" href="([^"]+)" aria-label="Next"')
+PREVIOUS = re.compile(r'<a class="page-link" href="([^"]+)" aria-label="Previous"')
 
 
 @pytest.fixture
@@ -127,3 +129,102 @@ def test_an_administrators_filter_is_counted_from_index_entries(app, two_manager
         assert "COVERING INDEX" in counts[0], counts[0]
     elif "level" in filters:
         assert "ix_customers_customer_level_status_region" in counts[0], counts[0]
+
+
+# Customers holding a gram in the generated million (customers_customer_gram): what TextIndex.postings
+# counts there (up to POSTINGS_COUNTED), so that SQLite is told the share the million has.
+MILLION_POSTINGS = {"华信": 49_620, "华": 92_876, "信": 61_044}
+
+
+@pytest.fixture
+def million_postings(monkeypatch):
+    """The gram postings of the generated million instead of the test's few rows (any other gram: rare)."""
+    original = TextIndex.postings
+    monkeypatch.setattr(TextIndex, "postings", lambda index, gram: (
+        min(MILLION_POSTINGS.get(gram, 3), POSTINGS_COUNTED) if index.gram_table == "customers_customer_gram"
+        else original(index, gram)))
+
+
+def _count(plans) -> str:
+    counts = [plan for plan in plans if plan.bounded_count]
+    assert len(counts) == 1, plans
+    return counts[0]
+
+
+@pytest.mark.parametrize("role, term, start", [
+    ("sales_director", "华信", "gram"),  # 49,620 postings, each customer visible: the first 10,001 postings
+    ("sales_director", "7号", "gram"),
+    ("account_manager", "华信", "manager"),  # 20,000 customers of the manager, fewer than the postings
+    ("account_manager", "7号", "gram"),  # a rare gram: its few postings, whoever asks
+])
+def test_a_short_search_is_counted_from_the_fewer_rows(app, two_managers, login_as, query_plans, million_postings,
+                                                        role, term, start):
+    """SQLite, which keeps no statistics of values (no STAT4), is told by likelihood() what share of the
+    gram table the gram's postings are: it counts from the postings of a rare gram, or of a frequent
+    one when every customer is visible, and from the manager's customers, probing each for the gram,
+    when they are fewer (before: from every visible customer, testing each against a list of all
+    49,620 postings built first: 41 ms for an administrator at 1M)."""
+    client = two_managers[0] if role == "account_manager" else login_as(role)
+    count = _count(query_plans(client, f"/customers/?name={term}", CUSTOMERS, statistics=MILLION))
+    assert not query_plans.full_scans(count, CUSTOMERS), count
+    if not _sqlite(app):
+        assert "customers_customer_grams" in count, count  # the GIN index of the grams
+        return
+    steps = [line.strip() for line in count.splitlines() if line.strip().startswith(("SEARCH", "SCAN"))]
+    if start == "gram":
+        assert steps[0] == "SEARCH customers_customer_gram USING PRIMARY KEY (gram=?)", count
+        assert steps[1] == "SEARCH customers_customer USING INTEGER PRIMARY KEY (rowid=?)", count
+    else:
+        assert steps[0].startswith("SEARCH customers_customer USING COVERING INDEX ix_customers_customer_manager"), count
+        assert steps[1] == "SEARCH customers_customer_gram USING PRIMARY KEY (gram=? AND row_id=?)", count
+
+
+@pytest.mark.parametrize("role", ["sales_director", "account_manager"])
+def test_a_frequent_short_term_suggests_names_in_order_without_collecting_every_match(
+        app, two_managers, login_as, query_plans, million_postings, role):
+    """Autocomplete (20 names in order) of 华信: the names' index walked, each probed for the gram,
+    rather than all 49,620 matches collected and sorted; PostgreSQL tests each walked name with
+    strpos first and computes its grams only for those containing the term."""
+    client = two_managers[0] if role == "account_manager" else login_as(role)
+    plans = query_plans(client, "/customers/search.json?q=华信", CUSTOMERS, sorted_by_index=True, statistics=MILLION)
+    [plan] = [plan for plan in plans if "ORDER BY" in plan.sql]
+    assert not query_plans.full_scans(plan, CUSTOMERS), plan
+    if _sqlite(app):
+        assert not query_plans.sorts(plan), plan
+        assert "SEARCH customers_customer_gram USING PRIMARY KEY (gram=? AND row_id=?)" in plan, plan
+        assert "LIST SUBQUERY" not in plan, plan
+    else:
+        assert "strpos(lower(customers_customer.name)" in plan.sql, plan.sql
+        tests = [line for line in plan.splitlines() if "customers_customer_grams(" in line and "Filter" in line]
+        for line in tests:
+            assert 0 <= line.find("strpos(") < line.find("customers_customer_grams("), plan
+
+
+@pytest.mark.parametrize("role", ["sales_director", "account_manager"])
+@pytest.mark.parametrize("term", ["华信", "7号", "华"])
+def test_short_searches_hold_every_match_once_in_order_both_ways(app, two_managers, login_as, million_postings,
+                                                                 role, term):
+    """Whatever the plan starts from, the pages (numbered within the cap of 10, keyset beyond it)
+    hold exactly the matching customers, in order, forwards and backwards from the last page."""
+    client = two_managers[0] if role == "account_manager" else login_as(role)
+    with app.app_context():
+        stmt = db.session.query(Customer.id).filter(Customer.name.contains(term))
+        if role == "account_manager":
+            stmt = stmt.filter(Customer.manager_id == client.user_id)
+        expected = [i for (i,) in stmt.order_by(Customer.created_at.desc(), Customer.id.desc())]
+    first = f"/customers/?name={term}&per_page=20"
+    seen, url = [], first
+    while url:
+        text = client.get(url).get_data(as_text=True)
+        seen += [int(i) for i in dict.fromkeys(re.findall(r'href="/customers/(\d+)"', text))]
+        found = NEXT.search(text)
+        url = found.group(1).replace("&amp;", "&") if found else None
+    assert seen == expected
+    last = client.get(first + "&page=-1").get_data(as_text=True)
+    backward, url = [], first + "&page=-1"
+    while url:
+        text = client.get(url).get_data(as_text=True)
+        backward = [int(i) for i in dict.fromkeys(re.findall(r'href="/customers/(\d+)"', text))] + backward
+        found = PREVIOUS.search(text)
+        url = found.group(1).replace("&amp;", "&") if found else None
+    assert last and backward == expected

@@ -4,7 +4,8 @@ import re
 
 import pytest
 
-from core.api import db
+from core.api import TextIndex, db
+from core.text_search import POSTINGS_COUNTED
 from plugins.marketing.models import Opportunity
 
 ROW = re.compile(r'href="/marketing/(\d+)"')
@@ -130,3 +131,25 @@ def test_the_top_bar_reads_the_index_not_every_opportunity(opportunities, login_
         assert not query_plans.full_scans(plan, "marketing_opportunity"), plan
         if "SCAN" in plan or "SEARCH" in plan:  # SQLite; PostgreSQL reads a table this small through any index
             assert "marketing_opportunity_fts" in plan, plan
+
+
+@pytest.mark.parametrize("role", ["sales_director", "account_manager"])
+def test_a_short_search_is_counted_from_the_fewer_rows(app, opportunities, login_as, query_plans, monkeypatch, role):
+    """SQLite, told how common 华信 is (15,042 of the generated million's 300,000 opportunities; likelihood()):
+    an administrator's count reads its postings, each opportunity by its id (before: every opportunity's id
+    from an index, tested against a list of all the postings built first); an account manager's starts
+    from their own opportunities, each probed for the gram."""
+    app.config["CRM_COUNT_CAP"] = 2
+    monkeypatch.setattr(TextIndex, "postings", lambda index, gram: min(15_042, POSTINGS_COUNTED))
+    plans = query_plans(login_as(role), "/marketing/?customer=华信", OPPORTUNITIES, statistics=MILLION)
+    counts = [plan for plan in plans if plan.bounded_count]
+    assert len(counts) == 1, plans
+    if "SEARCH" not in counts[0] and "SCAN" not in counts[0]:
+        return  # PostgreSQL: the GIN index of the grams, as the test above checks
+    steps = [line.strip() for line in counts[0].splitlines() if line.strip().startswith(("SEARCH", "SCAN", "MULTI"))]
+    if role == "sales_director":
+        assert steps[:2] == ["SEARCH marketing_opportunity_gram USING PRIMARY KEY (gram=?)",
+                             "SEARCH marketing_opportunity USING INTEGER PRIMARY KEY (rowid=?)"], counts[0]
+    else:
+        assert steps[0] == "MULTI-INDEX OR", counts[0]
+        assert "SEARCH marketing_opportunity_gram USING PRIMARY KEY (gram=? AND row_id=?)" in counts[0], counts[0]

@@ -39,7 +39,7 @@ def _filtered(form: CustomerFilter):
     if form.number.data:
         stmt = stmt.where(Customer.number == form.number.data.upper())
     if form.name.data:
-        stmt = stmt.where(services.customer_text_matches(form.name.data))
+        stmt = services.filter_by_customer_text(stmt, form.name.data)
     for column, value in ((Customer.region, form.region.data), (Customer.level, form.level.data),
                           (Customer.status, form.status.data)):
         if value:

@@ -49,7 +49,7 @@ def _filtered(form: OpportunityFilter):
     if form.source.data:
         stmt = stmt.where(Opportunity.source == form.source.data)
     if form.customer.data:
-        stmt = stmt.where(OPPORTUNITY_TEXT.matches(Opportunity, search_term(form.customer.data), ("customer_name",)))
+        stmt = OPPORTUNITY_TEXT.filter(stmt, Opportunity, search_term(form.customer.data), ("customer_name",))
     for column, value in ((Opportunity.assignee_id, form.assignee.data), (Opportunity.created_by_id, form.creator.data)):
         if id_or_none(value) is not None:
             stmt = stmt.where(column == id_or_none(value))
