@@ -41,6 +41,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+from flask import g, has_app_context
 from sqlalchemy import (
     Boolean, ColumnElement, Index, and_, column, exists, func, literal, literal_column, or_, select, table, text,
 )
@@ -119,28 +120,38 @@ def _compile_has_gram(element: _HasGram, compiler, **kw):
 class _GramJoin(ColumnElement):
     """SQLite, ``TextIndex.filter``: the statement joins the gram table, ``row_id = key AND
     likelihood(gram = :gram, share)`` — the planner, told by ``share`` how common the gram is,
-    chooses where to start. While probing, a per-row ``EXISTS`` instead (the table then leaves
-    the FROM list): a join on the gram's primary key (gram, row_id) would be estimated by
-    ``sqlite_stat1``'s average rows per gram, and no share makes the probe look like one row."""
+    chooses where to start.
+
+    While probing, the row's own text is tested instead (the gram table then leaves the FROM
+    list): ``instr(lower(value), gram)`` over the characters the grams were written for, which
+    holds exactly when the gram table has the row (both from SQLite's ``lower``), at a fraction
+    of a probe of the gram table's 20 million entries (walking 3,600 names for 20 with 华信:
+    ~1 ms instead of ~8). A join on the gram's primary key would not do: the planner estimates
+    a probe of (gram, row_id) by ``sqlite_stat1``'s average rows per gram, and no share makes
+    it look like one row while the postings look like all of them."""
 
     type = Boolean()
     _is_implicitly_boolean = True
     inherit_cache = False  # compiled per use: the form depends on ``_probing``
 
-    def __init__(self, key, gram_table: str, gram: str, share: tuple[float, int]):
-        self.key, self.gram, (self.share, self.rows) = key, gram, share
+    def __init__(self, key, value, gram_table: str, gram: str, share: tuple[float, int]):
+        self.key, self.value, self.gram, (self.share, self.rows) = key, value, gram, share
         self.grams = table(gram_table, column("gram"), column("row_id"))
 
     @property
     def _from_objects(self):
-        return [*self.key._from_objects, *(() if _probing.get() else (self.grams,))]
+        if _probing.get():
+            return [*self.key._from_objects, *self.value._from_objects]
+        return [*self.key._from_objects, self.grams]
 
 
 @compiles(_GramJoin)
 def _compile_gram_join(element: _GramJoin, compiler, **kw):
     grams = element.grams
     if _probing.get():
-        clause = exists().where(grams.c.gram == element.gram, grams.c.row_id == element.key)
+        # the grams are written for the first POSITIONS characters (a pair: starting there)
+        written = func.substr(func.lower(element.value), 1, POSITIONS + len(element.gram) - 1)
+        clause = func.instr(written, element.gram) > 0
     else:
         # The gram's share of the table estimates its postings (a plan starting from them); a probe
         # of (gram, row_id) finds one row at most, which the planner, dividing the postings by
@@ -308,9 +319,12 @@ class TextIndex:
     def postings(self, gram: str) -> int:
         """SQLite: how many rows hold ``gram``, counted up to ``POSTINGS_COUNTED`` from the gram
         table's primary key alone (~1 ms)."""
-        return db.session.scalar(text(
-            f"SELECT count(*) FROM (SELECT 1 FROM {self.gram_table} WHERE gram = :gram LIMIT :bound)"),
-            {"gram": gram, "bound": POSTINGS_COUNTED})
+        counted = g.setdefault("crm_gram_postings", {}) if has_app_context() else {}
+        if (self.gram_table, gram) not in counted:  # asked again for the same request: counted once
+            counted[self.gram_table, gram] = db.session.scalar(text(
+                f"SELECT count(*) FROM (SELECT 1 FROM {self.gram_table} WHERE gram = :gram LIMIT :bound)"),
+                {"gram": gram, "bound": POSTINGS_COUNTED})
+        return counted[self.gram_table, gram]
 
     def share(self, gram: str) -> tuple[float, int]:
         """SQLite: (share, rows): the gram table's rows as its planner counts them (``sqlite_stat1``,
@@ -344,7 +358,8 @@ class TextIndex:
         columns = columns or self.columns
         if term and len(term) <= SHORT and self.gram_column in columns and db.session.get_bind().dialect.name == "sqlite":
             gram = _ascii_lower(term)
-            return stmt.where(_GramJoin(model.id if key is None else key, self.gram_table, gram, self.share(gram)))
+            return stmt.where(_GramJoin(model.id if key is None else key, getattr(model, self.gram_column),
+                                        self.gram_table, gram, self.share(gram)))
         return stmt.where(self.matches(model, term, columns, key=key))
 
     def frequent(self, term: str, rows: int = 2_000) -> bool:
