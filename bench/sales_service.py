@@ -37,9 +37,9 @@ COLUMNS = {
                                "changed_by_id", "changed_at"],
     "marketing_plan_item": ["id", "opportunity_id", "date", "item", "result", "executed_at", "created_at",
                             "updated_at", "created_by_id", "version"],
-    "service_request": ["id", "type", "priority", "summary", "customer_id", "text", "status", "assignee_id",
-                        "assigned_at", "round", "handling", "handler_id", "handled_at", "result", "satisfaction",
-                        "archived_at", "first_handled_at", "response_due_at", "response_risk_at", "response_state",
+    "service_request": ["id", "type", "priority", "summary", "customer_id", "customer_manager_id", "text", "status",
+                        "assignee_id", "assigned_at", "round", "handling", "handler_id", "handled_at", "result",
+                        "satisfaction", "archived_at", "first_handled_at", "response_due_at", "response_risk_at", "response_state",
                         "resolution_due_at", "resolution_risk_at", "resolution_state", "resolution_left",
                         "resolution_risk_left", "created_at", "updated_at", "created_by_id", "version"],
     "service_round": ["id", "request_id", "number", "handling", "handler_id", "handled_at", "result", "satisfaction",
@@ -279,7 +279,7 @@ def request_rows(rng, rows: Rows, r: dict, customer, now: datetime) -> None:
     for target in ("response", "resolution"):  # what the SLA scan would have recorded by now
         if getattr(q, f"{target}_state") == "on_time" and sla.state(q, target, now) in ("at_risk", "breached"):
             setattr(q, f"{target}_state", sla.state(q, target, now))
-    rows.add("service_request", kind, priority, summary, customer_id, "客户来电反映：" + summary, q.status,
+    rows.add("service_request", kind, priority, summary, customer_id, manager_id, "客户来电反映：" + summary, q.status,
              q.assignee_id, _stamp(q.assigned_at), q.round, q.handling, q.handler_id, _stamp(q.handled_at),
              q.result, q.satisfaction, _stamp(q.archived_at), _stamp(q.first_handled_at), _stamp(q.response_due_at),
              _stamp(q.response_risk_at), q.response_state, _stamp(q.resolution_due_at),

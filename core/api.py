@@ -10,7 +10,7 @@ from core.cache import changed as cache_changed, stable as stable_cache, watch a
 from core.charts import svg_chart
 from core.dashboard import kpi_tile
 from core.db import analyze, analyze_grown, db, lock_for_update
-from core.events import emit
+from core.events import emit, propagate
 from core.forms import VersionedForm, decimal_field, text_field
 from core.formatting import format_date, format_datetime, format_money, iso
 from core.global_search import SearchGroup, SearchResult
@@ -47,7 +47,7 @@ __all__ = [
     "hookimpl", "db", "analyze", "analyze_grown", "lock_for_update", "current_user", "User",
     "Permission", "MenuItem", "SlotItem", "Job", "Report", "Column", "Chart",
     "require_permission", "public_view", "can", "scoped", "sees_all", "users_holding", "user_choices",
-    "emit", "render_slot", "slot_items",
+    "emit", "propagate", "render_slot", "slot_items",
     "BusinessRecord", "TimestampMixin", "CreatorMixin", "VersionMixin", "AuditMixin", "is_stale", "utcnow", "current_actor_id",
     "commit_unless_stale", "VersionedForm", "text_field", "decimal_field", "StoredDecimal",
     "record_bulk", "record_bulk_created", "svg_chart", "kpi_tile",

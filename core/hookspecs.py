@@ -66,6 +66,18 @@ def on_event(name, payload):
 
 
 @hookspec
+def on_change(name, payload):
+    """Keep what you copied from another plugin's records in step with a change to them, inside the
+    transaction that makes it (``core.api.propagate``), e.g. a copy of a customer's account manager.
+
+    Called as the change is made, before the caller commits: write through ``db.session`` and never
+    commit or roll back, so that your writes commit or roll back with the change (nothing half-done).
+    An exception rolls back the caller's whole change. ``payload`` is a dict of plain values, as for
+    ``on_event``; ignore names you do not handle.
+    """
+
+
+@hookspec
 def register_commands(cli):
     """Add click commands or groups to the ``crm`` command group ``cli``."""
 

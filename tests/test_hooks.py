@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from core import hookspecs
 from core.api import (
     Chart, Column, Job, MenuItem, Permission, Report, SearchGroup, SearchResult, SlotItem, User, can, db, emit,
-    hookimpl, require_permission,
+    hookimpl, propagate, require_permission,
 )
 from core.plugins import PluginError
 from core.rbac.models import Role
@@ -31,6 +31,16 @@ def ping():
 @require_permission("hooky.thing.view")
 def act():
     emit("hooky.acted", {"value": request.form["value"]})
+    if request.form.get("undo"):
+        db.session.rollback()
+    db.session.commit()
+    return "done"
+
+
+@blueprint.route("/change", methods=["POST"])
+@require_permission("hooky.thing.view")
+def change():
+    propagate("hooky.changed", {"value": request.form["value"]})
     if request.form.get("undo"):
         db.session.rollback()
     db.session.commit()
@@ -58,6 +68,7 @@ class Hooky:
 
     def __init__(self):
         self.events = []
+        self.changes = []
         self.jobs_run = []
         self.demo_sessions = []
 
@@ -86,6 +97,12 @@ class Hooky:
     @hookimpl
     def on_event(self, name, payload):
         self.events.append((name, payload))
+
+    @hookimpl
+    def on_change(self, name, payload):
+        """Keeps a copy (here: a user named after the value) in the changer's transaction."""
+        self.changes.append((name, payload))
+        db.session.add(User(username=f"hooky-{payload['value']}", display_name="copy", password_hash="-"))
 
     @hookimpl
     def register_commands(self, cli):
@@ -144,7 +161,7 @@ def test_every_hookspec_is_covered_here():
 
 def test_register_blueprints_mounts_under_the_plugin_name(hooky_app):
     rules = {rule.rule for rule in hooky_app.url_map.iter_rules() if rule.endpoint.startswith("hooky.")}
-    assert rules == {"/hooky/ping", "/hooky/act"}
+    assert rules == {"/hooky/ping", "/hooky/act", "/hooky/change"}
     client = client_for(hooky_app, permissions=["hooky.thing.view"])
     assert client.get("/hooky/ping").get_data(as_text=True) == "pong"
 
@@ -226,6 +243,18 @@ def test_on_event_is_called_after_commit_and_not_after_rollback(hooky_app, hooky
     client.post("/hooky/act", data={"value": "kept"})
     client.post("/hooky/act", data={"value": "undone", "undo": "1"})
     assert hooky.events == [("hooky.acted", {"value": "kept"})]
+
+
+def test_on_change_writes_in_the_changers_transaction_and_rolls_back_with_it(hooky_app, hooky):
+    client = client_for(hooky_app, permissions=["hooky.thing.view"])
+    client.post("/hooky/change", data={"value": "kept"})
+    client.post("/hooky/change", data={"value": "undone", "undo": "1"})
+    assert hooky.changes == [
+        ("hooky.changed", {"value": "kept"}), ("hooky.changed", {"value": "undone"})]
+    with hooky_app.app_context():
+        copies = set(db.session.scalars(select(User.username).where(User.username.like("hooky-%")
+                                                                    & (User.display_name == "copy"))))
+    assert copies == {"hooky-kept"}
 
 
 def test_register_commands_adds_a_crm_command(hooky_app):

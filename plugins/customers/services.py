@@ -32,7 +32,7 @@ from datetime import date
 from flask import abort
 from sqlalchemy import ForeignKey, func, select
 
-from core.api import db, emit, probing_grams, scoped, search_term, users_holding
+from core.api import db, emit, lock_for_update, probing_grams, propagate, scoped, search_term, users_holding
 
 from plugins.basedata import services as basedata
 from plugins.customers import notices
@@ -186,6 +186,18 @@ def customers_managed_by(user_id: int):
     return select(Customer.id).where(Customer.manager_id == user_id)
 
 
+def manager_of(customer_id: int) -> int | None:
+    """The customer's account manager, for a record that keeps a copy of it: held as it is until the
+    caller commits (a reassignment made meanwhile waits, then updates the copy too)."""
+    lock_for_update(Customer, customer_id)
+    return db.session.scalar(manager_of_query(customer_id))
+
+
+def manager_of_query(customer_id: int):
+    """``select`` of the customer's account manager's id (no lock: see ``manager_of``)."""
+    return select(Customer.manager_id).where(Customer.id == customer_id)
+
+
 def account_managers():
     """``select(User)`` of the active users who may be a customer's account manager."""
     return users_holding(MANAGER_PERMISSION)
@@ -217,6 +229,12 @@ def customer_created(customer: Customer) -> None:
     notices.customer_assigned(customer)
     emit("customers.customer_created", {"id": customer.id, "number": customer.number, "name": customer.name,
                                         "manager_id": customer.manager_id})
+
+
+def customers_reassigned(customer_ids: list[int], manager_id: int | None) -> None:
+    """The customers' account manager is now ``manager_id`` (flushed, not yet committed): plugins that
+    keep a copy of it update it now, in this transaction (``customers.manager_changed`` to ``on_change``)."""
+    propagate("customers.manager_changed", {"customer_ids": list(customer_ids), "manager_id": manager_id})
 
 
 def customer_deleted(customer: Customer) -> None:

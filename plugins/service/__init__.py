@@ -104,6 +104,13 @@ def on_event(name, payload):
 
 
 @hookimpl
+def on_change(name, payload):
+    from plugins.service import ownership
+
+    ownership.on_change(name, payload)
+
+
+@hookimpl
 def global_search(term, limit):
     from plugins.service.search_results import global_search as search
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import literal, select
+from sqlalchemy import select
 
 from core.api import User, _, can, current_actor_id, db, emit, is_stale, users_holding
 
@@ -56,16 +56,11 @@ def may_handle(request: ServiceRequest) -> bool:
     return request.status == ASSIGNED and can(HANDLE) and request.assignee_id == current_actor_id()
 
 
-def _manages_customer(request: ServiceRequest) -> bool:
-    me = current_actor_id()
-    return me is not None and bool(db.session.scalar(
-        select(literal(request.customer_id).in_(customers.customers_managed_by(me)))))
-
-
 def may_feedback(request: ServiceRequest) -> bool:
     """服务反馈: the creator or the customer's account manager (or whoever may manage every request)."""
+    me = current_actor_id()
     return request.status == HANDLED and can(FEEDBACK) and (
-        can(MANAGE) or request.created_by_id == current_actor_id() or _manages_customer(request))
+        can(MANAGE) or (me is not None and me in (request.created_by_id, request.customer_manager_id)))
 
 
 def _check(request: ServiceRequest, version, allowed: bool, refusal: str) -> None:
@@ -92,7 +87,7 @@ def create(*, type: str, priority: str, summary: str, customer_id: int, text: st
     if priority not in PRIORITIES:
         raise Refused(_("Choose a priority."))
     request = ServiceRequest(type=type, priority=priority, summary=summary, customer_id=customer_id, text=text,
-                             status=NEW, created_at=at)
+                             status=NEW, created_at=at, customer_manager_id=customers.manager_of(customer_id))
     sla.start_clocks(request, at)
     db.session.add(request)
     db.session.flush()

@@ -108,7 +108,7 @@ def dashboard_widgets() -> list:
                                title=_("My service requests to handle"), link=url_for("service.handle_list"),
                                empty=_("Nothing to handle.")))
     if can("service.request.feedback"):
-        mine = (R.created_by_id == me) | R.customer_id.in_(customers.customers_managed_by(me))
+        mine = R.awaiting_feedback_of(me)
         stmt = _visible().where(R.status == HANDLED)
         widgets.append(_widget("service/widget.html", stmt if can("service.request.manage") else stmt.where(mine),
                                (HANDLED,), 21,

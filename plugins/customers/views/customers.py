@@ -165,6 +165,9 @@ def customer_edit(customer_id):
         else:
             previous_manager_id = customer.manager_id
             form.apply_to(customer)
+            if customer.manager_id != previous_manager_id:
+                db.session.flush()
+                services.customers_reassigned([customer.id], customer.manager_id)
             notices.customer_assigned(customer, previous_manager_id)
             db.session.commit()
             flash(_("Customer %(number)s saved.", number=customer.number), "success")

@@ -74,8 +74,7 @@ def _mine(page: str, stmt):
     if page == "handle":
         return stmt.where(R.assignee_id == current_user.id)
     if page == "feedback" and not can(flow.MANAGE):
-        return stmt.where((R.created_by_id == current_user.id)
-                          | R.customer_id.in_(customers.customers_managed_by(current_user.id)))
+        return stmt.where(R.awaiting_feedback_of(current_user.id))
     return stmt
 
 

@@ -1,0 +1,43 @@
+"""copy of the customer's account manager on each request
+
+The data scope "own" of a request was "I created it, or it is assigned to me, or its customer is one
+of mine" — the last an IN over the manager's customers (20,000 at a million), which no index of the
+requests answers together with the list's order. The request now keeps a copy of its customer's
+manager (kept in step by the customers plugin's ``customers.manager_changed``), so the scope is three
+equality tests on indexed columns. Requests already there get their customer's manager here.
+
+Revision ID: b5d1e3f7a9c2
+Revises: f268855e2916
+Create Date: 2026-11-30 01:20:00
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = 'b5d1e3f7a9c2'
+down_revision = 'f268855e2916'
+branch_labels = None
+depends_on = None
+
+FOREIGN_KEY = 'fk_service_request_customer_manager_id_core_user'
+
+
+def upgrade():
+    bind = op.get_bind()
+    # SQLite adds a foreign key by rebuilding the table, which drops its triggers (the summary's
+    # search index): they are read first and created again after.
+    triggers = [] if bind.dialect.name != 'sqlite' else bind.execute(sa.text(
+        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'service_request'")).scalars().all()
+    with op.batch_alter_table('service_request', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('customer_manager_id', sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(FOREIGN_KEY, 'core_user', ['customer_manager_id'], ['id'], ondelete='SET NULL')
+    for trigger in triggers:
+        op.execute(trigger)
+    op.execute('UPDATE service_request SET customer_manager_id = (SELECT c.manager_id FROM customers_customer c '
+               'WHERE c.id = service_request.customer_id)')
+
+
+def downgrade():
+    with op.batch_alter_table('service_request', schema=None) as batch_op:
+        batch_op.drop_constraint(FOREIGN_KEY, type_='foreignkey')
+        batch_op.drop_column('customer_manager_id')
