@@ -16,6 +16,16 @@ How a page is found:
   by number offsets at most ``CRM_COUNT_CAP`` rows, so a jump goes up to that
   page (500 at 20 rows a page) and says so; Next/Previous/Last reach every row.
 
+How a data scope of several owners is counted (``either``): an account manager's
+service requests are those they created, are assigned to, or whose customer they
+manage — 10,000 of 500,000, each in an index of its own column. A plain OR makes
+both databases collect every arm's rows into one bitmap or set to remove the
+duplicates (PostgreSQL then reads each row's page: 7,500 pages, 23-100 ms).
+Written ``either(first, second, third)``, the bounded count reads the arms one after
+the other as disjoint index ranges — the second arm's rows that are not in the
+first, and so on — and stops at the cap: with an index per arm holding the
+columns of the earlier arms (and of the usual filters), index entries only.
+
 The tiebreak (usually the primary key) makes the order total, so every row
 appears exactly once however the pages are walked.
 
@@ -46,12 +56,12 @@ from dataclasses import dataclass, field
 from math import ceil
 
 from flask import current_app, request
-from sqlalchemy import ColumnElement, and_, func, literal, or_, select, tuple_
+from sqlalchemy import ColumnElement, and_, func, literal, or_, select, true, tuple_, union_all
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import operators
-from sqlalchemy.sql.elements import BinaryExpression
+from sqlalchemy.sql.elements import BinaryExpression, BooleanClauseList, Grouping
 from sqlalchemy.sql.selectable import Join
-from sqlalchemy.sql.visitors import InternalTraversal, replacement_traverse
+from sqlalchemy.sql.visitors import InternalTraversal, iterate, replacement_traverse
 
 from core.db import db
 
@@ -77,6 +87,75 @@ def _outer_loop_join_sqlite(join, compiler, asfrom=False, from_linter=None, **kw
     return (join.left._compiler_dispatch(compiler, asfrom=True, from_linter=from_linter, **kw) + " CROSS JOIN "
             + join.right._compiler_dispatch(compiler, asfrom=True, from_linter=from_linter, **kw) + " ON "
             + join.onclause._compiler_dispatch(compiler, from_linter=from_linter, **kw))
+
+
+class Either(BooleanClauseList):
+    """An OR the bounded count reads arm by arm (``either``); elsewhere a plain OR."""
+
+    inherit_cache = True
+
+
+def either(*conditions) -> Either:
+    """``conditions[0] OR conditions[1] OR ...``, which ``paginate`` counts as disjoint index ranges
+    (see the module's notes): put the arm with the most rows first, and give each arm an index
+    starting with its column and holding the earlier arms' columns."""
+    return Either._construct_raw(operators.or_, [condition.self_group(against=operators.or_)
+                                                 for condition in conditions])
+
+
+def _conjuncts(clause) -> list:
+    """The terms of a WHERE clause that are ANDed together (out of their parentheses)."""
+    if isinstance(clause, Grouping):
+        return _conjuncts(clause.element)
+    if isinstance(clause, BooleanClauseList) and clause.operator is operators.and_:
+        return [term for inner in clause.clauses for term in _conjuncts(inner)]
+    return [clause]
+
+
+def _ids_alone(ids, tiebreak):
+    """``ids`` read from the tiebreak's table alone when it only outer-joins tables for their columns
+    (a list's customer name): the rows are the same, and SQLite, which leaves such a join out only
+    after choosing its indexes, can then answer from an index holding the filters' columns."""
+    froms = ids.get_final_froms()
+    if len(froms) != 1 or not isinstance(froms[0], Join):
+        return ids
+    joined, node = set(), froms[0]
+    while isinstance(node, Join):
+        if not node.isouter or node.full:
+            return ids
+        joined.add(_plain(node.right))
+        node = node.left
+    if _plain(node) is not _plain(getattr(tiebreak, "expression", tiebreak).table):
+        return ids
+    where = ids.whereclause
+    if where is not None and any(_plain(getattr(element, "table", None)) in joined for element in iterate(where)):
+        return ids
+    alone = select(tiebreak)
+    return alone.where(where) if where is not None else alone
+
+
+def _plain(element):
+    """``element`` without the ORM's annotations (the table itself)."""
+    return element._deannotate() if hasattr(element, "_deannotate") else element
+
+
+def _bounded_count(stmt, tiebreak, cap: int) -> int:
+    """The number of rows of ``stmt``, counting no further than ``cap + 1``; only the ids are read,
+    so a covering index can answer, and an ``either`` condition arm after arm."""
+    ids = _ids_alone(stmt.order_by(None).with_only_columns(tiebreak, maintain_column_froms=True), tiebreak)
+    found = [term for term in _conjuncts(ids.whereclause) if isinstance(term, Either)] \
+        if ids.whereclause is not None else []
+    if found:
+        arms, parts = found[0].clauses, []
+        for number, arm in enumerate(arms):
+            # Rows of this arm that no earlier arm holds; "IS NOT TRUE" also keeps the rows where an
+            # earlier arm is NULL (a request nobody is assigned to).
+            alone = and_(arm, *(earlier.is_not(true()) for earlier in arms[:number]))
+            parts.append(replacement_traverse(ids, {}, lambda element: alone if element is found[0] else None))
+        ids = union_all(*parts).subquery()
+        ids = select(ids.c[0])
+    limited = ids.limit(cap + 1).subquery()
+    return db.session.scalar(select(func.count()).select_from(limited))
 
 
 @dataclass
@@ -295,9 +374,7 @@ def paginate(stmt, sorts: dict, default: str, tiebreak, *, walk: bool = False) -
     sort = sort_order(sorts, default)
     order = _Order(stmt, sort_columns(sorts[sort.lstrip("-")]), tiebreak, sort.startswith("-"))
     cap = current_app.config.get("CRM_COUNT_CAP", COUNT_CAP)
-    # Only the ids are counted, so a covering index can answer, and never more than cap + 1 of them.
-    ids = stmt.order_by(None).with_only_columns(tiebreak, maintain_column_froms=True).limit(cap + 1)
-    counted = db.session.scalar(select(func.count()).select_from(ids.subquery()))
+    counted = _bounded_count(stmt, tiebreak, cap)
     requested = _int_arg("page", 1) or 1
     if counted <= cap:
         return _numbered(order, counted, requested, per_page, sort)

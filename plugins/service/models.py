@@ -12,7 +12,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.api import BusinessRecord, TextIndex, User, db, lazy_gettext as _l
+from core.api import BusinessRecord, TextIndex, User, db, either, lazy_gettext as _l
 from plugins.basedata import services as basedata
 from plugins.customers import services as customers
 
@@ -119,8 +119,12 @@ class ServiceRequest(db.Model, BusinessRecord):
         Index("ix_service_request_status_archived", "status", "archived_at", "satisfaction", "created_by_id",
               "assignee_id", "customer_id"),
         Index("ix_service_request_customer_created", "customer_id", "created_at"),
-        Index("ix_service_request_assignee_status", "assignee_id", "status"),
-        Index("ix_service_request_created_by_id", "created_by_id"),  # data scope "own"
+        # Data scope "own", counted arm after arm (see owned_by): each arm's owner and status (the work
+        # lists' filter), then the earlier arms' owners, so that a count reads index entries only.
+        Index("ix_service_request_customer_manager_status", "customer_manager_id", "status", "created_by_id", "id"),
+        Index("ix_service_request_created_by_status", "created_by_id", "status", "customer_manager_id", "id"),
+        Index("ix_service_request_assignee_scope", "assignee_id", "status", "customer_manager_id", "created_by_id",
+              "id"),
         Index("ix_service_request_priority", "priority"),
         # Every sort of the archive query has an index ending in the id: the list's order is (column, id),
         # so the first, a keyset and the last page are each a short index range (see core/paging.py).
@@ -138,8 +142,9 @@ class ServiceRequest(db.Model, BusinessRecord):
 
     @classmethod
     def owned_by(cls, user_id: int):
-        """Data scope "own": requests a user created, is assigned to, or whose customer they manage."""
-        return or_(cls.created_by_id == user_id, cls.assignee_id == user_id, cls.customer_manager_id == user_id)
+        """Data scope "own": requests whose customer a user manages, they created or are assigned to.
+        ``either``: counted as three disjoint index ranges (core/paging.py), the largest first."""
+        return either(cls.customer_manager_id == user_id, cls.created_by_id == user_id, cls.assignee_id == user_id)
 
     @classmethod
     def awaiting_feedback_of(cls, user_id: int):

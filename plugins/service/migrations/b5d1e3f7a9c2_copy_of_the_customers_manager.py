@@ -35,9 +35,26 @@ def upgrade():
         op.execute(trigger)
     op.execute('UPDATE service_request SET customer_manager_id = (SELECT c.manager_id FROM customers_customer c '
                'WHERE c.id = service_request.customer_id)')
+    with op.batch_alter_table('service_request', schema=None) as batch_op:
+        batch_op.drop_index('ix_service_request_assignee_status')
+        batch_op.drop_index('ix_service_request_created_by_id')
+        batch_op.create_index('ix_service_request_customer_manager_status',
+                              ['customer_manager_id', 'status', 'created_by_id', 'id'], unique=False)
+        batch_op.create_index('ix_service_request_created_by_status',
+                              ['created_by_id', 'status', 'customer_manager_id', 'id'], unique=False)
+        batch_op.create_index('ix_service_request_assignee_scope',
+                              ['assignee_id', 'status', 'customer_manager_id', 'created_by_id', 'id'], unique=False)
+    # The planner's figures for the new column and indexes (SQLite's rebuild also dropped the table's).
+    op.execute('ANALYZE service_request')
 
 
 def downgrade():
+    with op.batch_alter_table('service_request', schema=None) as batch_op:
+        batch_op.drop_index('ix_service_request_assignee_scope')
+        batch_op.drop_index('ix_service_request_created_by_status')
+        batch_op.drop_index('ix_service_request_customer_manager_status')
+        batch_op.create_index('ix_service_request_created_by_id', ['created_by_id'], unique=False)
+        batch_op.create_index('ix_service_request_assignee_status', ['assignee_id', 'status'], unique=False)
     with op.batch_alter_table('service_request', schema=None) as batch_op:
         batch_op.drop_constraint(FOREIGN_KEY, type_='foreignkey')
         batch_op.drop_column('customer_manager_id')

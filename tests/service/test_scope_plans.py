@@ -1,0 +1,100 @@
+"""An account manager's request lists at 500,000 requests (10,000 of them theirs): the data scope "own"
+(their customers', created by them, assigned to them) is counted from index entries, arm by arm, and a
+page is read along the sort order's index — never an IN over the manager's customers, never a sort of
+all their requests.
+
+SQLite plans from the statistics ANALYZE wrote for the generated million (bench/generate.py
+--add-sales-service), copied below; PostgreSQL is checked with sequential scans and sorts switched off.
+"""
+import html
+import re
+
+import pytest
+
+from core.api import db
+
+REQUESTS = "service_request"
+# sqlite_stat1 of service_request at 500,256 requests (50 account managers).
+MILLION = [(REQUESTS, index, figures) for index, figures in [
+    ("ix_service_request_assignee_scope", "500256 9809 3313 2502 1251 1"),
+    ("ix_service_request_created_by_status", "500256 9809 2453 1251 1"),
+    ("ix_service_request_customer_manager_status", "500256 10006 2502 1251 1"),
+    ("ix_service_request_resolution_due_at_id", "500256 1 1"),
+    ("ix_service_request_type_id", "500256 166752 1"),
+    ("ix_service_request_assignee_id_id", "500256 9809 1"),
+    ("ix_service_request_archived_at", "500256 2"),
+    ("ix_service_request_summary_id", "500256 577 1"),
+    ("ix_service_request_response_risk", "500256 125064 1"),
+    ("ix_service_request_status_resolution_due", "500256 125064 1"),
+    ("ix_service_request_customer_created", "500256 2 1"),
+    ("ix_service_request_created_at_id", "500256 1 1"),
+    ("ix_service_request_status_response_due", "500256 125064 1"),
+    ("ix_service_request_status_id", "500256 125064 1"),
+    ("ix_service_request_priority", "500256 125064"),
+    ("ix_service_request_status_created", "500256 125064 1"),
+    ("ix_service_request_resolution_risk", "500256 125064 1"),
+]]
+SCOPE_INDEXES = ("ix_service_request_customer_manager_status", "ix_service_request_created_by_status",
+                 "ix_service_request_assignee_scope")
+NEXT = re.compile(r'<a class="page-link" href="([^"]+)" aria-label="Next"')
+SORTS = ["-created", "status", "type", "summary", "assignee", "due"]
+
+
+@pytest.fixture
+def manager(app, login_as, add_customer, add_request):
+    """40 requests of a manager — of their customers, created by them, assigned to them, or all three —
+    among 8 of another manager's; the count cap is 10, so the manager's list is long (keyset pages)."""
+    app.config["CRM_COUNT_CAP"] = 10
+    me, other = login_as("account_manager"), login_as("account_manager")
+    mine, theirs = add_customer(manager_id=me.user_id), add_customer(manager_id=other.user_id)
+    kinds = [(mine, other, other), (mine, me, me), (theirs, me, other), (theirs, other, me), (theirs, other, other),
+             (mine, other, None)]  # (customer, creator, assignee); the fifth is not the manager's
+    for n in range(48):
+        customer, creator, assignee = kinds[n % 6]
+        status = "assigned" if assignee is me else ("new", "assigned", "handled", "archived")[n % 4]
+        add_request(customer, status=status, created_by_id=creator.user_id,
+                    assignee_id=assignee.user_id if assignee is not None and status != "new" else None,
+                    summary=f"打印机故障{n % 7}", type=("consultation", "complaint")[n % 2])
+    return me
+
+
+def _sqlite(app) -> bool:
+    with app.app_context():
+        return db.engine.dialect.name == "sqlite"
+
+
+@pytest.mark.parametrize("url", ["/service/", "/service/?status=handled", "/service/feedback", "/service/?page=-1"])
+def test_a_managers_count_reads_each_scope_arm_from_its_index(app, manager, query_plans, url):
+    counts = [plan for plan in query_plans(manager, url, REQUESTS, statistics=MILLION) if plan.bounded_count]
+    assert len(counts) == 1
+    plan = counts[0]
+    assert "customers_customer" not in plan, plan  # no IN over the manager's customers
+    assert not query_plans.full_scans(plan, REQUESTS), plan
+    for index in SCOPE_INDEXES:
+        assert index in plan, (index, plan)
+    if _sqlite(app):
+        assert plan.count("USING COVERING INDEX") >= 3, plan
+
+
+def test_the_arms_count_each_request_once(app, manager):
+    """Requests in several arms (created by, assigned to and of a customer of the manager) count once."""
+    app.config["CRM_COUNT_CAP"] = 100
+    text = manager.get("/service/?per_page=50").get_data(as_text=True)
+    assert "1–40 of 40" in text
+    assert len(set(re.findall(r'href="/service/(\d+)"', text))) == 40
+
+
+@pytest.mark.parametrize("sort", SORTS)
+def test_a_managers_long_list_walks_the_sort_order_on_every_page(app, manager, query_plans, sort):
+    first = f"/service/?sort={sort}"
+    text = manager.get(first).get_data(as_text=True)
+    assert "10+" in text
+    urls = [first, html.unescape(NEXT.search(text).group(1)), first + "&page=-1"]
+    for url in urls:
+        pages = [plan for plan in query_plans(manager, url, REQUESTS, sorted_by_index=True, statistics=MILLION)
+                 if "ORDER BY" in plan.sql and not plan.bounded_count]
+        assert pages, url
+        for plan in pages:
+            assert "IN (SELECT customers_customer.id" not in plan.sql, (url, plan)
+            assert not query_plans.full_scans(plan, REQUESTS), (url, plan)
+            assert not query_plans.sorts(plan), (url, plan)
