@@ -249,6 +249,12 @@ def _compile_unindexed_sqlite(element: _Unindexed, compiler, **kw):
     return "+" + compiler.process(element.column, **kw)
 
 
+def unindexed(column) -> ColumnElement:
+    """``column`` as a value no index answers on SQLite (``+column``): its condition is then checked
+    row by row along another index (the list's order) rather than driving the query."""
+    return _Unindexed(column)
+
+
 _COMPARISONS = {operators.eq, operators.ne, operators.lt, operators.le, operators.gt, operators.ge,
                 operators.in_op, operators.not_in_op, operators.is_, operators.is_not}
 

@@ -163,6 +163,31 @@ def _compile_gram_join(element: _GramJoin, compiler, **kw):
     return compiler.process(clause, **kw)
 
 
+class _InFts(ColumnElement):
+    """``id`` is a row whose text matches the FTS5 ``query`` (SQLite). While probing (a page of a long
+    list) the id is written ``+id``: the page is then read along the list's order, each row's id looked
+    up in the matches, instead of every match being read and sorted for a page of 20 (服务器间歇, 23,706
+    of 500,000 service requests: 4 ms instead of 147 ms)."""
+
+    type = Boolean()
+    inherit_cache = False  # compiled per use: the form depends on ``_probing``
+    _is_implicitly_boolean = True  # an IN as it stands (not "IN (...) = 1", which no index answers)
+
+    def __init__(self, id_column, fts, query: str):
+        self.id_column, self.fts, self.query = id_column, fts, query
+
+    def matches(self):
+        return select(self.fts.c.rowid).where(self.fts.c[self.fts.name].op("MATCH")(self.query))
+
+
+@compiles(_InFts)
+def _compile_in_fts(element: _InFts, compiler, **kw):
+    from core.paging import unindexed  # (paging's module uses this one through core.listing)
+
+    key = unindexed(element.id_column) if _probing.get() else element.id_column
+    return compiler.process(key.in_(element.matches()), **kw)
+
+
 class TextIndex:
     """The search index of ``columns`` of ``table_name``; ``grams`` is the column also searched
     by one or two characters (the others need three: numbers and phones)."""
@@ -409,5 +434,5 @@ class TextIndex:
             fts = table(self.fts, column("rowid"), column(self.fts))
             query = _phrase(term) if set(columns) == set(self.columns) else \
                 "{" + " ".join(columns) + "} : " + _phrase(term)
-            return key.in_(select(fts.c.rowid).where(fts.c[self.fts].op("MATCH")(query)))
+            return _InFts(key, fts, query)
         return or_(*(contains(getattr(model, name), term) for name in columns))
