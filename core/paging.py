@@ -142,9 +142,15 @@ def _plain(element):
 def _bounded_count(stmt, tiebreak, cap: int) -> int:
     """The number of rows of ``stmt``, counting no further than ``cap + 1``; only the ids are read,
     so a covering index can answer, and an ``either`` condition arm after arm."""
-    ids = _ids_alone(stmt.order_by(None).with_only_columns(tiebreak, maintain_column_froms=True), tiebreak)
+    ids = stmt.order_by(None).with_only_columns(tiebreak, maintain_column_froms=True)
     found = [term for term in _conjuncts(ids.whereclause) if isinstance(term, Either)] \
         if ids.whereclause is not None else []
+    if found or db.session.get_bind().dialect.name == "sqlite":
+        # (PostgreSQL leaves the join out as it plans; taken out here, its plan of a search's count
+        # changed for the worse: 服务器间歇 read 400,000 summary index entries instead of the trigrams.)
+        ids = _ids_alone(ids, tiebreak)
+        found = [term for term in _conjuncts(ids.whereclause) if isinstance(term, Either)] \
+            if ids.whereclause is not None else []
     if found:
         arms, parts = found[0].clauses, []
         for number, arm in enumerate(arms):
