@@ -114,10 +114,10 @@ class ServiceRequest(db.Model, BusinessRecord):
         # index also holds what the dashboard counts of open requests (breached targets) and the data scope
         # "own" read, so that counting the tens of thousands open at scale reads index entries only.
         Index("ix_service_request_status_created", "status", "created_at", "id", "response_state",
-              "resolution_state", "created_by_id", "assignee_id", "customer_id"),
+              "resolution_state", "created_by_id", "assignee_id", "customer_manager_id"),
         # An account manager's average satisfaction this year: the archived requests' index entries.
         Index("ix_service_request_status_archived", "status", "archived_at", "satisfaction", "created_by_id",
-              "assignee_id", "customer_id"),
+              "assignee_id", "customer_manager_id"),
         Index("ix_service_request_customer_created", "customer_id", "created_at"),
         # Data scope "own", counted arm after arm (see owned_by): each arm's owner and status (the work
         # lists' filter), then the earlier arms' owners, so that a count reads index entries only.

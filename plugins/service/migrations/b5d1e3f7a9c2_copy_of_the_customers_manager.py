@@ -7,7 +7,7 @@ manager (kept in step by the customers plugin's ``customers.manager_changed``), 
 equality tests on indexed columns. Requests already there get their customer's manager here.
 
 Revision ID: b5d1e3f7a9c2
-Revises: f268855e2916
+Revises: 0b4eae10138b
 Create Date: 2026-11-30 01:20:00
 """
 from alembic import op
@@ -15,11 +15,14 @@ import sqlalchemy as sa
 
 
 revision = 'b5d1e3f7a9c2'
-down_revision = 'f268855e2916'
+down_revision = '0b4eae10138b'
 branch_labels = None
 depends_on = None
 
 FOREIGN_KEY = 'fk_service_request_customer_manager_id_core_user'
+# The dashboard's indexes of 0b4eae10138b without their last column (the customer, now its manager's copy).
+OPEN = ['status', 'created_at', 'id', 'response_state', 'resolution_state', 'created_by_id', 'assignee_id']
+ARCHIVED = ['status', 'archived_at', 'satisfaction', 'created_by_id', 'assignee_id']
 
 
 def upgrade():
@@ -44,12 +47,22 @@ def upgrade():
                               ['created_by_id', 'status', 'customer_manager_id', 'id'], unique=False)
         batch_op.create_index('ix_service_request_assignee_scope',
                               ['assignee_id', 'status', 'customer_manager_id', 'created_by_id', 'id'], unique=False)
+        # The dashboard's figures of an account manager read the scope from these (0b4eae10138b): its third
+        # arm is now the copy of the customer's manager.
+        batch_op.drop_index('ix_service_request_status_created')
+        batch_op.drop_index('ix_service_request_status_archived')
+        batch_op.create_index('ix_service_request_status_created', [*OPEN, 'customer_manager_id'], unique=False)
+        batch_op.create_index('ix_service_request_status_archived', [*ARCHIVED, 'customer_manager_id'], unique=False)
     # The planner's figures for the new column and indexes (SQLite's rebuild also dropped the table's).
     op.execute('ANALYZE service_request')
 
 
 def downgrade():
     with op.batch_alter_table('service_request', schema=None) as batch_op:
+        batch_op.drop_index('ix_service_request_status_archived')
+        batch_op.drop_index('ix_service_request_status_created')
+        batch_op.create_index('ix_service_request_status_created', [*OPEN, 'customer_id'], unique=False)
+        batch_op.create_index('ix_service_request_status_archived', [*ARCHIVED, 'customer_id'], unique=False)
         batch_op.drop_index('ix_service_request_assignee_scope')
         batch_op.drop_index('ix_service_request_created_by_status')
         batch_op.drop_index('ix_service_request_customer_manager_status')
