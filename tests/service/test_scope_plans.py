@@ -70,10 +70,12 @@ def test_a_managers_count_reads_each_scope_arm_from_its_index(app, manager, quer
     plan = counts[0]
     assert "customers_customer" not in plan, plan  # no IN over the manager's customers
     assert not query_plans.full_scans(plan, REQUESTS), plan
-    for index in SCOPE_INDEXES:
-        assert index in plan, (index, plan)
-    if _sqlite(app):
+    if _sqlite(app):  # planned from the statistics at 1M
+        for index in SCOPE_INDEXES:
+            assert index in plan, (index, plan)
         assert plan.count("USING COVERING INDEX") >= 3, plan
+    else:  # three index ranges (a tiny table's: any index holding the arm's columns will do)
+        assert len(re.findall(r"Index (Only )?Scan", plan)) >= 3, plan
 
 
 def test_the_arms_count_each_request_once(app, manager):
