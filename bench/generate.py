@@ -81,7 +81,8 @@ COLUMNS = {
     "customers_contact": ["id", "customer_id", "name", "sex", "position", "office_phone", "mobile", "memo",
                           "created_at", "updated_at", "created_by_id", "version", "email", "is_main"],
     "customers_activity": ["id", "customer_id", "date", "place", "summary", "details", "remark",
-                           "created_at", "updated_at", "created_by_id", "version", "kind", "next_step"],
+                           "created_at", "updated_at", "created_by_id", "version", "kind", "next_step", "owner_id",
+                           "next_step_due", "next_step_done_at"],
     "customers_order": ["id", "customer_id", "number", "date", "address", "status", "total",
                         "created_at", "updated_at", "created_by_id", "version"],
     "customers_order_line": ["id", "order_id", "product_id", "quantity", "unit", "price"],
@@ -137,9 +138,17 @@ def customer_rows(rng: random.Random, rows: Rows, refs: dict, today: date, start
              rng.choice(names.POSITIONS), names.phone(rng), names.mobile(rng), "", stamp, stamp, refs["admin"], 1,
              "", True)  # each customer's one contact is its main contact
     if rng.random() < 0.5:
-        rows.add("customers_activity", customer_id, (today - timedelta(days=rng.randint(0, 700))).isoformat(),
-                 city, rng.choice(names.SUMMARIES), "", "", stamp, stamp, manager, 1,
-                 rng.choice(("call", "visit", "email", "meeting")), "")
+        day = today - timedelta(days=rng.randint(0, 700))
+        # One activity in three plans a next step, due within a month of it; those due by now are mostly
+        # done, so each manager has a few hundred open follow-ups (the follow-up list and reminder).
+        step, due, done = "", None, None
+        if rng.random() < 1 / 3:
+            step, due = rng.choice(names.NEXT_STEPS), day + timedelta(days=rng.randint(1, 30))
+            if due <= today and rng.random() < 0.9:
+                done = _stamp(datetime.combine(due, datetime.min.time()) + timedelta(hours=rng.randint(8, 18)))
+        rows.add("customers_activity", customer_id, day.isoformat(), city, rng.choice(names.SUMMARIES), "", "",
+                 stamp, stamp, manager, 1, rng.choice(("call", "visit", "email", "meeting")), step, manager,
+                 due.isoformat() if due else None, done)
     for day in dates:
         order_id = rows.next_id["customers_order"]
         lines = [(rng.choice(refs["products"]), rng.randint(1, 50)) for _ in range(rng.randint(1, 5))]

@@ -30,6 +30,7 @@ GIVEN = ["伟", "芳", "娜", "敏", "静", "强", "磊", "洋", "艳", "勇", "
 POSITIONS = ["总经理", "采购经理", "财务总监", "技术主管", "行政主管", "销售总监", "副总经理", "项目经理"]
 SUMMARIES = ["上门拜访，介绍新产品", "电话回访，了解使用情况", "商务洽谈，讨论年度合同", "参加客户年会",
              "处理售后问题", "邀请参观公司展厅", "节日问候", "技术交流会"]
+NEXT_STEPS = ["发送报价单", "安排产品演示", "跟进合同签署", "回访使用情况", "确认交货时间", "邀请参加展会"]
 
 # A piece ending in 华 followed by one starting with 信 would make an unplanned 华信.
 assert not any(piece.endswith("华") for piece in CITIES + STEMS + BRANDS)

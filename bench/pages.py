@@ -63,7 +63,8 @@ def customer_pages(f: dict) -> list[tuple[str, str]]:
     pages += [("top bar search: 华信", "/search?q=" + quote("华信")),
               ("top bar search: 北京华信科技", "/search?q=" + quote("北京华信科技")),
               ("top bar search: a term nothing holds", "/search?q=" + quote("不存在的词")),
-              ("top bar search: phone fragment", "/search?q=" + f["phone"])]
+              ("top bar search: phone fragment", "/search?q=" + f["phone"]),
+              ("follow-ups", "/customers/follow-ups")]
     pages += [
         ("reports: index", "/reports/"),
         ("report: contribution, all years", "/reports/customers.contribution"),

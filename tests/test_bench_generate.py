@@ -115,3 +115,17 @@ def test_a_database_filled_before_gets_the_rows(filled, tmp_path):
         filled, "SELECT count(*) FROM marketing_opportunity")
     assert _rows(copy, "SELECT count(*) FROM service_request_gram") == _rows(
         filled, "SELECT count(*) FROM service_request_gram")
+
+
+def test_activities_have_owners_and_follow_ups_mostly_done(filled):
+    """The follow-up list and the daily reminder read (owner, due date): generated activities have an owner
+    (the customer's manager), a third a next step, most of those due by now done."""
+    total, owned, planned, done, open_due = _rows(filled, """
+        SELECT count(*), count(a.owner_id), count(a.next_step_due), count(a.next_step_done_at),
+               sum(a.next_step_due <= date('now') AND a.next_step_done_at IS NULL)
+        FROM customers_activity a""")[0]
+    assert owned == total and total > 200
+    assert 0.2 * total < planned < 0.5 * total and 0 < open_due < done
+    assert not _rows(filled, "SELECT 1 FROM customers_activity a JOIN customers_customer c ON c.id = a.customer_id "
+                             "WHERE a.owner_id != c.manager_id")
+    assert not _rows(filled, "SELECT 1 FROM customers_activity WHERE next_step = '' AND next_step_due IS NOT NULL")
