@@ -38,7 +38,7 @@ the list's other filters from its own statistics.
 """
 from __future__ import annotations
 
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
 
 from flask import g, has_app_context
@@ -397,6 +397,16 @@ class TextIndex:
         if db.session.get_bind().dialect.name == "sqlite":
             return self.postings(_ascii_lower(term)) > rows
         return False
+
+    def first_matches(self, stmt, model, term: str, columns: tuple[str, ...] | None = None, key=None) -> list:
+        """The rows of ``stmt`` — ordered and limited by the caller: the first few, as a search box or
+        an autocomplete shows them — that match ``term`` (``filter``). A common term of one or two
+        characters walks the order and tests each row (``frequent``, ``probing_grams``); a rare one
+        starts from its few postings, so a term no row holds reads none (where walking would read
+        every row to find that out)."""
+        stmt = self.filter(stmt, model, term, columns, key)
+        with probing_grams() if self.frequent(term) else nullcontext():
+            return db.session.execute(stmt).all()
 
     def matches(self, model, term: str, columns: tuple[str, ...] | None = None, key=None) -> ColumnElement[bool]:
         """Rows of ``model`` where one of ``columns`` (default: all) contains ``term``

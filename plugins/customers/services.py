@@ -26,13 +26,12 @@ The customer 360 page (``/customers/<id>``) offers three slots, each with
 """
 from __future__ import annotations
 
-from contextlib import nullcontext
 from datetime import date
 
 from flask import abort
 from sqlalchemy import ForeignKey, func, select
 
-from core.api import db, emit, lock_for_update, probing_grams, propagate, scoped, search_term, users_holding
+from core.api import db, emit, lock_for_update, propagate, scoped, search_term, users_holding
 
 from plugins.basedata import services as basedata
 from plugins.customers import notices
@@ -130,14 +129,11 @@ def contact_text_matches(term: str, columns: tuple[str, ...] = ("name", "office_
 def customer_search(term: str, limit: int = 20) -> list[dict]:
     """Customers the user may see whose name, number or phone contains ``term``, by name (for select fields):
     ``[{"id", "number", "name", "phone", "label"}]``."""
-    stmt = visible_customers_query()
-    if search_term(term):
-        stmt = filter_by_customer_text(stmt, term)
     # The first few by name: for a common term (华信, one name in twenty) walking the names in order
     # and probing each finds them at once, where collecting and sorting every match would not.
-    with probing_grams() if CUSTOMER_TEXT.frequent(search_term(term)) else nullcontext():
-        rows = db.session.execute(stmt.with_only_columns(Customer.id, Customer.number, Customer.name, Customer.phone)
-                                  .order_by(Customer.name, Customer.id).limit(limit)).all()
+    stmt = (visible_customers_query().with_only_columns(Customer.id, Customer.number, Customer.name, Customer.phone)
+            .order_by(Customer.name, Customer.id).limit(limit))
+    rows = CUSTOMER_TEXT.first_matches(stmt, Customer, search_term(term))
     return [{"id": id_, "number": number, "name": name, "phone": phone, "label": f"{name} ({number})"}
             for id_, number, name, phone in rows]
 
@@ -149,7 +145,7 @@ def contact_search(term: str, limit: int = 20) -> list[dict]:
         return []
     stmt = scope_through_customer(select(Contact.id, Contact.name, Contact.office_phone, Contact.mobile,
                                          Contact.email, Contact.customer_id, Customer.name), Contact.customer_id)
-    rows = db.session.execute(stmt.where(contact_text_matches(term)).order_by(Contact.name, Contact.id).limit(limit))
+    rows = CONTACT_TEXT.first_matches(stmt.order_by(Contact.name, Contact.id).limit(limit), Contact, search_term(term))
     return [{"id": id_, "name": name, "phone": phone, "mobile": mobile, "email": email, "customer_id": customer_id,
              "customer_name": customer_name} for id_, name, phone, mobile, email, customer_id, customer_name in rows]
 
