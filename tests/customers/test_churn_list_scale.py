@@ -2,7 +2,6 @@
 SQLite planning from the statistics ANALYZE writes at a million customers (bench/generate.py:
 ~208,000 churn records, 20,000 customers per account manager); and its keyset pages by customer
 still show every record exactly once."""
-import html
 import re
 from datetime import date, datetime
 
@@ -12,14 +11,12 @@ from sqlalchemy import insert, select, text
 from core.api import db
 from core.api import TextIndex
 from core.text_search import GRAMS_COST, POSTINGS_COUNTED
+from core.testing import first_next_last, pager_link, walk_pages
 from plugins.customers.churn import ChurnRecord
 from plugins.customers.models import Customer
 
 CHURN = "customers_churn"
 ROW = re.compile(r'href="/customers/churn/(\d+)"')
-NEXT = re.compile(r'<a class="page-link" href="([^"]+)" aria-label="Next"')
-PREVIOUS = re.compile(r'<a class="page-link" href="([^"]+)" aria-label="Previous"')
-LAST = re.compile(r'<a class="page-link" href="([^"]+)" aria-label="Last"')
 
 # sqlite_stat1 as ANALYZE wrote it on the generated million (rows, then rows per leading value(s)).
 MILLION = (
@@ -79,52 +76,32 @@ def _visible(app, manager_id=None) -> set[int]:
         return set(db.session.scalars(stmt))
 
 
-def _ids(text: str) -> list[int]:
-    return list(dict.fromkeys(int(i) for i in ROW.findall(text)))
-
-
-def walk(client, url: str, link: re.Pattern) -> list[int]:
-    seen, pages = [], 0
-    while url:
-        response = client.get(url)
-        assert response.status_code == 200
-        text = response.get_data(as_text=True)
-        rows = _ids(text)
-        seen += rows if link is NEXT else list(reversed(rows))
-        found = link.search(text)
-        url = html.unescape(found.group(1)) if found else None
-        pages += 1
-        assert pages < 100
-    return seen
-
-
 @pytest.mark.parametrize("sort", ["customer", "-customer"])
 def test_sorted_by_customer_every_record_appears_once_both_ways(churning, app, login_as, sort):
     director = login_as("sales_director")
     url = f"/customers/churn/?sort={sort}&per_page=20"
     first = director.get(url).get_data(as_text=True)
     assert "of 10+" in first  # a keyset list
-    forward = walk(director, url, NEXT)
+    forward = walk_pages(director, url, ROW)
     assert len(forward) == len(set(forward)) and set(forward) == _visible(app)
     with app.app_context():
         names = dict(db.session.execute(select(ChurnRecord.id, Customer.name).join(Customer,
                                                                                     Customer.id == ChurnRecord.customer_id)).all())
     keys = [names[i] for i in forward]
     assert keys == sorted(keys, reverse=sort.startswith("-"))
-    backward = walk(director, html.unescape(LAST.search(first).group(1)), PREVIOUS)
-    assert backward == list(reversed(forward))
+    assert walk_pages(director, pager_link(first, "Last"), ROW, backwards=True) == forward
 
 
 def test_a_managers_list_by_customer_holds_their_records_once(churning, app):
     manager = churning[0]
-    forward = walk(manager, "/customers/churn/?sort=customer&per_page=20", NEXT)
+    forward = walk_pages(manager, "/customers/churn/?sort=customer&per_page=20", ROW)
     assert len(forward) == len(set(forward)) and set(forward) == _visible(app, manager.user_id)
 
 
 @pytest.mark.parametrize("query", ["", "&status=warning", "&customer=华信", "&customer=华信1"])
 def test_filtered_lists_hold_every_visible_record_once(churning, app, login_as, query):
     director = login_as("sales_director")
-    forward = walk(director, f"/customers/churn/?per_page=20{query}", NEXT)
+    forward = walk_pages(director, f"/customers/churn/?per_page=20{query}", ROW)
     expected = _visible(app)
     if "status" in query:
         with app.app_context():
@@ -142,13 +119,6 @@ def test_the_export_names_the_manager_and_keeps_every_record(churning, app, logi
     assert len(text.strip().splitlines()) == 1 + len(_visible(app))
 
 
-def _urls(client, first: str) -> list[str]:
-    """``first``, its keyset Next page and its last page."""
-    text = client.get(first).get_data(as_text=True)
-    found = NEXT.search(text)
-    return [first, *([html.unescape(found.group(1))] if found else []), f"{first}&page=-1"]
-
-
 def _reads_customer_rows(plan: str) -> bool:
     """PostgreSQL: does ``plan`` read customers' rows (the heap), not only an index of them?"""
     return bool(re.search(r"Index Scan (Backward )?using \S+ on customers_customer\b|Heap Scan on customers_customer\b",
@@ -164,7 +134,7 @@ def _sqlite(app) -> bool:
 def test_sorted_by_customer_walks_the_customers_name_index(churning, app, login_as, query_plans, sort):
     """Not every record read and sorted for a page of 20 (a million-row list took ~1 s on SQLite)."""
     director = login_as("sales_director")
-    for url in _urls(director, f"/customers/churn/?sort={sort}"):
+    for url in first_next_last(director, f"/customers/churn/?sort={sort}"):
         plans = query_plans(director, url, CHURN, sorted_by_index=True, statistics=MILLION)
         pages = [plan for plan in plans if "ORDER BY" in plan.sql]
         assert pages

@@ -13,6 +13,7 @@ from sqlalchemy import insert
 
 from core.api import TextIndex, db
 from core.text_search import POSTINGS_COUNTED
+from core.testing import first_next_last, walk_pages
 from plugins.customers.models import Customer
 
 CUSTOMERS = "customers_customer"
@@ -38,8 +39,7 @@ MILLION = [(CUSTOMERS, index, figures) for index, figures in [
     ("ix_customers_customer_status_id", "1000000 500000 1"),
     ("sqlite_autoindex_customers_customer_1", "1000000 1"),
 ]] + [("customers_customer_gram", "customers_customer_gram", "22375624 5892 1")]
-NEXT = re.compile(r'<a class="page-link" href="([^"]+)" aria-label="Next"')
-PREVIOUS = re.compile(r'<a class="page-link" href="([^"]+)" aria-label="Previous"')
+ROW = re.compile(r'href="/customers/(\d+)"')
 
 
 @pytest.fixture
@@ -85,8 +85,7 @@ def test_a_managers_long_list_walks_the_sort_order_on_every_page(app, two_manage
     first = f"/customers/?sort={sort}"
     text = manager.get(first).get_data(as_text=True)
     assert "10+" in text
-    urls = [first, NEXT.search(text).group(1).replace("&amp;", "&"), first + "&page=-1"]
-    for url in urls:
+    for url in first_next_last(manager, first):
         pages = [plan for plan in query_plans(manager, url, CUSTOMERS, sorted_by_index=True, statistics=MILLION)
                  if "ORDER BY" in plan.sql and not plan.bounded_count]
         assert pages, url
@@ -107,13 +106,7 @@ def test_walking_keeps_every_row_of_a_managers_list_once(app, two_managers):
     with app.app_context():
         mine = [c.id for c in db.session.query(Customer).filter_by(manager_id=manager.user_id)
                 .order_by(Customer.region, Customer.id)]
-    seen, url = [], "/customers/?sort=region"
-    while url:
-        text = manager.get(url).get_data(as_text=True)
-        seen += [int(i) for i in dict.fromkeys(re.findall(r'href="/customers/(\d+)"', text))]
-        found = NEXT.search(text)
-        url = found.group(1).replace("&amp;", "&") if found else None
-    assert seen == mine
+    assert walk_pages(manager, "/customers/?sort=region", ROW) == mine
 
 
 @pytest.mark.parametrize("filters", ["region=west&level=2&sort=name", "region=west", "level=2"])
@@ -213,18 +206,5 @@ def test_short_searches_hold_every_match_once_in_order_both_ways(app, two_manage
             stmt = stmt.filter(Customer.manager_id == client.user_id)
         expected = [i for (i,) in stmt.order_by(Customer.created_at.desc(), Customer.id.desc())]
     first = f"/customers/?name={term}&per_page=20"
-    seen, url = [], first
-    while url:
-        text = client.get(url).get_data(as_text=True)
-        seen += [int(i) for i in dict.fromkeys(re.findall(r'href="/customers/(\d+)"', text))]
-        found = NEXT.search(text)
-        url = found.group(1).replace("&amp;", "&") if found else None
-    assert seen == expected
-    last = client.get(first + "&page=-1").get_data(as_text=True)
-    backward, url = [], first + "&page=-1"
-    while url:
-        text = client.get(url).get_data(as_text=True)
-        backward = [int(i) for i in dict.fromkeys(re.findall(r'href="/customers/(\d+)"', text))] + backward
-        found = PREVIOUS.search(text)
-        url = found.group(1).replace("&amp;", "&") if found else None
-    assert last and backward == expected
+    assert walk_pages(client, first, ROW) == expected
+    assert walk_pages(client, first + "&page=-1", ROW, backwards=True) == expected

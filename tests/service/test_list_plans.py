@@ -1,12 +1,11 @@
 """The request lists read index ranges, never every request, on any page (the databases' own plans):
 each sort's first, keyset and last page, each work list, and a count that reads no customer."""
-import html
-import re
 
 import pytest
 
+from core.testing import first_next_last
+
 REQUESTS = "service_request"
-NEXT = re.compile(r'<a class="page-link" href="([^"]+)" aria-label="Next"')
 SORTS = ["-created", "status", "type", "summary", "assignee", "customer", "due"]
 
 
@@ -24,16 +23,10 @@ def capped(app, login_as, add_customer, add_request):
     return managers
 
 
-def _urls(client, first: str) -> list[str]:
-    text = client.get(first).get_data(as_text=True)
-    joiner = "&" if "?" in first else "?"
-    return [first, html.unescape(NEXT.search(text).group(1)), f"{first}{joiner}page=-1"]
-
-
 @pytest.mark.parametrize("sort", SORTS)
 def test_each_sort_reads_an_index_in_order_on_every_page(capped, login_as, query_plans, sort):
     director = login_as("sales_director")
-    for url in _urls(director, f"/service/?sort={sort}"):
+    for url in first_next_last(director, f"/service/?sort={sort}"):
         plans = query_plans(director, url, REQUESTS, sorted_by_index=True)
         assert plans
         for plan in plans:
@@ -48,7 +41,7 @@ def test_status_lists_count_without_reading_customers(capped, login_as, query_pl
     """The bounded count reads request index entries only: the customer shown beside each row is
     joined for the page, not for the count (an outer join both databases leave out)."""
     director = login_as("sales_director")
-    for page_url in _urls(director, url):
+    for page_url in first_next_last(director, url):
         plans = query_plans(director, page_url, REQUESTS)
         counts = [plan for plan in plans if plan.bounded_count]
         assert counts, page_url
@@ -64,7 +57,7 @@ def test_a_long_summary_search_reads_its_pages_along_the_order(capped, login_as,
     along the order's index, each row looked up among the matches, not every match read and sorted
     (服务器间歇 at 500,000 requests: 23,706 matches, 147 ms -> 4 ms on SQLite)."""
     director = login_as("sales_director")
-    for url in _urls(director, f"/service/?summary=%E6%89%93%E5%8D%B0%E6%9C%BA%E6%95%85%E9%9A%9C&sort={sort}"):
+    for url in first_next_last(director, f"/service/?summary=%E6%89%93%E5%8D%B0%E6%9C%BA%E6%95%85%E9%9A%9C&sort={sort}"):
         pages = [plan for plan in query_plans(director, url, REQUESTS, sorted_by_index=True)
                  if "ORDER BY" in plan.sql and not plan.bounded_count]
         assert pages, url
