@@ -20,12 +20,14 @@
   follows a job's page until the job has finished and returns its state.
 - ``query_plans(client, url, table)`` returns the database's plans of the
   statements a page ran over ``table``: tests prove that indexes serve them.
-- ``first_next_last``, ``walk_pages`` and ``pager_link`` follow a list's pager as a user does.
+- ``first_next_last``, ``walk_pages`` and ``pager_link`` follow a list's pager as a user does;
+  ``second_writer_waiting`` races two transactions (PostgreSQL).
 - Warnings the CRM's own test run ignores (``KNOWN_WARNINGS``) are ignored in a
   plugin's test run too, without copying them into its pytest configuration.
 """
 from __future__ import annotations
 
+import contextlib
 import html
 import itertools
 import os
@@ -33,6 +35,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 import uuid
 
@@ -428,3 +431,40 @@ def walk_pages(client, url: str, rows: re.Pattern, backwards: bool = False, most
         pages += 1
         assert pages < most, "more pages than expected"
     return seen
+
+
+# --- two transactions at once (PostgreSQL) --------------------------------------------------------------
+
+@contextlib.contextmanager
+def second_writer_waiting(engine, session, write):
+    """Race a second transaction against one the caller holds open: ``write(session)`` and its commit run
+    in a thread; the block is entered once PostgreSQL shows that transaction waiting on a lock (or it
+    has ended) and should commit the first; on leaving, the second has finished. Yields the list of
+    the second's exceptions (it was rolled back): empty when it waited and then went through.
+
+        with second_writer_waiting(db.engine, second, lambda session: close(session, ids[1])) as failures:
+            first.commit()
+        assert failures == []
+    """
+    failures: list = []
+
+    def run():
+        try:
+            write(session)
+            session.commit()
+        except Exception as exc:  # noqa: BLE001  (the caller asserts there is none)
+            failures.append(exc)
+            session.rollback()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    with engine.connect() as watcher:
+        for _ in range(600):
+            waiting = watcher.scalar(text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"))
+            if waiting or not thread.is_alive():
+                break
+            time.sleep(0.05)
+    try:
+        yield failures
+    finally:
+        thread.join(60)

@@ -8,6 +8,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from core.api import db
+from core.testing import second_writer_waiting
 from plugins.customers.models import Order, OrderLine
 from plugins.customers.models import Customer
 from plugins.customers.order_summary import ManagerSalesMonth, OrderMonth, OrderYear, SalesMonth, month_of
@@ -166,11 +167,7 @@ def test_a_new_customer_and_its_orders_in_one_flush(app, add_product):
 
 def test_two_transactions_writing_one_customers_orders_wait_for_each_other(app, add_customer, add_product):
     """PostgreSQL: the second waits for the first, then counts both orders (no duplicate-key error)."""
-    import threading
-    import time
-
     import pytest
-    from sqlalchemy import text
     from sqlalchemy.orm import Session
 
     with app.app_context():
@@ -188,26 +185,8 @@ def test_two_transactions_writing_one_customers_orders_wait_for_each_other(app, 
     with app.app_context():
         first, second = Session(db.engine), Session(db.engine)
         order(first, "T1")                               # holds the customer's row, not committed yet
-        failures = []
-
-        def write_second():
-            try:
-                order(second, "T2")
-                second.commit()
-            except Exception as exc:  # noqa: BLE001  (reported below)
-                failures.append(exc)
-                second.rollback()
-
-        thread = threading.Thread(target=write_second)
-        thread.start()
-        with db.engine.connect() as watcher:             # wait until the second is blocked on a lock
-            for _ in range(600):
-                waiting = watcher.scalar(text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"))
-                if waiting or not thread.is_alive():
-                    break
-                time.sleep(0.05)
-        first.commit()
-        thread.join(60)
+        with second_writer_waiting(db.engine, second, lambda session: order(session, "T2")) as failures:
+            first.commit()
         first.close()
         second.close()
     assert failures == []

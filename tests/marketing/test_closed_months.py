@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from core.api import db, utcnow
+from core.testing import second_writer_waiting
 from plugins.marketing import reports, services
 from plugins.marketing.closed_months import CLOSED_MONTHS, ClosedMonth
 from plugins.marketing.models import Opportunity
@@ -198,11 +199,7 @@ def test_scripts_changing_and_deleting_closed_opportunities_keep_it_equal(app, l
 def test_two_transactions_closing_into_one_month_add_up(app, login_as, add_opportunity, stage_ids):
     """PostgreSQL: the second waits for the first's row of the month, then adds to it (no lost update, no
     duplicate-key error)."""
-    import threading
-    import time
-
     import pytest
-    from sqlalchemy import text
     from sqlalchemy.orm import Session
 
     with app.app_context():
@@ -220,26 +217,8 @@ def test_two_transactions_closing_into_one_month_add_up(app, login_as, add_oppor
     with app.app_context():
         first, second = Session(db.engine), Session(db.engine)
         close(first, ids[0])                              # holds the new month's key, not committed yet
-        failures = []
-
-        def close_second():
-            try:
-                close(second, ids[1])
-                second.commit()
-            except Exception as exc:  # noqa: BLE001  (reported below)
-                failures.append(exc)
-                second.rollback()
-
-        thread = threading.Thread(target=close_second)
-        thread.start()
-        with db.engine.connect() as watcher:              # wait until the second is blocked on a lock
-            for _ in range(600):
-                waiting = watcher.scalar(text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"))
-                if waiting or not thread.is_alive():
-                    break
-                time.sleep(0.05)
-        first.commit()
-        thread.join(60)
+        with second_writer_waiting(db.engine, second, lambda session: close(session, ids[1])) as failures:
+            first.commit()
         first.close()
         second.close()
     assert failures == []
