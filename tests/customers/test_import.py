@@ -104,6 +104,25 @@ def test_each_bad_row_is_reported_and_nothing_is_saved(app, tmp_path, manager):
     assert count(app, Customer) == 0
 
 
+def test_a_repeated_cell_is_checked_on_every_row_and_absent_columns_take_their_defaults(app, tmp_path, manager):
+    """The importer keeps the answers of repeated cells and works out the absent columns once: a bad
+    cell is still reported on each row it is in, and a good file gets every default of the form."""
+    bad = ("name,region,manager,postcode,address\n"
+           + "".join(f"Shop {n},beijing,zhang,12,<b>x</b>\n" for n in range(3))).encode()
+    result = run(app, tmp_path, "customers", bad)
+    assert result.exit_code == 1
+    assert "6 error(s)" in result.output
+    for line in (2, 3, 4):
+        assert f"line {line}, Postcode: A postcode has 6 digits." in result.output
+        assert f"line {line}, Address: HTML tags and scripts are not allowed here." in result.output
+    good = ("name,region,manager\n" + "".join(f"Shop {n},beijing,zhang\n" for n in range(3))).encode()
+    result = run(app, tmp_path, "customers", good)
+    assert result.exit_code == 0, result.output
+    for customer in customers(app):
+        assert (customer.level, customer.satisfaction, customer.credit, customer.bank) == ("1", "3", "3", "")
+        assert (customer.address, customer.postcode, customer.capital, customer.manager_id) == ("", "", None, manager)
+
+
 def test_missing_column_is_refused(app, tmp_path, manager):
     result = run(app, tmp_path, "customers", b"name,manager\nAcme,zhang\n")
     assert result.exit_code == 1

@@ -11,6 +11,7 @@ from core.api import db
 from plugins.basedata import services as basedata
 
 CENT = Decimal("0.01")
+_SEEN = 20_000  # answers kept by FormRules: memory stays bounded whatever the file's size
 
 
 class FormRules:
@@ -19,6 +20,8 @@ class FormRules:
     def __init__(self, form_class):
         self.form = form_class(meta={"csrf": False}, formdata=None)
         self._empty: dict[str, str | None] = {}  # most optional cells are empty: check each field once
+        # Many cells repeat (an address, a postcode, a bank): their answers are kept, a bounded number.
+        self._seen: dict[tuple[str, object], str | None] = {}
         self._chains: dict[str, tuple] = {}  # name -> (field, its validators and the form's inline one)
 
     def error(self, name: str, value) -> str | None:
@@ -27,7 +30,14 @@ class FormRules:
             if name not in self._empty:
                 self._empty[name] = self._validate(name, value)
             return self._empty[name]
-        return self._validate(name, value)
+        key = (name, value)
+        seen = self._seen
+        if key in seen:
+            return seen[key]
+        if len(seen) >= _SEEN:
+            seen.clear()
+        message = seen[key] = self._validate(name, value)
+        return message
 
     def _validate(self, name: str, value) -> str | None:
         # Field.validate's validator chain, without its per-call set-up (50,000 rows x 20 fields).

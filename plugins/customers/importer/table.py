@@ -50,6 +50,11 @@ class Table:
         self._binary = source
         self._reader = reader  # a csv.reader past the header, so line numbers are the file's
 
+    @property
+    def keys(self) -> list[str | None]:
+        """The column key of each of the file's columns, in the file's order."""
+        return self._keys
+
     def label(self, key: str) -> str:
         return next((str(c.label) for c in self.columns if c.key == key), key)
 
