@@ -137,7 +137,8 @@ def analyze_grown(added: int, *models, audit_log: bool = False) -> list[str]:
 
     Adding a tenth to a table changes the planner's averages by a tenth at most, while ANALYZE of a
     million customers reads every index on SQLite (seconds): a 10,000-row import into a million
-    customers should not pay for that, an import into an empty or small table must.
+    customers should not pay for that, an import into an empty or small table must. Whatever the
+    growth, the new rows' entries in the tables' search indexes are merged (``merge_pending_index_entries``).
     """
     from sqlalchemy import text
 
@@ -156,7 +157,30 @@ def analyze_grown(added: int, *models, audit_log: bool = False) -> list[str]:
     grown = [model for model in models
              if (known := counted(model.__table__.name)) is None or known <= 0 or added > known * GROWTH_TO_ANALYZE]
     analyze(*grown)
+    merge_pending_index_entries(*models)
     return [model.__table__.name for model in grown]
+
+
+def merge_pending_index_entries(*models) -> None:
+    """PostgreSQL: move the entries that bulk work left in the *pending list* of the models' GIN indexes
+    (the search indexes, core/text_search.py) into the indexes proper. Commits; nothing on SQLite.
+
+    A GIN index takes new rows' entries into an unsorted pending list (up to 4 MB) and merges them later
+    (at that size, or when autovacuum passes), and every search reads the whole list meanwhile: with 80,000
+    names added to a million customers' grams index, the count of 华信 read 396 pending pages (7,001 entries)
+    besides the 14 of its postings, its index scan 9-13 -> 16-20 ms (EXPLAIN ANALYZE, loaded machine), until
+    autovacuum came by. Merging that list took 0.23 s. Only the indexes the user may merge (their owner's).
+    """
+    from sqlalchemy import text
+
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    for model in models:
+        db.session.execute(text(
+            "SELECT gin_clean_pending_list(i.indexrelid) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+            "JOIN pg_am a ON a.oid = c.relam WHERE i.indrelid = CAST(:name AS regclass) AND a.amname = 'gin' "
+            "AND pg_has_role(c.relowner, 'USAGE')"), {"name": model.__table__.name})
+    db.session.commit()
 
 
 def derived_tables() -> set[str]:

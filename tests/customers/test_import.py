@@ -614,3 +614,22 @@ def test_statistics_are_refreshed_when_an_import_grows_the_table_by_more_than_a_
     import_rows(20, 2)  # a tenth of the 20 counted: not more
     import_rows(22, 3)
     assert ["customers_customer" in tables for tables in analysed[-2:]] == [False, True]
+
+
+def test_an_import_leaves_no_pending_entries_in_the_search_indexes(app, tmp_path, manager):
+    """PostgreSQL: a GIN index takes new rows' entries into a pending list that every search reads in full
+    until it is merged (up to 4 MB; ~7 ms more for 华信 at a million customers). The import merges them:
+    nothing is left to merge after it, in the grams index nor in the trigram ones."""
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("GIN pending lists are PostgreSQL's")
+    lines = ["name,region,manager"] + [f"华信客户{n},west,zhang" for n in range(30)]
+    assert run(app, tmp_path, "customers", ("\n".join(lines) + "\n").encode()).exit_code == 0
+    with app.app_context():
+        pending = dict(db.session.execute(text(
+            "SELECT c.relname, gin_clean_pending_list(i.indexrelid) FROM pg_index i "
+            "JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam "
+            "WHERE i.indrelid = CAST('customers_customer' AS regclass) AND a.amname = 'gin'")).all())
+        db.session.commit()
+    assert "ix_customers_customer_name_grams" in pending, pending
+    assert set(pending.values()) == {0}, pending
