@@ -67,6 +67,12 @@ def _ascii_lower(term: str) -> str:
     return "".join(ch.lower() if ch.isascii() else ch for ch in term)
 
 
+def _uncased(term: str) -> bool:
+    """Has ``term`` no letter with a case (Chinese characters, digits)? Then a text holds it exactly when
+    the text lower-cased does, one character mapping to one (PostgreSQL's ``lower``)."""
+    return term.lower() == term == term.upper()
+
+
 def _phrase(term: str) -> str:
     """``term`` as one FTS5 phrase: every character literal (``%``, ``_``, quotes, operators)."""
     return '"' + term.replace('"', '""') + '"'
@@ -456,8 +462,12 @@ class TextIndex:
             # ~3 µs a name) are computed only of the rows that contain the term. Written ``<> 0``
             # (strpos is never negative), which the planner takes for true of 99.5 % of the rows,
             # so the estimate of how many rows match — and so the plan — stays the grams'.
+            # A term no case applies to (华信, 7号) is looked for in the text as it is: every row the
+            # GIN index returns is tested too, and lower() of each name cost more than the test
+            # (the count of 华信 at a million customers, 10,001 names: 22.3 -> 19.7 ms of CPU).
+            written = value if _uncased(term) else func.lower(value)
             return and_(getattr(func, self.function)(value).op("@>")(array([lowered])),
-                        func.strpos(func.lower(value), lowered) != 0)
+                        func.strpos(written, lowered) != 0)
         if sqlite:
             fts = table(self.fts, column("rowid"), column(self.fts))
             query = _phrase(term) if set(columns) == set(self.columns) else \
