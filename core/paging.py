@@ -56,7 +56,7 @@ from dataclasses import dataclass, field
 from math import ceil
 
 from flask import current_app, request
-from sqlalchemy import ColumnElement, and_, func, literal, or_, select, true, tuple_, union_all
+from sqlalchemy import ColumnElement, and_, func, literal, literal_column, or_, select, true, tuple_, union_all
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import BinaryExpression, BooleanClauseList, Grouping
@@ -116,6 +116,13 @@ def _ids_alone(ids, tiebreak):
     """``ids`` read from the tiebreak's table alone when it only outer-joins tables for their columns
     (a list's customer name): the rows are the same, and SQLite, which leaves such a join out only
     after choosing its indexes, can then answer from an index holding the filters' columns."""
+    # No join at all (joins made before ``with_only_columns`` are kept among its memoized entities):
+    # asking SQLAlchemy for the final FROMs compiles the whole statement, 3.5 % of the customer
+    # list's instructions.
+    joins, explicit = getattr(ids, "_setup_joins", None), getattr(ids, "_from_obj", None)
+    if joins == () and getattr(ids, "_memoized_select_entities", None) == () and explicit is not None \
+            and not any(isinstance(each, Join) for each in explicit):
+        return ids
     froms = ids.get_final_froms()
     if len(froms) != 1 or not isinstance(froms[0], Join):
         return ids
@@ -160,6 +167,11 @@ def _bounded_count(stmt, tiebreak, cap: int) -> int:
             parts.append(replacement_traverse(ids, {}, lambda element: alone if element is found[0] else None))
         ids = union_all(*parts).subquery()
         ids = select(ids.c[0])
+    elif not ids._distinct:
+        # Counted rows need no column: SQLite reading the id from each index entry cost 3 times the
+        # scan itself (10,000 entries: 2.2 ms -> 0.7 ms). (Not for the arms above: without their ids,
+        # SQLite chose an index that lacked the earlier arms' columns for the last one.)
+        ids = ids.with_only_columns(literal_column("1"), maintain_column_froms=True)
     limited = ids.limit(cap + 1).subquery()
     return db.session.scalar(select(func.count()).select_from(limited))
 
