@@ -15,7 +15,7 @@ from core.forms import VersionedForm, decimal_field, text_field
 from core.formatting import format_date, format_datetime, format_money, iso
 from core.global_search import SearchGroup, SearchResult
 from core.hookspecs import hookimpl
-from core.i18n import N_, _, gettext, lazy_gettext, ngettext
+from core.i18n import N_, _, current_locale, gettext, lazy_gettext, ngettext
 from core.jobs import (
     JobFailed, Outcome, TooManyJobs, current_job_id, output_file, remove_upload, report_progress, save_upload,
     start_job, upload_path,
@@ -43,7 +43,7 @@ from core.validators import StoredDecimal, finite_number, no_markup, no_nul, str
 from core.web import render_slot, slot_items
 
 __all__ = [
-    "_", "N_", "gettext", "lazy_gettext", "ngettext",
+    "_", "N_", "current_locale", "gettext", "lazy_gettext", "ngettext",
     "hookimpl", "db", "analyze", "analyze_grown", "lock_for_update", "current_user", "User",
     "Permission", "MenuItem", "SlotItem", "Job", "Report", "Column", "Chart",
     "require_permission", "public_view", "can", "scoped", "sees_all", "users_holding", "user_choices",

@@ -12,8 +12,9 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 
 from babel import Locale, dates
-from flask_babel import format_datetime as babel_datetime, get_locale
+from flask_babel import format_datetime as babel_datetime
 
+from core.i18n import current_locale
 from core.localtime import to_local
 
 # (date pattern, date-time pattern) per language; the default is English's.
@@ -22,7 +23,7 @@ _NAMED = {"short", "medium", "long", "full", None}
 
 
 def _patterns() -> tuple[str, str]:
-    return PATTERNS.get(str(get_locale() or "en"), PATTERNS["en"])
+    return PATTERNS.get(str(current_locale() or "en"), PATTERNS["en"])
 
 
 def format_money(value, currency: bool = False) -> str:
@@ -47,7 +48,7 @@ def format_date(value, format: str | None = None) -> str:
     if format in _NAMED:  # the language's pattern: date fields only, so one text per day
         if isinstance(value, datetime):
             value = to_local(value).date()
-        locale = get_locale()
+        locale = current_locale()
         return _day(value, PATTERNS.get(str(locale or "en"), PATTERNS["en"])[0], locale)
     if isinstance(value, datetime):
         return babel_datetime(value, format)  # converted to the CRM's time zone first

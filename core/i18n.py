@@ -1,6 +1,6 @@
 """Translation functions for the core and plugins (re-exported by ``core.api``)."""
 from flask.globals import _cv_app
-from flask_babel import get_translations
+from flask_babel import get_locale, get_translations
 from flask_babel.speaklater import LazyString
 
 
@@ -23,6 +23,15 @@ def translations():
     if space is not None and getattr(space, "babel_locale", None) is not None:
         space.crm_catalog = (space.babel_locale, catalog)
     return catalog
+
+
+def current_locale():
+    """The request's locale, as Flask-Babel's ``get_locale()``, which finds it through several
+    context proxies on each call: a list asks once per row (dates, dictionary labels)."""
+    ctx = _cv_app.get(None)
+    space = getattr(ctx.g, "_flask_babel", None) if ctx is not None else None
+    locale = getattr(space, "babel_locale", None)
+    return locale if locale is not None else get_locale()
 
 
 def gettext(string: str, **variables) -> str:
@@ -60,4 +69,4 @@ def install(jinja_env) -> None:
         newstyle=True)
 
 
-__all__ = ["_", "N_", "gettext", "lazy_gettext", "ngettext"]
+__all__ = ["_", "N_", "current_locale", "gettext", "lazy_gettext", "ngettext"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 from typing import NamedTuple
+from urllib.parse import urlencode
 
 from flask import current_app, has_request_context, render_template, request, session, url_for
 from babel import Locale
@@ -37,6 +38,7 @@ talisman = Talisman()
 # What the pages load: scripts only from the CRM's own static files (no inline script, no eval, no event
 # handler attributes), styles from its files plus inline style attributes and the <style> of the
 # server-drawn SVG charts; images from the CRM and data: URIs (Bootstrap's form icons); nothing framed.
+QUERY_SAFE = "!$'()*,/:;?@"  # what Werkzeug leaves unquoted in a query string (werkzeug.urls._urlencode)
 CONTENT_SECURITY_POLICY = {
     "default-src": "'self'",
     "script-src": "'self'",
@@ -169,7 +171,16 @@ def url_with(**changes) -> str:
     args = query_args()
     args.update(changes)
     args = {k: v for k, v in args.items() if v is not None and v != ""}
-    return url_for(request.endpoint, **(request.view_args or {}), **args)
+    view_args = request.view_args or {}
+    if any(key.startswith("_") or key in view_args for key in changes):
+        return url_for(request.endpoint, **view_args, **args)
+    # A list page links to itself a dozen times (sorts, pages, export): its path is built once, and
+    # the query encoded as Werkzeug's url_for encodes it.
+    # (Kept on the request, not on g: a test's app context outlives its requests.)
+    path = getattr(request, "crm_page_path", None)
+    if path is None:
+        path = request.crm_page_path = url_for(request.endpoint, **view_args)
+    return f"{path}?{urlencode(args, safe=QUERY_SAFE)}" if args else path
 
 
 class RecordIdConverter(IntegerConverter):

@@ -4,11 +4,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask import has_request_context, url_for
-from flask_babel import get_locale
 from sqlalchemy import Boolean, ForeignKey, Integer, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.api import BusinessRecord, db, lazy_gettext as _l, watch_cache
+from core.api import BusinessRecord, current_locale, db, lazy_gettext as _l, watch_cache
 
 
 def _edit_links(endpoint: str, key: str, record_ids: list[int]) -> dict[int, str]:
@@ -51,7 +50,7 @@ class DictionaryEntry(BusinessRecord, db.Model):
 
 def in_chinese() -> bool:
     """Are dictionary items shown in Chinese? Jobs and commands: English."""
-    return has_request_context() and str(get_locale()) == "zh_CN"
+    return has_request_context() and str(current_locale()) == "zh_CN"
 
 
 def label_for(item: str, item_en: str | None, chinese: bool | None = None) -> str:

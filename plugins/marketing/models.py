@@ -5,11 +5,10 @@ from datetime import date as Date, datetime
 from decimal import Decimal
 
 from flask import has_request_context, url_for
-from flask_babel import get_locale
 from sqlalchemy import Date as SQLDate, DateTime, ForeignKey, Index, Integer, Numeric, String, Text, or_, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.api import BusinessRecord, TextIndex, User, db, lazy_gettext as _l, utcnow
+from core.api import BusinessRecord, TextIndex, User, current_locale, db, lazy_gettext as _l, utcnow
 from plugins.basedata import services as basedata
 from plugins.marketing.seed import LOST_REASON
 
@@ -52,7 +51,7 @@ class Stage(db.Model, BusinessRecord):
     @property
     def label(self) -> str:
         """The name in the user's language."""
-        chinese = has_request_context() and str(get_locale()) == "zh_CN"
+        chinese = has_request_context() and str(current_locale()) == "zh_CN"
         return (self.name_zh if chinese else self.name) or self.name or self.name_zh
 
     def __str__(self) -> str:
