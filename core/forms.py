@@ -5,7 +5,6 @@ from decimal import Decimal
 
 from babel.support import Translations
 from flask import has_request_context
-from flask_babel import get_locale
 from flask_wtf import FlaskForm, i18n as flask_wtf_i18n
 from markupsafe import Markup, escape
 from wtforms import DecimalField, HiddenField, StringField, TextAreaField
@@ -14,6 +13,7 @@ from wtforms.widgets import core as widgets_core
 from wtforms.widgets.core import clean_key
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from core.i18n import current_locale
 from core.validators import StoredDecimal, no_markup, no_nul, strip_text
 
 
@@ -118,7 +118,7 @@ def _wtforms_translations():
     their catalog from disk on every request that validates a form; here each language's is kept."""
     if not has_request_context():
         return None
-    locale = get_locale()
+    locale = current_locale()
     if locale not in _wtforms_catalogs:
         _wtforms_catalogs[locale] = Translations.load(messages_path(), [locale], domain="wtforms")
     return _wtforms_catalogs[locale]

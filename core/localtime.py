@@ -7,17 +7,23 @@ date filters, "due today" lists and working hours.
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from flask import current_app, has_app_context
+from flask.globals import _cv_app
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 
 
 def local_timezone() -> ZoneInfo:
     """The deployment's time zone (``CRM_TIMEZONE``)."""
-    name = current_app.config.get("BABEL_DEFAULT_TIMEZONE") if has_app_context() else None
-    return ZoneInfo(name or DEFAULT_TIMEZONE)
+    app = _cv_app.get(None)  # (not current_app and has_app_context: two proxy walks, and lists ask per row)
+    return _zone((app.app.config.get("BABEL_DEFAULT_TIMEZONE") if app is not None else None) or DEFAULT_TIMEZONE)
+
+
+@lru_cache(maxsize=16)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
 
 
 def local_now() -> datetime:
