@@ -43,7 +43,7 @@ import flask
 import pytest
 from flask.testing import FlaskClient
 from flask_wtf.csrf import generate_csrf
-from sqlalchemy import MetaData, create_engine, inspect, text
+from sqlalchemy import MetaData, create_engine, inspect, select, text
 
 from core import create_app
 from core.db import db, derived_tables
@@ -431,6 +431,37 @@ def walk_pages(client, url: str, rows: re.Pattern, backwards: bool = False, most
         pages += 1
         assert pages < most, "more pages than expected"
     return seen
+
+
+# --- the same pages computed two ways, and summary tables against their sources ------------------------
+
+def page_contents(client, urls) -> dict[str, str]:
+    """Each URL's page (every one must answer 200) as its reader sees it: the content of ``<main>``
+    without what differs between two requests (a form's CSRF token, a chart's generated id), so that
+    pages computed one way (from a summary table) can be compared with the same pages computed another
+    (from the rows themselves)."""
+    pages = {}
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        page = response.get_data(as_text=True)
+        page = page[page.index("<main"):page.index("</main>")] if "<main" in page else page
+        pages[url] = re.sub(r"chart-[0-9a-f-]{36}", "chart", re.sub(r'name="csrf_token"[^>]*', "", page))
+    return pages
+
+
+def summary_rows(app, summary) -> dict[tuple, tuple]:
+    """Every row of a ``core.api.Summary``'s table: ``{key: measures}``."""
+    with app.app_context():
+        width = len(summary.keys)
+        return {tuple(row[:width]): tuple(row[width:]) for row in db.session.execute(summary.table.select())}
+
+
+def recounted_rows(app, summary) -> dict[tuple, tuple]:
+    """What a ``Summary``'s table must hold: its own grouping over every row of its source now."""
+    with app.app_context():
+        ids = db.session.scalars(select(summary.source.id)).all()
+        return {key: tuple(values) for key, values in summary.rows(db.session.connection(), ids).items()}
 
 
 # --- two transactions at once (PostgreSQL) --------------------------------------------------------------

@@ -3,13 +3,10 @@ equal the won and lost opportunities: after the flow's writes through HTTP and r
 pages a director and an executive see are the pages the direct aggregate over the opportunities gives, and
 they read no opportunity to draw them."""
 import random
-import re
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
-
 from core.api import db, utcnow
-from core.testing import second_writer_waiting
+from core.testing import page_contents, recounted_rows, second_writer_waiting, summary_rows
 from plugins.marketing import reports, services
 from plugins.marketing.closed_months import CLOSED_MONTHS, ClosedMonth
 from plugins.marketing.models import Opportunity
@@ -23,18 +20,7 @@ def _pages(client) -> dict:
                     for year in ("", *(f"?year={y}" for y in range(utcnow().year - 3, utcnow().year + 1)))]
     urls += ["/reports/marketing.win_rate/export.csv", "/reports/marketing.lost_reasons/export.csv"]
     client.get("/")  # shows (and so forgets) the messages of earlier actions
-    pages = {}
-    for url in urls:
-        response = client.get(url)
-        assert response.status_code == 200, url
-        pages[url] = _content(response.get_data(as_text=True))
-    return pages
-
-
-def _content(page: str) -> str:
-    """The page's content, without what differs between two requests (a form's token, a chart's id)."""
-    page = page[page.index("<main"):page.index("</main>")] if "<main" in page else page
-    return re.sub(r"chart-[0-9a-f-]{36}", "chart", re.sub(r'name="csrf_token"[^>]*', "", page))
+    return page_contents(client, urls)
 
 
 def _direct(monkeypatch):
@@ -44,17 +30,11 @@ def _direct(monkeypatch):
 
 
 def _stored(app) -> dict:
-    with app.app_context():
-        rows = db.session.execute(select(ClosedMonth.month, ClosedMonth.status, ClosedMonth.lost_reason,
-                                         ClosedMonth.assignee_id, ClosedMonth.opportunities, ClosedMonth.amount))
-        return {tuple(row[:4]): (row[4], row[5]) for row in rows}
+    return summary_rows(app, CLOSED_MONTHS)
 
 
 def _recounted(app) -> dict:
-    """What the table must hold: the summary's own grouping over every opportunity now."""
-    with app.app_context():
-        ids = db.session.scalars(select(Opportunity.id)).all()
-        return {key: tuple(values) for key, values in CLOSED_MONTHS.rows(db.session.connection(), ids).items()}
+    return recounted_rows(app, CLOSED_MONTHS)
 
 
 def _varied(add_opportunity, stage_ids, people, seed=11) -> None:

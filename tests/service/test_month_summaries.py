@@ -11,18 +11,13 @@ import pytest
 from sqlalchemy import select
 
 from core.api import db, utcnow
+from core.testing import page_contents, recounted_rows, summary_rows
 from plugins.service import reports, services
 from plugins.service.models import Round, ServiceRequest
 from plugins.service.month_summaries import ARCHIVED_MONTHS, REQUEST_MONTHS, ROUND_MONTHS
 
 KEYS = ("by_type", "satisfaction_by_type", "satisfaction_by_handler", "sla_attainment")
 SUMMARIES = (REQUEST_MONTHS, ARCHIVED_MONTHS, ROUND_MONTHS)
-
-
-def _content(page: str) -> str:
-    """The page's content, without what differs between two requests (a form's token, a chart's id)."""
-    page = page[page.index("<main"):page.index("</main>")] if "<main" in page else page
-    return re.sub(r"chart-[0-9a-f-]{36}", "chart", re.sub(r'name="csrf_token"[^>]*', "", page))
 
 
 def _pages(client) -> dict:
@@ -35,12 +30,7 @@ def _pages(client) -> dict:
     urls += [f"/reports/service.sla_attainment?priority={p}" for p in ("low", "normal", "high", "urgent")]
     urls += [f"/reports/service.sla_attainment?priority=urgent&year={year - 1}"]
     client.get("/")  # shows (and so forgets) the messages of earlier actions
-    pages = {}
-    for url in urls:
-        response = client.get(url)
-        assert response.status_code == 200, url
-        pages[url] = _content(response.get_data(as_text=True))
-    return pages
+    return page_contents(client, urls)
 
 
 def _direct(monkeypatch):
@@ -50,24 +40,13 @@ def _direct(monkeypatch):
 
 
 def _stored(app) -> dict:
-    with app.app_context():
-        found = {}
-        for summary in SUMMARIES:
-            table = summary.table
-            for row in db.session.execute(select(table)):
-                found[(table.name, *row[:len(summary.keys)])] = tuple(row[len(summary.keys):])
-        return found
+    return {(summary.table.name, *key): values for summary in SUMMARIES
+            for key, values in summary_rows(app, summary).items()}
 
 
 def _recounted(app) -> dict:
-    """What the tables must hold: each summary's own grouping over every request and round now."""
-    with app.app_context():
-        found, connection = {}, db.session.connection()
-        for summary in SUMMARIES:
-            ids = db.session.scalars(select(summary.source.id)).all()
-            for key, values in summary.rows(connection, ids).items():
-                found[(summary.table.name, *key)] = tuple(values)
-        return found
+    return {(summary.table.name, *key): values for summary in SUMMARIES
+            for key, values in recounted_rows(app, summary).items()}
 
 
 def _new_years(year: int) -> list[datetime]:
