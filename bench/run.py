@@ -35,7 +35,7 @@ MANAGER = "bench_mgr01"
 
 
 def measure_pages(base: str, users: dict, counter: StatementCounter, requests_: int,
-                  only: list[str] | None = None) -> list[dict]:
+                  only: list[str] | None = None, workers: int = 2) -> list[dict]:
     results = {}
     for role, (session, client, facts) in users.items():
         for name, url in pages.customer_pages(facts) + pages.sales_service_pages(facts):
@@ -43,7 +43,7 @@ def measure_pages(base: str, users: dict, counter: StatementCounter, requests_: 
                 continue
             target = pages.resolve(session, base, url)
             row = results.setdefault(name, {"page": name})
-            row[role] = {"url": target, **time_get(session, base + target, requests_),
+            row[role] = {"url": target, **time_get(session, base + target, requests_, workers=workers),
                          "statements": counter.count(client, target)}
             print(f"  {role:<15} {name:<36} p50 {row[role]['p50']:>8} ms  p95 {row[role]['p95']:>8} ms  "
                   f"{row[role]['statements']:>3} SQL  {row[role]['status']}", flush=True)
@@ -121,7 +121,7 @@ def main(argv=None) -> None:
     try:
         users = {role: (log_in(app.base, username, PASSWORD), counter.client(username, PASSWORD), facts[role])
                  for role, username in (("admin", ADMIN), ("account_manager", MANAGER))}
-        result["pages"] = measure_pages(app.base, users, counter, args.requests, args.only)
+        result["pages"] = measure_pages(app.base, users, counter, args.requests, args.only, args.workers)
         if args.wrk_seconds > 0:  # 0: pages only
             result["throughput"] = measure_throughput(app.base, floor.base, users, args.wrk_seconds)
         result["workers_after"] = app.worker_memory()

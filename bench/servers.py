@@ -10,6 +10,7 @@ import statistics
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import requests
@@ -100,11 +101,18 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered) + 0.5) - 1))]
 
 
-def time_get(session, url: str, requests_: int, warmup: int = 2) -> dict:
-    """p50/p95 of ``requests_`` sequential GETs of ``url`` after ``warmup`` untimed ones, in ms."""
+def time_get(session, url: str, requests_: int, warmup: int = 2, workers: int = 2) -> dict:
+    """p50/p95 of ``requests_`` sequential GETs of ``url`` after ``warmup`` untimed rounds, in ms.
+
+    A round sends ``workers`` requests at once, so that every gunicorn worker (one request at a time
+    each) serves the page before the timing: sequential warm-up requests may all reach one worker,
+    and the other's first request (its first Jinja compile of the page's templates, ~100 ms) was then
+    the slow request out of ten that made a page's p95."""
     statuses = set()
-    for _ in range(warmup):
-        statuses.add(session.get(url).status_code)
+    sessions = [session] + [_copy(session) for _ in range(workers - 1)]
+    with ThreadPoolExecutor(workers) as pool:
+        for _ in range(warmup):
+            statuses.update(pool.map(lambda each: each.get(url).status_code, sessions))
     times = []
     for _ in range(requests_):
         began = time.perf_counter()
@@ -113,6 +121,13 @@ def time_get(session, url: str, requests_: int, warmup: int = 2) -> dict:
         statuses.add(response.status_code)
     return {"p50": round(statistics.median(times), 1), "p95": round(percentile(times, 0.95), 1),
             "status": sorted(statuses)}
+
+
+def _copy(session: requests.Session) -> requests.Session:
+    """Another session with the same login (cookies): a requests.Session is not shared between threads."""
+    other = requests.Session()
+    other.cookies.update(session.cookies)
+    return other
 
 
 def wrk(url: str, cookie: str | None, seconds: int, connections: int = 32) -> dict:
