@@ -124,9 +124,13 @@ def _ids_alone(ids, tiebreak):
             and not any(isinstance(each, Join) for each in explicit):
         return ids
     froms = ids.get_final_froms()
-    if len(froms) != 1 or not isinstance(froms[0], Join):
+    joins = [found for found in froms if isinstance(found, Join)]
+    where = ids.whereclause
+    # Besides the join, only tables the conditions bring in (a search's gram table, TextIndex.filter).
+    if len(joins) != 1 or any(found is not joins[0] and (where is None or found not in where._from_objects)
+                              for found in froms):
         return ids
-    joined, node = set(), froms[0]
+    joined, node = set(), joins[0]
     while isinstance(node, Join):
         if not node.isouter or node.full:
             return ids
@@ -134,7 +138,6 @@ def _ids_alone(ids, tiebreak):
         node = node.left
     if _plain(node) is not _plain(getattr(tiebreak, "expression", tiebreak).table):
         return ids
-    where = ids.whereclause
     if where is not None and any(_plain(getattr(element, "table", None)) in joined for element in iterate(where)):
         return ids
     alone = select(tiebreak)
@@ -150,14 +153,13 @@ def _bounded_count(stmt, tiebreak, cap: int) -> int:
     """The number of rows of ``stmt``, counting no further than ``cap + 1``; only the ids are read,
     so a covering index can answer, and an ``either`` condition arm after arm."""
     ids = stmt.order_by(None).with_only_columns(tiebreak, maintain_column_froms=True)
+    # The outer joins a list makes only for its columns are left out: SQLite can then answer from an
+    # index holding the filters' columns. PostgreSQL drops such a join as it plans, but too late for its
+    # index-only scans (the join's column stays needed): the administrator's count of the 19,859 handled
+    # requests read 6,567 table pages (21 ms) instead of 42 index pages (2 ms).
+    ids = _ids_alone(ids, tiebreak)
     found = [term for term in _conjuncts(ids.whereclause) if isinstance(term, Either)] \
         if ids.whereclause is not None else []
-    if found or db.session.get_bind().dialect.name == "sqlite":
-        # (PostgreSQL leaves the join out as it plans; taken out here, its plan of a search's count
-        # changed for the worse: 服务器间歇 read 400,000 summary index entries instead of the trigrams.)
-        ids = _ids_alone(ids, tiebreak)
-        found = [term for term in _conjuncts(ids.whereclause) if isinstance(term, Either)] \
-            if ids.whereclause is not None else []
     if found:
         arms, parts = found[0].clauses, []
         for number, arm in enumerate(arms):

@@ -39,14 +39,17 @@ def test_each_sort_reads_an_index_in_order_on_every_page(capped, login_as, query
                                  "/service/?status=archived&sort=type"])
 def test_status_lists_count_without_reading_customers(capped, login_as, query_plans, url):
     """The bounded count reads request index entries only: the customer shown beside each row is
-    joined for the page, not for the count (an outer join both databases leave out)."""
+    joined for the page, not for the count. PostgreSQL, which drops such a join as it plans, still
+    could not answer from an index alone while the statement joined it (the handled requests at 1M:
+    6,567 table pages, 21 ms, instead of 42 index pages, 1 ms)."""
     director = login_as("sales_director")
     for page_url in first_next_last(director, url):
         plans = query_plans(director, page_url, REQUESTS)
         counts = [plan for plan in plans if plan.bounded_count]
         assert counts, page_url
         for plan in counts:
-            assert "customers_customer" not in plan, (page_url, plan)
+            assert "customers_customer" not in plan and "customers_customer" not in plan.sql, (page_url, plan)
+            assert "COVERING INDEX" in plan or "Index Only Scan" in plan, (page_url, plan)
         for plan in plans:
             assert not query_plans.full_scans(plan, REQUESTS), (page_url, plan)
 
