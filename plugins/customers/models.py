@@ -188,10 +188,6 @@ class Contact(db.Model, BusinessRecord):
         # At most one main contact per customer, whatever two people save at once.
         Index("uq_customers_contact_main", "customer_id", unique=True,
               sqlite_where=text("is_main"), postgresql_where=text("is_main")),
-        # PostgreSQL: the top bar's first ten contacts by name holding a frequent term (华: 38,288 of a
-        # million) are read walking the names in order, not all collected and sorted (1M, loaded machine:
-        # 206-284 -> 32 ms). SQLite walks the order its own way (TextIndex.first_matches, probing).
-        Index("ix_customers_contact_name_id", "name", "id", info={"dialects": ("postgresql",)}),
         *CONTACT_TEXT.indexes(),
         CONTACT_TEXT.table_info(),
     )
