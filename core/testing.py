@@ -444,6 +444,20 @@ def walk_pages(client, url: str, rows: re.Pattern, backwards: bool = False, most
     return seen
 
 
+# --- a million's statistics in a small test database -------------------------------------------------------
+
+def use_postings(monkeypatch, gram_table: str, postings: dict[str, int], rare: int = 3) -> None:
+    """``TextIndex.postings`` of ``gram_table`` as a generated million has them (``postings``, any other gram
+    ``rare``), up to ``POSTINGS_COUNTED``; other indexes unchanged. Plan tests then tell SQLite the shares of
+    the million beside its ``sqlite_stat1`` (``query_plans(..., statistics=...)``)."""
+    from core.text_search import POSTINGS_COUNTED, TextIndex
+
+    original = TextIndex.postings
+    monkeypatch.setattr(TextIndex, "postings", lambda index, gram: (
+        min(postings.get(gram, rare), POSTINGS_COUNTED) if index.gram_table == gram_table
+        else original(index, gram)))
+
+
 # --- the same pages computed two ways, and summary tables against their sources ------------------------
 
 def page_contents(client, urls) -> dict[str, str]:

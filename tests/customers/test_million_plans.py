@@ -11,9 +11,8 @@ from datetime import datetime
 import pytest
 from sqlalchemy import insert
 
-from core.api import TextIndex, db
-from core.text_search import POSTINGS_COUNTED
-from core.testing import first_next_last, walk_pages
+from core.api import db
+from core.testing import first_next_last, use_postings, walk_pages
 from plugins.customers.models import Customer
 
 CUSTOMERS = "customers_customer"
@@ -132,10 +131,7 @@ MILLION_POSTINGS = {"华信": 49_620, "华": 92_876, "信": 61_044}
 @pytest.fixture
 def million_postings(monkeypatch):
     """The gram postings of the generated million instead of the test's few rows (any other gram: rare)."""
-    original = TextIndex.postings
-    monkeypatch.setattr(TextIndex, "postings", lambda index, gram: (
-        min(MILLION_POSTINGS.get(gram, 3), POSTINGS_COUNTED) if index.gram_table == "customers_customer_gram"
-        else original(index, gram)))
+    use_postings(monkeypatch, "customers_customer_gram", MILLION_POSTINGS)
 
 
 def _count(plans) -> str:

@@ -11,9 +11,8 @@ import re
 import pytest
 from sqlalchemy import select
 
-from core.api import TextIndex, db
-from core.testing import first_next_last, walk_pages
-from core.text_search import POSTINGS_COUNTED
+from core.api import db
+from core.testing import first_next_last, use_postings, walk_pages
 
 REQUESTS = "service_request"
 # sqlite_stat1 of service_request at 500,256 requests (50 account managers).
@@ -112,10 +111,7 @@ MILLION_POSTINGS = {"故障": 51_875, "打印": 51_875}
 @pytest.fixture
 def million_postings(monkeypatch):
     """The postings of the generated 500,000 requests instead of the test's few (any other gram: rare)."""
-    original = TextIndex.postings
-    monkeypatch.setattr(TextIndex, "postings", lambda index, gram: (
-        min(MILLION_POSTINGS.get(gram, 3), POSTINGS_COUNTED) if index.gram_table == "service_request_gram"
-        else original(index, gram)))
+    use_postings(monkeypatch, "service_request_gram", MILLION_POSTINGS)
 
 
 @pytest.mark.parametrize("role, term, start", [
