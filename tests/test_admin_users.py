@@ -1,6 +1,7 @@
 """Users pages: list, create, edit, deactivate, reset password, the last-administrator rule."""
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from core.db import db
 from core.rbac.models import Role, User
@@ -17,7 +18,7 @@ def role_id(app, key):
 
 def get_user(app, **where):
     with app.app_context():
-        user = db.session.scalar(select(User).filter_by(**where))
+        user = db.session.scalar(select(User).filter_by(**where).options(selectinload(User.roles)))
         if user is not None:
             db.session.expunge(user)  # keep the loaded fields readable after the context ends
         return user

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
 
 from core.admin import blueprint, grants
 from core.admin.forms import STALE_MESSAGE, PasswordResetForm, UserCreateForm, UserFilterForm, UserForm
@@ -29,7 +30,7 @@ def _role_choices() -> list[tuple[int, str]]:
 
 
 def _filtered(form: UserFilterForm):
-    stmt = select(User)
+    stmt = select(User).options(selectinload(User.roles))  # the list shows each user's roles
     if form.q.data and not form.q.errors:
         text = form.q.data.lower()
         stmt = stmt.where(or_(func.lower(User.username).contains(text, autoescape=True),

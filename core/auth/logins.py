@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import ForeignKey, String, bindparam, delete, select
-from sqlalchemy.orm import Mapped, lazyload, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import db
 from core.models import utcnow
@@ -66,8 +66,7 @@ def _user_of_statement():
     from core.rbac.models import User
 
     return (select(User).join(Login, Login.user_id == User.id)
-            .where(Login.token_hash == bindparam("token_hash"), Login.expires_at > bindparam("now"))
-            .options(lazyload(User.roles)))
+            .where(Login.token_hash == bindparam("token_hash"), Login.expires_at > bindparam("now")))
 
 
 def end(token: str | None) -> None:

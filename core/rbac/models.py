@@ -101,7 +101,9 @@ class User(db.Model, UserMixin, BusinessRecord):
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     language: Mapped[str | None] = mapped_column(String(10))
-    roles: Mapped[list[Role]] = relationship(secondary=user_roles, lazy="selectin")
+    # Loaded only when asked for: access checks read the cached roles (core.rbac.access), and a
+    # page showing a record's manager or assignee must not load that user's roles and grants.
+    roles: Mapped[list[Role]] = relationship(secondary=user_roles)
 
     @property
     def is_active(self) -> bool:
