@@ -14,9 +14,11 @@ import unicodedata
 from collections.abc import Sequence
 from decimal import Decimal
 
-from functools import cache
+from functools import cache, lru_cache
 
 from markupsafe import Markup
+
+from core.i18n import current_locale
 
 KINDS = {"bar": "Bar", "hbar": "HorizontalBar", "pie": "Pie", "line": "Line"}  # pygal's chart classes
 
@@ -79,11 +81,25 @@ def svg_chart(kind: str, categories: Sequence, series: Sequence[tuple], *, heigh
     series, one slice per category. ``formatter`` turns a value into the text
     shown on the chart (values on bars, the value axis); by default a compact number.
     """
-    categories = [str(category) for category in categories]
-    series = [(str(name), [_number(value) for value in values]) for name, values in series]
+    categories = tuple(str(category) for category in categories)
+    series = tuple((str(name), tuple(_number(value) for value in values)) for name, values in series)
+    if formatter is None:
+        return _drawn(kind, categories, series, height, str(current_locale()))
+    return _draw(kind, categories, series, height, formatter)
+
+
+@lru_cache(maxsize=64)
+def _drawn(kind: str, categories: tuple, series: tuple, height: int, locale: str) -> Markup:
+    """The same chart is asked for again and again (each manager's dashboard, a report until its data
+    changes): drawing it is most of a dashboard's CPU, so the last charts drawn are kept, by their data
+    and the language of their numbers."""
+    return _draw(kind, categories, series, height, compact_number)
+
+
+def _draw(kind: str, categories: tuple, series: tuple, height: int, formatter) -> Markup:
     if kind == "hbar":  # pygal draws the first category at the bottom; read from the top instead
         categories = categories[::-1]
-        series = [(name, values[::-1]) for name, values in series]
+        series = tuple((name, values[::-1]) for name, values in series)
         height = max(height, 80 + 26 * len(categories) * max(1, len(series)))
     import pygal
 
@@ -92,15 +108,15 @@ def svg_chart(kind: str, categories: Sequence, series: Sequence[tuple], *, heigh
         show_legend=kind == "pie" or len(series) > 1, legend_at_bottom=True,
         truncate_label=24, truncate_legend=30, x_label_rotation=30 if kind in ("bar", "line") and len(categories) > 6 else 0,
         print_values=kind != "line" and len(categories) <= 6, margin=8, spacing=12, **_room_for_wide_labels(kind, categories),
-        value_formatter=formatter or compact_number, no_data_text="",
+        value_formatter=formatter, no_data_text="",
     )
     if kind == "pie":
         values = series[0][1] if series else []
         for category, value in zip(categories, values):
             chart.add(category, value)
     else:
-        chart.x_labels = categories
+        chart.x_labels = list(categories)
         for name, values in series:
-            chart.add(name, values)
+            chart.add(name, list(values))
     svg = chart.render(is_unicode=True)
     return Markup(_COMMENT.sub("", _SCRIPT.sub("", svg)))

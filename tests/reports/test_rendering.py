@@ -69,9 +69,9 @@ def probe_app(make_app):
 _users = itertools.count(1)
 
 
-def client_with(app, permissions):
+def client_with(app, permissions, **fields):
     username = f"probe{next(_users)}"
-    create_user(app, permissions=permissions, username=username)
+    create_user(app, permissions=permissions, username=username, **fields)
     client = app.test_client()
     assert log_in(client, username).status_code == 302
     return client
@@ -103,6 +103,19 @@ def test_the_chart_references_nothing_outside_and_holds_chinese_labels(probe_app
     assert not re.search(r"(?:href|src)\s*=", svg)
     assert re.findall(r"https?://[^\"' )]+", svg) == ["http://www.w3.org/2000/svg"]  # the namespace, not a fetch
     assert "url(" not in svg.replace("url(#", "")
+
+
+def test_a_chart_drawn_again_speaks_each_reader_s_language(probe_app):
+    """Charts are kept once drawn (core.charts): the same data read in another language is drawn anew."""
+    def chart(**fields):
+        page = client_with(probe_app, EVERYTHING, **fields).get("/reports/probe.sales?rows=20").get_data(as_text=True)
+        return page[page.index("<svg"):page.index("</svg>")]
+
+    english = chart()
+    assert "20K" in english and "万" not in english
+    assert chart() == english  # kept, not drawn again
+    chinese = chart(language="zh_CN")
+    assert "2万" in chinese and "20K" not in chinese
 
 
 def test_no_rows_show_an_empty_state_not_a_chart(probe_app):
