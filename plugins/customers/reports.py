@@ -13,7 +13,7 @@ from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
 from core.api import (
-    Chart, Column, FilterForm, Report, User, contains, db, id_or_none, lazy_gettext as _l, no_markup, scoped, sees_all,
+    Chart, Column, FilterForm, Report, User, db, id_or_none, lazy_gettext as _l, no_markup, scoped, sees_all,
     strip_text, current_user, users_holding,
 )
 
@@ -22,7 +22,7 @@ from plugins.customers import rfm
 from plugins.customers.churn import LOST, ChurnRecord
 from plugins.customers.models import STATUS_DELETED, Customer
 from plugins.customers.order_summary import ALL_YEARS, OrderYear
-from plugins.customers.services import MANAGER_PERMISSION
+from plugins.customers.services import MANAGER_PERMISSION, filter_by_customer_text
 
 SECTION = _l("Customer management")
 YEARS = NumberRange(min=1900, max=2999, message=_l("Enter a year from 1900 to 2999."))
@@ -40,8 +40,8 @@ def contribution(form):
             .join(Customer, Customer.id == OrderYear.customer_id)
             .where(OrderYear.year == (form.year.data or ALL_YEARS))
             .order_by(OrderYear.amount.desc(), OrderYear.customer_id.desc()))
-    if form.name.data:
-        stmt = stmt.where(contains(Customer.name, form.name.data))
+    if form.name.data:  # from the name's search index, starting where the term is rarest (TextIndex.filter)
+        stmt = filter_by_customer_text(stmt, form.name.data, ("name",), key=OrderYear.customer_id)
     return scoped(stmt, Customer)
 
 
@@ -89,7 +89,7 @@ class ChurnFilter(FilterForm):
 def _lost(stmt, form):
     stmt = stmt.join(Customer, Customer.id == ChurnRecord.customer_id).where(ChurnRecord.status == LOST)
     if form.customer.data:
-        stmt = stmt.where(contains(Customer.name, form.customer.data))
+        stmt = filter_by_customer_text(stmt, form.customer.data, ("name",), key=ChurnRecord.customer_id)
     manager = id_or_none(form.manager.data)
     if manager is not None:
         stmt = stmt.where(ChurnRecord.manager_id == manager)
