@@ -109,8 +109,10 @@ class Customer(db.Model, BusinessRecord):
         *(Index(f"ix_customers_customer_{column}_created", column, "created_at", "id")
           for column in ("region", "level", "status")),
         Index("ix_customers_customer_manager_name", "manager_id", "name", "id"),
-        # A manager's count, filtered by region and/or level or not, from index entries alone.
-        Index("ix_customers_customer_manager_filters", "manager_id", "status", "region", "level"),
+        # A manager's count, filtered by region and/or level or not, from index entries alone; and
+        # their visible customers' ids (SQLite's indexes hold the rowid, PostgreSQL's include the id).
+        Index("ix_customers_customer_manager_filters", "manager_id", "status", "region", "level",
+              postgresql_include=["id"]),
         # Customer composition counts customers per level, credit or satisfaction from these alone.
         # (also the administrator's count of a region and level: PostgreSQL counts index entries)
         Index("ix_customers_customer_level_status_region", "level", "status", "region"),
