@@ -79,7 +79,7 @@ from sqlalchemy.sql.elements import BinaryExpression, BooleanClauseList, Groupin
 from sqlalchemy.sql.selectable import FromClause, Join
 from sqlalchemy.sql.visitors import InternalTraversal, iterate, replacement_traverse
 
-from core.db import db
+from core.db import db, without_parallel_workers
 
 COUNT_CAP = 10_000  # the default of CRM_COUNT_CAP
 MAX_ID = 2**31 - 1  # record ids are INTEGER columns (PostgreSQL int4)
@@ -517,6 +517,7 @@ def paginate(stmt, sorts: dict, default: str, tiebreak, *, walk: bool = False) -
     sort = sort_order(sorts, default)
     order = _Order(stmt, sort_columns(sorts[sort.lstrip("-")]), tiebreak, sort.startswith("-"))
     cap = current_app.config.get("CRM_COUNT_CAP", COUNT_CAP)
+    without_parallel_workers()  # bounded reads: workers cost more than they share (core.db)
     counted, rows = _bounded_count(stmt, tiebreak, cap)
     requested = _int_arg("page", 1) or 1
     if counted <= cap:

@@ -81,3 +81,53 @@ def test_a_filter_in_the_default_order_reads_an_index_in_order(capped, login_as,
         for plan in query_plans(director, url, CUSTOMERS, sorted_by_index=True):
             assert not query_plans.full_scans(plan, CUSTOMERS), (url, plan)
             assert not query_plans.sorts(plan), (url, plan)
+
+
+# Costs under which PostgreSQL starts parallel workers even for the few rows of a test table.
+WORKERS_CHEAP = ("parallel_setup_cost = 0", "parallel_tuple_cost = 0", "min_parallel_table_scan_size = 0",
+                 "min_parallel_index_scan_size = 0", "enable_seqscan = off")
+
+
+@pytest.mark.parametrize("url", ["/customers/?name=华信", "/customers/?name=华信&page=-1", "/customers/?name=华"])
+def test_a_searchs_bounded_count_starts_no_parallel_workers(app, capped, login_as, url):
+    """At a million customers PostgreSQL planned the administrator's count of 华信 (the first 10,001 of 49,828)
+    as a parallel bitmap heap scan: the leader alone builds the GIN index's bitmap, then two workers share
+    the table's pages, which cost more than they share (core.db.without_parallel_workers). Here the
+    statement is planned again inside the page's own transaction, where parallel workers are made cheap
+    enough to be chosen at any size: it still has none, and has them once they are allowed again."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    director = login_as("sales_director")
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("PostgreSQL's parallel query")
+    plans = []
+
+    def explain(conn, cursor, statement, parameters, context, executemany):
+        if not (statement.lstrip().upper().startswith("SELECT COUNT(*)") and CUSTOMERS in statement):
+            return
+        check = cursor.connection.cursor()
+        for setting in WORKERS_CHEAP:
+            check.execute(f"SET LOCAL {setting}")
+        found = []
+        for workers in (None, 2):  # as the page planned it, then with workers allowed again
+            if workers:
+                check.execute(f"SET LOCAL max_parallel_workers_per_gather = {workers}")
+            check.execute("EXPLAIN " + statement, parameters)
+            found.append("\n".join(row[0] for row in check.fetchall()))
+        for setting in (*WORKERS_CHEAP, "max_parallel_workers_per_gather = 0"):  # the page goes on as it was
+            name = setting.split(" = ")[0]
+            check.execute(f"SET LOCAL {name} TO DEFAULT" if name != "max_parallel_workers_per_gather"
+                          else f"SET LOCAL {setting}")
+        plans.append(found)
+
+    event.listen(Engine, "after_cursor_execute", explain)
+    try:
+        assert director.get(url).status_code == 200
+    finally:
+        event.remove(Engine, "after_cursor_execute", explain)
+    assert len(plans) == 1, plans
+    planned, allowed = plans[0]
+    assert "Gather" not in planned, planned
+    assert "Gather" in allowed, allowed  # the costs above do make workers the planner's choice
