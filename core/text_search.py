@@ -46,6 +46,7 @@ from sqlalchemy import (
     Boolean, ColumnElement, Index, and_, column, exists, func, literal, literal_column, or_, select, table, text,
 )
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.elements import AsBoolean
 from sqlalchemy.dialects.postgresql import array
 
 from core.db import db
@@ -184,6 +185,31 @@ class _GramJoin(_ByProbing):
         postings = max(1.0, self.share * self.rows)
         return and_(func.likelihood(grams.c.row_id == self.key, literal_column(repr(min(1.0, 1 / postings)))),
                     func.likelihood(grams.c.gram == self.gram, literal_column(repr(self.share))))
+
+
+def postings_alone(ids, tiebreak):
+    """SQLite: ``ids`` — the select of a list's keys that its bounded count reads (``core.paging``) — as
+    the term's postings alone, when a short term's join (``_GramJoin``) on the listed table's own key is
+    its only condition and the two tables its only ones: an administrator's list searched for 华信 and
+    nothing else. Else ``ids`` unchanged.
+
+    The gram table holds a row's postings exactly while the row exists (its triggers, in the writer's
+    transaction), so each posting is one row of the list. Read through the join, each of the first
+    10,001 postings also looked its row up by id, which nothing needed: the administrator's count of
+    华信 in 300,000 opportunities 9.0 -> ~0.4 ms, of 发票 in 500,000 service requests 14.9 -> ~0.4 ms."""
+    where = ids.whereclause
+    where = where.element if isinstance(where, AsBoolean) else where  # a condition as it stands
+    if not isinstance(where, _GramJoin) or ids._group_by_clauses or ids._having_criteria or ids._distinct:
+        return ids
+    key, listed = getattr(where.key, "expression", where.key), getattr(tiebreak, "expression", tiebreak)
+    if getattr(key, "table", None) is None or key.table is not getattr(listed, "table", None) \
+            or key.name != listed.name:
+        return ids
+    # Only now the FROM list (compiling it costs): the listed table and the gram table, nothing joined.
+    tables = {getattr(found, "name", None) for found in ids.get_final_froms()}
+    if tables != {key.table.name, where.grams.name}:
+        return ids
+    return select(where.grams.c.row_id).where(where.grams.c.gram == where.gram)
 
 
 class _InFts(_ByProbing):
