@@ -24,11 +24,13 @@ def name_key(name: str | None) -> str:
     text = unicodedata.normalize("NFKC", name or "").casefold().strip()
     whole = text
     while True:
-        # The regular expressions only where they can match (an import checks 100,000 names at once):
-        # [\W_] is a character that is not alphanumeric; a Latin suffix is one of the words at the end.
+        # The regular expressions and the suffixes one by one only where they can match (an import
+        # checks 100,000 names at once): [\W_] is a character that is not alphanumeric (str.isalnum()
+        # is \w without "_"); a suffix is one of the endings (endswith of the tuple first).
         if text and not text[-1].isalnum():
             text = _TRIM.sub("", text)
-        suffix = next((s for s in _CHINESE_SUFFIXES if text.endswith(s) and len(text) > len(s)), None)
+        suffix = next((s for s in _CHINESE_SUFFIXES if text.endswith(s) and len(text) > len(s)), None) \
+            if text.endswith(_CHINESE_SUFFIXES) else None
         if suffix:
             text = text[:-len(suffix)]
             continue
@@ -37,6 +39,8 @@ def name_key(name: str | None) -> str:
             text = text[:latin.start()]
             continue
         break
+    if text.isalnum():  # no space or punctuation to take out
+        return text[:200]
     # A name that is nothing but a suffix ("集团") or punctuation ("%") is compared whole,
     # never as an empty key that would match every other such name.
     return (_NOISE.sub("", text) or _NOISE.sub("", whole) or whole)[:200]

@@ -66,12 +66,13 @@ class Table:
     def chunks(self, size: int) -> Iterator[list[tuple[int, dict[str, str]]]]:
         """The rows, ``size`` at a time; refuses a file that is not CSV or has no rows."""
         chunk = []
-        keys, width = self._keys, len(self._keys)
+        keys, width, strip = self._keys, len(self._keys), str.strip
         try:
             for cells in self._reader:
-                if not any(cell.strip() for cell in cells):
+                stripped = list(map(strip, cells))  # (map and dict(zip()) run in C: ~2x a comprehension's speed)
+                if not any(stripped):
                     continue
-                values = {key: cell.strip() for key, cell in zip(keys, cells)}
+                values = dict(zip(keys, stripped))
                 if len(cells) > width:
                     values["__extra__"] = "x"
                 chunk.append((self._reader.line_num, values))
