@@ -1,0 +1,138 @@
+"""CPU time of a customer import, per step, in process: the transaction rolled back, best of N.
+
+    python -m bench.import_times --database-url URL --rows 100000 --runs 3 [--profile FILE]
+
+The importer's steps (reading and checking the file, duplicates, insert, audit,
+search index, commit) are timed by the client's CPU (``time.process_time``,
+which includes SQLite's work) and, on PostgreSQL, by the backend's CPU
+(utime + stime of ``/proc/<pid>/stat``; the server must run on this machine).
+On a machine shared with other work, CPU time moves far less than wall time.
+The file is the bench's (``bench/longops.py``); nothing is committed, and on
+PostgreSQL the customers and the audit log are vacuumed between runs.
+"""
+from __future__ import annotations
+
+import argparse
+import cProfile
+import os
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import text
+
+from bench.longops import _customers_file
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _backend_cpu(pid: int | None) -> float:
+    if pid is None:
+        return 0.0
+    with open(f"/proc/{pid}/stat") as handle:
+        fields = handle.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime (fields 14 and 15 of stat)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--manager", default="bench_mgr01")
+    parser.add_argument("--profile", help="write a cProfile of the last run here")
+    parser.add_argument("--statements", action="store_true",
+                        help="also each statement that took over 0.05 s of CPU (client + backend), last run")
+    args = parser.parse_args()
+    os.environ["DATABASE_URL"] = args.database_url
+
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    from core import create_app
+    from core.db import db
+    from plugins.customers.importer import KINDS, read_table
+    from plugins.customers.importer import customer_rows
+    from plugins.customers.importer.progress import ImportProgress
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": args.database_url})
+    marks: list[tuple[str, float, float]] = []
+    backend: list[int | None] = [None]
+    step = ImportProgress.step
+
+    def mark(name: str) -> None:
+        marks.append((name, time.process_time(), _backend_cpu(backend[0])))
+
+    def timed_step(self, key):
+        mark(key)
+        return step(self, key)
+
+    @contextmanager
+    def rolled_back(report):
+        yield  # the import's work, then nothing committed (rolled back below)
+
+    statements: list[tuple[float, str]] = []
+    started: list[float] = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        started.append(time.process_time() + _backend_cpu(backend[0]))
+
+    def after(conn, cursor, statement, parameters, context, executemany):
+        cpu = time.process_time() + _backend_cpu(backend[0]) - started.pop()
+        if cpu > 0.05:
+            statements.append((cpu, " ".join(statement.split())[:110]))
+
+    if args.statements:
+        event.listen(Engine, "before_cursor_execute", before)
+        event.listen(Engine, "after_cursor_execute", after)
+    ImportProgress.step = timed_step
+    customer_rows.all_or_nothing = rolled_back
+    customer_rows.analyze_grown = lambda *a, **k: []
+    postgresql = args.database_url.startswith("postgresql")
+    best: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as workdir, app.app_context():
+        path = Path(workdir) / "customers.csv"
+        _customers_file(path, args.rows, args.manager)
+        for run in range(args.runs):
+            if postgresql:
+                backend[0] = db.session.execute(text("SELECT pg_backend_pid()")).scalar()
+                db.session.rollback()
+            marks.clear()
+            statements.clear()
+            profiler = cProfile.Profile() if args.profile and run == args.runs - 1 else None
+            began = time.monotonic()
+            mark("reading")
+            if profiler:
+                profiler.enable()
+            with open(path, "rb") as source:
+                report = KINDS["customers"].run(read_table(source, KINDS["customers"].columns))
+            if profiler:
+                profiler.disable()
+                profiler.dump_stats(args.profile)
+            mark("end")
+            wall = time.monotonic() - began
+            db.session.rollback()
+            assert not report.error_count, report.errors[:3]
+            steps = {}
+            for (name, cpu, bcpu), (_n, cpu2, bcpu2) in zip(marks, marks[1:]):
+                steps[name] = (cpu2 - cpu, bcpu2 - bcpu)
+            total = sum(c for c, _b in steps.values()), sum(b for _c, b in steps.values())
+            line = "  ".join(f"{name} {c:.2f}" + (f"+{b:.2f}" if postgresql else "") for name, (c, b) in steps.items())
+            print(f"run {run + 1}: wall {wall:.1f} s, CPU {total[0]:.2f}" + (f" + backend {total[1]:.2f}" if postgresql
+                  else "") + f" s | {line}", flush=True)
+            if args.statements and run == args.runs - 1:
+                for cpu, statement in statements:
+                    print(f"    {cpu:5.2f} s  {statement}")
+            for name, (c, b) in [*steps.items(), ("total", total)]:
+                best[name] = min(best.get(name, 1e9), c + b)
+            if postgresql:
+                with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                    conn.execute(text("VACUUM customers_customer"))
+                    conn.execute(text("VACUUM core_audit_log"))
+    print("best (client + backend CPU s): " + "  ".join(f"{k} {v:.2f}" for k, v in best.items()))
+    print(f"rows/s of CPU (best total): {args.rows / best['total']:,.0f}")
+
+
+if __name__ == "__main__":
+    main()
