@@ -14,7 +14,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy import event
 
 from core.db import db
-from core.models import AuditMixin, current_actor_id, utcnow
+from core.models import AuditMixin, code_string, current_actor_id, utcnow
 
 REDACTED = "***"
 
@@ -30,8 +30,9 @@ class AuditEntry(db.Model):
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     user_id: Mapped[int | None] = mapped_column(index=True)
     action: Mapped[str] = mapped_column(String(10))
-    table_name: Mapped[str] = mapped_column(String(64))
-    record_id: Mapped[str] = mapped_column(String(64))
+    # Compared byte by byte on PostgreSQL (code_string): every entry is put in the (table_name, record_id) index.
+    table_name: Mapped[str] = mapped_column(code_string(64))
+    record_id: Mapped[str] = mapped_column(code_string(64))
     changes: Mapped[str] = mapped_column(Text, default="{}")
 
     @property

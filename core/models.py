@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import ForeignKey, event
+from sqlalchemy import ForeignKey, String, event
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
 
 from core.db import db
@@ -12,6 +12,21 @@ from core.db import db
 def utcnow() -> datetime:
     """Naive UTC: both SQLite and PostgreSQL store it unchanged; the UI converts it."""
     return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def code_string(length: int) -> String:
+    """A key or code column (a record's number, a dictionary value, a status, a normalised key), compared
+    byte by byte on PostgreSQL (``COLLATE "C"``); a plain ``String(length)`` on SQLite, which compares so anyway.
+
+    In a database whose collation is ``C.UTF-8`` — which PostgreSQL does not treat as ``C`` — every
+    comparison in a B-tree holding such a column went through the C library's ``strcoll``: 14 of the
+    customers' indexes and the audit log's (table, record) index, each descended once per imported row
+    (100,000 customers into a million: 6.9 -> 6.4 s of backend CPU). ``C.UTF-8`` orders by code point, as
+    ``C`` orders UTF-8 bytes, so sorts are unchanged. Not for text searched case-insensitively (a name):
+    under ``C``, ``lower()`` and ``ILIKE`` fold ASCII letters only. Compare such a column with parameters
+    and with columns of the same collation: PostgreSQL refuses to compare two columns of different ones.
+    """
+    return String(length).with_variant(String(length, collation="C"), "postgresql")
 
 
 class TimestampMixin:

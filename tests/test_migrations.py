@@ -5,6 +5,7 @@ The ``migrated_database`` fixture runs ``crm db upgrade`` on an empty database
 autogenerate comparison, restricted to each component's tables as
 ``core/migrations/env.py`` restricts it, must then find nothing to do.
 """
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
@@ -30,6 +31,23 @@ def test_every_enabled_component_has_migrations_matching_its_models(app):
     differences = schema_differences(app)
     assert "core" in differences
     assert all(diff == [] for diff in differences.values()), differences
+
+
+def test_migrated_text_columns_have_the_models_collations(app):
+    """Alembic's comparison does not look at collations: the key and code columns the models declare
+    ``code_string`` (``COLLATE "C"`` on PostgreSQL) must be so in the migrated database, and no other."""
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("code_string is a plain String on SQLite")
+        dialect = db.engine.dialect
+        declared = {(table.name, column.name): "C" if 'COLLATE "C"' in column.type.compile(dialect=dialect) else None
+                    for table in db.metadata.tables.values() for column in table.columns
+                    if column.type.python_type is str and not table.name.endswith("_fts")}
+        migrated = dict(((table, column), collation) for table, column, collation in db.session.execute(text(
+            "SELECT table_name, column_name, collation_name FROM information_schema.columns "
+            "WHERE table_schema = current_schema()")))
+    assert "C" in declared.values()
+    assert {key: migrated.get(key) for key in declared} == declared
 
 
 def test_each_component_has_its_own_version_table_at_head(app):

@@ -8,7 +8,7 @@ from flask import url_for
 from sqlalchemy import Boolean, Date as SQLDate, DateTime, ForeignKey, Index, Numeric, String, Text, event, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, validates
 
-from core.api import BusinessRecord, TextIndex, User, db, lazy_gettext as _l, utcnow
+from core.api import BusinessRecord, TextIndex, User, code_string, db, lazy_gettext as _l, utcnow
 from plugins.basedata import services as basedata
 from plugins.customers.normalise import name_key, phone_key
 
@@ -44,15 +44,18 @@ class Customer(db.Model, BusinessRecord):
     __tablename__ = "customers_customer"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The number, dictionary values, the status and the keys are code_string: compared byte by byte on
+    # PostgreSQL in the 14 B-tree indexes holding them (the name keeps the database's collation: it is
+    # searched case-insensitively).
     # "KH" + YYYYMMDD + sequence, set by the server (see numbering.py), never edited.
-    number: Mapped[str] = mapped_column(String(20), unique=True)
+    number: Mapped[str] = mapped_column(code_string(20), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    name_sort: Mapped[str] = mapped_column(String(400), default="", index=True)  # pinyin order (name_order.py)
-    region: Mapped[str] = mapped_column(String(40))
+    name_sort: Mapped[str] = mapped_column(code_string(400), default="", index=True)  # pinyin order (name_order.py)
+    region: Mapped[str] = mapped_column(code_string(40))
     manager_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id", ondelete="SET NULL"))
-    level: Mapped[str] = mapped_column(String(40), default="1")
-    satisfaction: Mapped[str] = mapped_column(String(40), default="3")
-    credit: Mapped[str] = mapped_column(String(40), default="3")
+    level: Mapped[str] = mapped_column(code_string(40), default="1")
+    satisfaction: Mapped[str] = mapped_column(code_string(40), default="3")
+    credit: Mapped[str] = mapped_column(code_string(40), default="3")
     address: Mapped[str] = mapped_column(String(300), default="")
     postcode: Mapped[str] = mapped_column(String(10), default="")
     phone: Mapped[str] = mapped_column(String(30), default="")
@@ -67,10 +70,10 @@ class Customer(db.Model, BusinessRecord):
     bank_account: Mapped[str] = mapped_column(String(50), default="")
     local_tax_no: Mapped[str] = mapped_column(String(50), default="")
     national_tax_no: Mapped[str] = mapped_column(String(50), default="")
-    status: Mapped[str] = mapped_column(String(10), default=STATUS_NORMAL)
+    status: Mapped[str] = mapped_column(code_string(10), default=STATUS_NORMAL)
     # What possible duplicates are found by (see duplicates.py): set whenever name or phone is set.
-    name_key: Mapped[str] = mapped_column(String(200), default="", server_default="", index=True)
-    phone_key: Mapped[str] = mapped_column(String(30), default="", server_default="", index=True)
+    name_key: Mapped[str] = mapped_column(code_string(200), default="", server_default="", index=True)
+    phone_key: Mapped[str] = mapped_column(code_string(30), default="", server_default="", index=True)
 
     manager: Mapped[User | None] = relationship(foreign_keys=[manager_id])
 

@@ -113,6 +113,12 @@ def test_an_administrators_filter_is_counted_from_index_entries(app, two_manager
     """Tens of thousands match a region and a level at 1M: the count of the first 10,001 reads index
     entries (SQLite: a skip-scan of the manager index; PostgreSQL: (level, status, region))."""
     director = login_as("sales_director")
+    if not _sqlite(app):
+        # Vacuumed, as autovacuum keeps a table: the visibility map makes an index-only scan cheaper than
+        # reading rows. Unvacuumed, 48 rows make it a tie with (level, created_at, id), decided by the
+        # indexes' order of creation (a migration rebuilding an index changes it).
+        with app.app_context(), db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql(f"VACUUM {CUSTOMERS}")
     counts = [plan for plan in query_plans(director, "/customers/?" + filters, CUSTOMERS, statistics=MILLION)
               if plan.bounded_count]
     assert len(counts) == 1
