@@ -29,6 +29,26 @@ def code_string(length: int) -> String:
     return String(length).with_variant(String(length, collation="C"), "postgresql")
 
 
+def migrate_to_code_strings(table: str, lengths: dict[str, int], *, undo: bool = False) -> None:
+    """In a migration: make the ``String`` columns ``lengths`` (``{name: length}``) of ``table`` what
+    ``code_string`` declares (``undo``: back to the database's collation). PostgreSQL only: ALTER TYPE
+    rebuilds their indexes and drops their statistics, gathered again if the table had any (a new
+    database's planner keeps assuming an unanalysed table's size)."""
+    from alembic import op
+    from sqlalchemy import text
+
+    bind = op.get_bind()
+    if bind.dialect.name != "postgresql":
+        return
+    analysed = bind.execute(text("SELECT reltuples > 0 FROM pg_class WHERE oid = CAST(:name AS regclass)"),
+                            {"name": table}).scalar()
+    collation = "" if undo else ' COLLATE "C"'
+    op.execute(f"ALTER TABLE {table} " + ", ".join(
+        f"ALTER COLUMN {name} TYPE varchar({length}){collation}" for name, length in lengths.items()))
+    if analysed:
+        op.execute(f"ANALYZE {table}")
+
+
 class TimestampMixin:
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -10,8 +10,7 @@ Revision ID: e1c7a3f5b9d2
 Revises: 75aaf6caeb92
 Create Date: 2026-11-30 07:50:00
 """
-import sqlalchemy as sa
-from alembic import op
+from core.api import migrate_to_code_strings
 
 revision = 'e1c7a3f5b9d2'
 down_revision = '75aaf6caeb92'
@@ -23,23 +22,9 @@ COLUMNS = {"number": 20, "name_sort": 400, "region": 40, "level": 40, "satisfact
            "status": 10, "name_key": 200, "phone_key": 30}
 
 
-def _collate(collation: str) -> None:
-    bind = op.get_bind()
-    if bind.dialect.name != "postgresql":
-        return
-    # ALTER TYPE drops the columns' statistics: gathered again if the table had any (not on a new
-    # database, whose planner keeps assuming an unanalysed table's size)
-    analysed = bind.execute(sa.text("SELECT reltuples > 0 FROM pg_class WHERE oid = CAST(:name AS regclass)"),
-                            {"name": TABLE}).scalar()
-    clauses = ", ".join(f"ALTER COLUMN {name} TYPE varchar({length}){collation}" for name, length in COLUMNS.items())
-    op.execute(f"ALTER TABLE {TABLE} {clauses}")
-    if analysed:
-        op.execute(f"ANALYZE {TABLE}")
-
-
 def upgrade():
-    _collate(' COLLATE "C"')
+    migrate_to_code_strings(TABLE, COLUMNS)
 
 
 def downgrade():
-    _collate("")
+    migrate_to_code_strings(TABLE, COLUMNS, undo=True)
