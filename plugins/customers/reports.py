@@ -13,14 +13,14 @@ from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
 from core.api import (
-    Chart, Column, FilterForm, Report, User, db, id_or_none, lazy_gettext as _l, no_markup, scoped, sees_all,
-    strip_text, current_user, users_holding,
+    Chart, Column, FilterForm, Report, User, contains, db, id_or_none, lazy_gettext as _l, no_markup, scoped, sees_all,
+    search_term, strip_text, current_user, users_holding,
 )
 
 from plugins.basedata import services as basedata
 from plugins.customers import rfm
 from plugins.customers.churn import LOST, ChurnRecord
-from plugins.customers.models import STATUS_DELETED, Customer
+from plugins.customers.models import CUSTOMER_TEXT, STATUS_DELETED, Customer
 from plugins.customers.order_summary import ALL_YEARS, OrderYear
 from plugins.customers.services import MANAGER_PERMISSION, filter_by_customer_text
 
@@ -40,7 +40,12 @@ def contribution(form):
             .join(Customer, Customer.id == OrderYear.customer_id)
             .where(OrderYear.year == (form.year.data or ALL_YEARS))
             .order_by(OrderYear.amount.desc(), OrderYear.customer_id.desc()))
-    if form.name.data:  # from the name's search index, starting where the term is rarest (TextIndex.filter)
+    if form.name.data and sees_all() and CUSTOMER_TEXT.frequent(search_term(form.name.data)):
+        # Every customer and a common term (SQLite, thousands of names): walking the amount order finds a
+        # page within a few thousand rows (28 ms for 华信 at a million), where starting from the term's
+        # postings sorts them all (87 ms). PostgreSQL's planner weighs this itself (frequent() is False).
+        stmt = stmt.where(contains(Customer.name, form.name.data))
+    elif form.name.data:  # from the name's search index, starting where the term is rarest (TextIndex.filter)
         stmt = filter_by_customer_text(stmt, form.name.data, ("name",), key=OrderYear.customer_id)
     return scoped(stmt, Customer)
 
