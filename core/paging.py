@@ -153,7 +153,7 @@ def _ids_alone(ids, tiebreak):
             return ids
         joined.add(_plain(node.right))
         node = node.left
-    if _plain(node) is not _plain(getattr(tiebreak, "expression", tiebreak).table):
+    if _plain(node) is not _plain(_column_of(tiebreak).table):
         return ids
     if where is not None and any(_plain(getattr(element, "table", None)) in joined for element in iterate(where)):
         return ids
@@ -312,7 +312,7 @@ _COMPARISONS = {operators.eq, operators.ne, operators.lt, operators.le, operator
 
 
 def _column_key(column) -> tuple | None:
-    column = getattr(column, "expression", column)
+    column = _column_of(column)
     table = getattr(column, "table", None)
     return (table.name, column.name) if table is not None and hasattr(table, "name") else None
 
@@ -411,7 +411,7 @@ class _Order:
             return same if greater == self.nulls_large else or_(same, column.isnot(None))
         left, right = tuple_(column, tiebreak), tuple_(literal(value, column.type), literal(id_, tiebreak.type))
         step = left > right if greater else left < right
-        if greater == self.nulls_large and getattr(getattr(column, "expression", column), "nullable", True):
+        if greater == self.nulls_large and getattr(_column_of(column), "nullable", True):
             return or_(step, column.is_(None))
         return step
 
