@@ -376,11 +376,29 @@ class _Order:
         skipping ``offset`` rows, or starting past the row ``edge`` = (sort values..., id)."""
         if edge is None and self._reads_filtered(limit, offset):
             return self._read_filtered(forward, limit, offset)
+        if offset and edge is None:
+            alone = self._ids_alone()
+            if alone is not None:  # the skipped rows' joined rows are not read (see _ids_alone)
+                page = alone.order_by(*self.clauses(forward)).offset(offset).limit(limit)
+                return _fetch(_by_ids(self.stmt, self.tiebreak, page).order_by(*self.clauses(forward)))
         stmt = self.walked if self.walked is not None and not offset else self.stmt
         query = stmt.order_by(*self.clauses(forward))
         if edge is not None:
             query = query.where(self._beyond(edge[:-1], edge[-1], greater=forward != self.descending))
         return _fetch(query.offset(offset or None).limit(limit))
+
+    def _ids_alone(self):
+        """For a read at an offset: ``select(tiebreak)`` of the list's rows from the tiebreak's table alone, when
+        the list joins other tables only for their columns (outer joins) and sorts by the table's own columns;
+        else None. The page's ids are then read from the table alone, its rows by id after: PostgreSQL joins
+        each skipped row before the OFFSET drops it (an account manager's churn list 1,000 rows deep read
+        1,000 customers for their names: 41-88 ms at 1M)."""
+        main = _plain(_column_of(self.tiebreak).table)
+        if any(_plain(getattr(_column_of(column), "table", None)) is not main for column in self.columns):
+            return None
+        ids = self.stmt.order_by(None).with_only_columns(self.tiebreak, maintain_column_froms=True)
+        alone = _ids_alone(ids, self.tiebreak)
+        return alone if alone is not ids else None
 
     def _read_filtered(self, forward: bool, limit: int, offset: int) -> list:
         """``read`` from the list's rows, found as if all were wanted, then sorted: the ids and sort values of

@@ -31,6 +31,12 @@ STATUSES = {WARNING: _l("Warning"), POSTPONED: _l("Postponed"), LOST: _l("Lost")
 DEFAULT_MONTHS = 6
 
 
+def _customer_manager(context) -> int | None:
+    """The default of ``manager_id``: the manager of the record's customer as the INSERT runs."""
+    customer_id = context.get_current_parameters()["customer_id"]
+    return context.connection.scalar(select(Customer.manager_id).where(Customer.id == customer_id))
+
+
 class ChurnRecord(db.Model, BusinessRecord):
     """One churn case of a customer; ``created_at`` is the warning date."""
 
@@ -38,12 +44,16 @@ class ChurnRecord(db.Model, BusinessRecord):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers_customer.id", ondelete="CASCADE"))
-    # The account manager when the warning was raised (copied: the customer may change hands later).
+    # The customer's account manager, copied by the scan and kept in step with the customer's
+    # (``follow_manager``, in the transaction that hands the customer over): the data scope "own" and the
+    # list's filter by account manager are then a plain condition on the record, answered by
+    # ix_customers_churn_manager_created, instead of "the customer is one of the manager's 20,000".
+    # (The manager when the warning was raised stays in the record's audit entry.)
     # No foreign key: the scan copies it from the customer's manager_id, itself a key of a user, in the
     # statement that creates the warnings, and users are deactivated, never deleted. PostgreSQL checked
     # the key row by row, by a query that locks the user's row: ~0.6-0.9 of the 3.1-3.6 s of CPU that the
     # INSERT of a fresh scan's 197,917 warnings took at a million customers.
-    manager_id: Mapped[int | None] = mapped_column(index=True)
+    manager_id: Mapped[int | None] = mapped_column(default=_customer_manager)
     last_order_date: Mapped[Date | None] = mapped_column(SQLDate)
     status: Mapped[str] = mapped_column(String(10), default=WARNING)
     reason: Mapped[str] = mapped_column(String(1000), default="")
@@ -75,7 +85,14 @@ class ChurnRecord(db.Model, BusinessRecord):
         # The list's sorts, each ending in the id (see Customer's indexes).
         *(Index(f"ix_customers_churn_{column}_id", column, "id")
           for column in ("created_at", "last_order_date", "status", "lost_at")),
+        # An account manager's records (their scope, the list's filter) in the list's default order.
+        Index("ix_customers_churn_manager_created", "manager_id", "created_at", "id"),
     )
+
+    @classmethod
+    def owned_by(cls, user_id: int):
+        """Data scope "own": the records of the customers a user manages (the copy kept in step)."""
+        return cls.manager_id == user_id
 
     @property
     def is_open(self) -> bool:
@@ -173,6 +190,19 @@ def scan(today: Date | None = None) -> int:
 
 def scan_job() -> str:
     return f"{scan()} churn warning(s) created."
+
+
+def follow_manager(customer_ids: list[int], manager_id: int | None) -> None:
+    """The customers' records now belong to their new account manager: one UPDATE through
+    ix_customers_churn_customer_id, in the transaction that hands them over (``services.customers_reassigned``).
+    At table level: the copy is no change a user made (no audit entry, no new version that would make an
+    open form stale)."""
+    if not customer_ids:
+        return
+    table = ChurnRecord.__table__
+    db.session.execute(update(table).where(table.c.customer_id.in_(list(customer_ids)),
+                                           table.c.manager_id.is_distinct_from(manager_id))
+                       .values(manager_id=manager_id))
 
 
 def close_recovered(customer_ids=None) -> int:

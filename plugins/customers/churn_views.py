@@ -42,16 +42,18 @@ def _customer_not_deleted(customer_id=ChurnRecord.customer_id):
 
 
 def visible_records(stmt, *, outer: bool = False):
-    """Churn records are visible when their customer is (data scope); deleted customers' are hidden.
+    """Churn records are visible when their customer is (data scope: the record's copy of the customer's
+    manager, kept in step, ``ChurnRecord.owned_by``); deleted customers' are hidden.
 
     With ``outer`` the customer is LEFT-joined — the same rows, as every record has one
-    (``customer_id`` is NOT NULL) —, so that a statement using no customer column, such as an
-    administrator's count of the list, reads the records alone: both databases drop an
-    unused LEFT JOIN on a primary key. (A manager's scope, a condition on the customer,
-    makes it an inner join again.)
+    (``customer_id`` is NOT NULL) —, so that a statement using no customer column, such as the
+    count of the list, reads the records alone: both databases drop an unused LEFT JOIN on a
+    primary key. An account manager's records are then a range of ix_customers_churn_manager_created
+    (in the default order), not their 20,000 customers hashed against every record (41-62 ms a
+    count on PostgreSQL at a million customers, 534 ms a page in the middle of their list).
     """
     join = stmt.outerjoin if outer else stmt.join
-    return scoped(join(Customer, ChurnRecord.customer_id == Customer.id).where(_customer_not_deleted()), Customer)
+    return scoped(join(Customer, ChurnRecord.customer_id == Customer.id).where(_customer_not_deleted()), ChurnRecord)
 
 
 def _record_or_404(churn_id: int) -> ChurnRecord:
@@ -76,7 +78,8 @@ def _filtered(form: ChurnFilterForm, *, by_customer: bool = False):
         stmt = select(*columns).select_from(OuterLoopJoin(
             Customer.__table__, ChurnRecord.__table__, ChurnRecord.customer_id == Customer.id))
         # (tested on the customer, the outer loop: a test on the record would make SQLite build a
-        # Bloom filter of every record first)
+        # Bloom filter of every record first). The scope too: the manager's customers walked by name
+        # (ix_customers_customer_manager_name), the same records as the record's copy of the manager.
         stmt = scoped(stmt.where(_customer_not_deleted(Customer.id)), Customer)
     else:
         # On PostgreSQL the text filter reads the customer's name (not an id index as on SQLite):

@@ -85,8 +85,8 @@ def sales_tile():
 
 
 def churn_tile():
-    stmt = _through_customer(select(func.count(ChurnRecord.id)).where(ChurnRecord.status == WARNING),
-                             ChurnRecord.customer_id)
+    # (a manager's: their records' copy of the customer's manager, ix_customers_churn_manager_created)
+    stmt = scoped(select(func.count(ChurnRecord.id)).where(ChurnRecord.status == WARNING), ChurnRecord)
     count = db.session.scalar(stmt) or 0
     return kpi_tile(_("Churn warnings"), format_decimal(count), url=url_for("customers_churn.churn_list", status=WARNING),
                     comparison=_("Last order too long ago, not yet handled"), scope=scope_caption(),

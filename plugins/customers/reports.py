@@ -96,9 +96,9 @@ def _lost(stmt, form):
     if form.customer.data:
         stmt = filter_by_customer_text(stmt, form.customer.data, ("name",), key=ChurnRecord.customer_id)
     manager = id_or_none(form.manager.data)
-    if manager is not None:
+    if manager is not None:  # the customer's account manager (the record's copy, kept in step)
         stmt = stmt.where(ChurnRecord.manager_id == manager)
-    return scoped(stmt, Customer)
+    return scoped(stmt, ChurnRecord)
 
 
 def _year_lost():

@@ -24,10 +24,10 @@ def capped(app, login_as):
             for n in range(30)]
     with app.app_context():
         db.session.execute(insert(Customer), rows)
-        ids = [c.id for c in db.session.query(Customer)]
+        owners = [(c.id, c.manager_id) for c in db.session.query(Customer)]
         db.session.execute(insert(ChurnRecord), [
-            dict(customer_id=i, manager_id=None, last_order_date=date(2025, 1, 1), status="warning", reason="",
-                 created_at=moment, updated_at=moment, version=1) for i in ids])
+            dict(customer_id=i, manager_id=manager_id, last_order_date=date(2025, 1, 1), status="warning",
+                 reason="", created_at=moment, updated_at=moment, version=1) for i, manager_id in owners])
         db.session.commit()
     return managers
 
