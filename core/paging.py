@@ -526,20 +526,24 @@ def _row_id(row, tiebreak) -> int:
     return getattr(row[0], tiebreak.key)
 
 
-def paginate(stmt, sorts: dict, default: str, tiebreak, *, walk: bool = False) -> Page:
+def paginate(stmt, sorts: dict, default: str, tiebreak, *, walk: bool = False, count=None) -> Page:
     """One page of ``stmt`` per the request's ``sort``, ``page``, ``per_page`` and keyset cursor,
     sorted by a key of ``sorts`` (name -> column, or a tuple of columns) and then by ``tiebreak``
     (the primary key).
 
     ``walk``: a list longer than the cap is read along its order's index whatever its filters'
     indexes (SQLite; see the module's notes). For a table with an index on (column, tiebreak) for
-    each sort, whose filters are not narrow once more than the cap rows match."""
+    each sort, whose filters are not narrow once more than the cap rows match.
+
+    ``count``: a statement of the same rows that the bounded count reads instead of ``stmt`` — written for
+    its own plan (the churn list sorted by customer walks customers by name for a page, but is counted
+    from the records' indexes: the same rows)."""
     per_page = page_size()
     sort = sort_order(sorts, default)
     order = _Order(stmt, sort_columns(sorts[sort.lstrip("-")]), tiebreak, sort.startswith("-"))
     cap = current_app.config.get("CRM_COUNT_CAP", COUNT_CAP)
     without_parallel_workers()  # bounded reads: workers cost more than they share (core.db)
-    counted, rows = _bounded_count(stmt, tiebreak, cap)
+    counted, rows = _bounded_count(stmt if count is None else count, tiebreak, cap)
     requested = _int_arg("page", 1) or 1
     if counted <= cap:
         order.filtered(counted, rows)

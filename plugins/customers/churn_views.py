@@ -66,10 +66,11 @@ def _record_or_404(churn_id: int) -> ChurnRecord:
     return record
 
 
-def _filtered(form: ChurnFilterForm, *, by_customer: bool = False):
+def _filtered(form: ChurnFilterForm, *, by_customer: bool = False, counting: bool = False):
     """The list's records as filtered; ``by_customer``: for the order by customer, the customers
     come first (``OuterLoopJoin``): they are walked in name order through their index and each
-    one's records read through ix_customers_churn_customer_id, in id order."""
+    one's records read through ix_customers_churn_customer_id, in id order. ``counting``: the same
+    records for the list's bounded count (never by customer: counted from the records' indexes)."""
     text = (form.customer.data or "").strip()
     # The account manager's name comes from the cached names (user_names), not a join: the
     # count then reads no column beyond the records' index.
@@ -84,7 +85,14 @@ def _filtered(form: ChurnFilterForm, *, by_customer: bool = False):
     else:
         # On PostgreSQL the text filter reads the customer's name (not an id index as on SQLite):
         # an inner join then, which lets the planner start from the matching customers.
-        stmt = visible_records(select(*columns), outer=not (text and db.session.get_bind().dialect.name != "sqlite"))
+        inner = bool(text) and db.session.get_bind().dialect.name != "sqlite"
+        stmt = visible_records(select(*columns), outer=not inner)
+        if inner and counting:
+            # The manager's customers too (the same records: the copy is kept in step), so that PostgreSQL
+            # can intersect their index with the name's grams (~1,000 of their 20,000 customers hold 华信)
+            # rather than test the grams of each of their 4,000 records' customers (47 -> 21 ms at 1M). Not
+            # for the page, which walks their records in order (7 ms; 21 ms with both).
+            stmt = scoped(stmt, Customer)
     if text:
         # matched by the record's customer_id where the index allows (SQLite): no customer row read
         stmt = customers.filter_by_customer_text(stmt, text, columns=("name", "number"), key=ChurnRecord.customer_id)
@@ -106,9 +114,12 @@ def churn_list():
               _("Status"), _("Lost date"), _("Reason for the loss")]
     sorts = {**SORTS, "customer": (name_column(), Customer.id)}  # pinyin order on zh_CN pages
     stmt = _filtered(form, by_customer=sort_order(sorts, DEFAULT_SORT).lstrip("-") == "customer")
-    stmt = stmt if valid else stmt.where(false())  # the errors say why: no rows
+    # Counted from the records whatever the order: sorted by customer, the count walked the customers by
+    # name (SQLite, administrator: 26 ms at 1M against 0.4) or the manager's 20,000 (PostgreSQL: 36-51 ms).
+    counted = _filtered(form, counting=True)
+    stmt, counted = (stmt, counted) if valid else (stmt.where(false()), counted.where(false()))  # the errors say why
     names = user_names()
-    return list_page(stmt, sorts, DEFAULT_SORT, ChurnRecord.id, template="customers/churn_list.html",
+    return list_page(stmt, sorts, DEFAULT_SORT, ChurnRecord.id, count=counted, template="customers/churn_list.html",
                      export=("churn.csv", header, lambda row: _csv_row(row, names)), form=form,
                      months=churn.churn_months(), manager_names=names)
 
