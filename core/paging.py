@@ -389,14 +389,20 @@ class _Order:
 
     def _ids_alone(self):
         """For a read at an offset: ``select(tiebreak)`` of the list's rows from the tiebreak's table alone, when
-        the list joins other tables only for their columns (outer joins) and sorts by the table's own columns;
-        else None. The page's ids are then read from the table alone, its rows by id after: PostgreSQL joins
+        the list joins other tables only for their columns (outer joins) and sorts by the table's own columns,
+        or through the list's joins when they fix where the database starts (``OuterLoopJoin``); else None. The page's ids are then read from the table alone, its rows by id after: PostgreSQL joins
         each skipped row before the OFFSET drops it (an account manager's churn list 1,000 rows deep read
         1,000 customers for their names: 41-88 ms at 1M)."""
+        ids = self.stmt.order_by(None).with_only_columns(self.tiebreak, maintain_column_froms=True)
+        if any(isinstance(found, OuterLoopJoin) for found in getattr(self.stmt, "_from_obj", ())):
+            # Sorted by a joined table's columns, walked from its index (see the module's notes): the ids
+            # along the same indexes, whose entries hold what the order needs, and no skipped row's columns
+            # (the churn list by customer, an account manager's page 107: 152 ms reading each walked
+            # customer's row for its number).
+            return ids
         main = _plain(_column_of(self.tiebreak).table)
         if any(_plain(getattr(_column_of(column), "table", None)) is not main for column in self.columns):
             return None
-        ids = self.stmt.order_by(None).with_only_columns(self.tiebreak, maintain_column_froms=True)
         alone = _ids_alone(ids, self.tiebreak)
         return alone if alone is not ids else None
 
