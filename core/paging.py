@@ -79,6 +79,7 @@ from sqlalchemy.sql.elements import BinaryExpression, BooleanClauseList, Groupin
 from sqlalchemy.sql.selectable import FromClause, Join
 from sqlalchemy.sql.visitors import InternalTraversal, iterate, replacement_traverse
 
+from core import over_cap
 from core.db import db, without_parallel_workers
 
 COUNT_CAP = 10_000  # the default of CRM_COUNT_CAP
@@ -197,12 +198,17 @@ def _bounded_count(stmt, tiebreak, cap: int) -> tuple[int, int]:
         ids = ids.with_only_columns(literal_column("1"), maintain_column_froms=True)
     limited = ids.limit(cap + 1).subquery()
     if not _sortable(stmt):
-        return db.session.scalar(select(func.count()).select_from(limited)), 0
+        query = select(func.count()).select_from(limited)
+        return over_cap.bounded_count(query, cap, lambda: (db.session.scalar(query), 0))
     # Also the highest id of the table: (about) its rows, for how far a walk goes (``_Order.filtered``).
     # The primary key's last entry, in the same statement.
     highest = select(func.max(tiebreak)).select_from(_plain(_column_of(tiebreak).table)).scalar_subquery()
-    counted, rows = db.session.execute(select(func.count(), highest).select_from(limited)).one()
-    return counted, rows or 0
+    query = select(func.count(), highest).select_from(limited)
+
+    def count() -> tuple[int, int]:
+        counted, rows = db.session.execute(query).one()
+        return counted, rows or 0
+    return over_cap.bounded_count(query, cap, count)
 
 
 def _column_of(element):
