@@ -345,18 +345,21 @@ class TextIndex:
 
     @contextmanager
     def filled_after(self):
-        """SQLite: the rows the block inserts are indexed after it, two set-based statements instead of
-        the insert trigger's work per row (the grams are written in key order, not at ~20 random places
+        """SQLite: the rows the block inserts are indexed set-based, two statements instead of the
+        insert trigger's work per row (the grams are written in key order, not at ~20 random places
         per row: a 100,000-row import into a million customers spent a third of its time there).
 
-        Yields a function to call before each insert: the first call drops the trigger, inside the
-        caller's transaction, which from then on holds SQLite's write lock (so a file refused before
-        its first insert never takes it). No other writer sees the table without the trigger, and a
+        Yields ``(before_insert, fill)``: call ``before_insert()`` before each insert, and ``fill()``
+        whenever the rows inserted so far should be indexed (an import fills after each chunk, so
+        the index is written while the next chunk is checked); what is left is filled when the
+        block ends. The first ``before_insert()`` drops the trigger, inside the caller's
+        transaction, which from then on holds SQLite's write lock (so a file refused before its
+        first insert never takes it). No other writer sees the table without the trigger, and a
         rollback (a refused import) restores it. The block must not commit. Nothing to do on
         PostgreSQL, whose GIN indexes follow the inserts.
         """
         sqlite, trigger = db.session.get_bind().dialect.name == "sqlite", f"{self.table}_search_insert"
-        first, create = None, ""
+        first, create = None, ""  # first: the lowest id not yet indexed
 
         def before_insert() -> None:
             nonlocal first, create
@@ -366,21 +369,31 @@ class TextIndex:
                 db.session.execute(text(f"DROP TRIGGER {trigger}"))  # begins the transaction, takes the lock
                 first = db.session.execute(text(f"SELECT coalesce(max(id), 0) + 1 FROM {self.table}")).scalar()
 
-        yield before_insert
+        def fill() -> None:
+            nonlocal first
+            if first is None:
+                return
+            following = db.session.execute(text(f"SELECT coalesce(max(id), 0) + 1 FROM {self.table}")).scalar()
+            if following == first:
+                return
+            names = ", ".join(self.columns)
+            db.session.execute(text(f"INSERT INTO {self.fts} (rowid, {names}) SELECT id, {names} FROM {self.table} "
+                                    "WHERE id >= :first"), {"first": first})
+            # Each name lower-cased once (a materialized CTE) and read once for both gram lengths; a gram
+            # twice in a name ("00") is written once (OR IGNORE, where a UNION sorted every gram to find
+            # them): 2.85 -> 2.21 s of CPU for 100,000 names into a million customers' grams.
+            db.session.execute(text(
+                f"WITH t AS MATERIALIZED (SELECT id, lower({self.gram_column}) AS value FROM {self.table} "
+                "WHERE id >= :first), k(k) AS (VALUES (1), (2)) "
+                f"INSERT OR IGNORE INTO {self.gram_table} (gram, row_id) SELECT substr(t.value, p.n, k.k), t.id "
+                f"FROM t JOIN {self.positions} p ON p.n <= length(t.value) JOIN k ON p.n + k.k - 1 <= length(t.value) "
+                "ORDER BY 1, 2"), {"first": first})
+            first = following
+
+        yield before_insert, fill
         if first is None:
             return
-        names = ", ".join(self.columns)
-        db.session.execute(text(f"INSERT INTO {self.fts} (rowid, {names}) SELECT id, {names} FROM {self.table} "
-                                "WHERE id >= :first"), {"first": first})
-        # Each name lower-cased once (a materialized CTE) and read once for both gram lengths; a gram
-        # twice in a name ("00") is written once (OR IGNORE, where a UNION sorted every gram to find
-        # them): 2.85 -> 2.21 s of CPU for 100,000 names into a million customers' grams.
-        db.session.execute(text(
-            f"WITH t AS MATERIALIZED (SELECT id, lower({self.gram_column}) AS value FROM {self.table} "
-            "WHERE id >= :first), k(k) AS (VALUES (1), (2)) "
-            f"INSERT OR IGNORE INTO {self.gram_table} (gram, row_id) SELECT substr(t.value, p.n, k.k), t.id "
-            f"FROM t JOIN {self.positions} p ON p.n <= length(t.value) JOIN k ON p.n + k.k - 1 <= length(t.value) "
-            "ORDER BY 1, 2"), {"first": first})
+        fill()
         db.session.execute(text(create))
 
     # --- the query side ---------------------------------------------------------------------------

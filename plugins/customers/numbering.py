@@ -3,6 +3,8 @@
 concurrent transactions never compute the same number."""
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import func, select
 
 from core.api import db, local_today, reserve_sequence
@@ -43,6 +45,14 @@ def reserve_number_range(count: int) -> tuple[str, int]:
     day = local_today()  # the date in a number is the user's, in CRM_TIMEZONE
     prefix = PREFIX + day.strftime("%Y%m%d")
     return prefix, reserve_sequence(PREFIX, count, day=day, last_given=lambda: _last_customer_sequence(prefix))
+
+
+def extend_number_range(prefix: str, count: int) -> int:
+    """``count`` more numbers of ``prefix``, a day's prefix that ``reserve_number_range`` gave earlier in the
+    same transaction (an import numbering its file a chunk at a time, past midnight too): the first sequence.
+    The counter stays locked from the first reservation, so they follow the numbers reserved before."""
+    day = datetime.strptime(prefix[len(PREFIX):], "%Y%m%d").date()
+    return reserve_sequence(PREFIX, count, day=day, last_given=lambda: _last_customer_sequence(prefix))
 
 
 def customer_number(prefix: str, sequence: int) -> str:

@@ -313,9 +313,11 @@ def test_an_import_failing_while_reading_the_file_leaves_nothing(app, tmp_path, 
     assert run(app, tmp_path, "customers", content.encode()).exit_code == 0 and count(app, Customer) == 10
 
 
-def test_reading_the_file_leaves_the_sqlite_write_lock_free(app, tmp_path, manager, monkeypatch):
-    """Other users' saves go on while a big file is read and checked: SQLite's write lock is taken
-    only when the checked rows are written to the customers."""
+def test_the_sqlite_write_lock_is_taken_by_the_first_insert_and_never_for_a_file_refused_early(
+        app, tmp_path, manager, monkeypatch):
+    """Other users' saves go on while a file is read and checked up to its first chunk without a problem:
+    SQLite's write lock is taken only when checked rows are written to the customers (each chunk while the
+    next is checked), and a file with a problem in its first chunk never takes it."""
     import sqlite3
 
     from plugins.customers.importer import customer_rows
@@ -339,9 +341,14 @@ def test_reading_the_file_leaves_the_sqlite_write_lock_free(app, tmp_path, manag
             other.close()
 
     monkeypatch.setattr(customer_rows, "advance", probe)
+    refused = "name,region,manager\nCustomer 0,mars,zhang\n" + "".join(f"Customer {n},beijing,zhang\n"
+                                                                       for n in range(1, 9))
+    assert run(app, tmp_path, "customers", refused.encode()).exit_code == 1
+    assert free == [True] * 5 and count(app, Customer) == 0
+    free.clear()
     content = "name,region,manager\n" + "".join(f"Customer {n},beijing,zhang\n" for n in range(9))
     assert run(app, tmp_path, "customers", content.encode()).exit_code == 0
-    assert free == [True] * 5 and count(app, Customer) == 9
+    assert free == [False] * 5 and count(app, Customer) == 9
 
 
 # -- orders from the command line ----------------------------------------------------------------

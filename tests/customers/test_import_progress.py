@@ -40,13 +40,15 @@ def _upload(client, content: str) -> str:
 
 
 def test_the_bar_is_full_only_once_the_import_is_committed(app, login_as, idle_queue, monkeypatch):
-    """Every report of the job as it runs, with the customers other connections could see at that moment."""
+    """Every report of the job as it runs, with the customers other connections could see at that moment
+    and those the import's own transaction holds: each chunk is saved (and on SQLite indexed for search)
+    before the bar moves past it, none is committed before the end."""
     from plugins.customers.importer import customer_rows
 
     monkeypatch.setattr(customer_rows, "CHUNK", 3)  # several chunks: the bar moves while reading
     admin = login_as("admin")
     job_id = _upload(admin, "name,region,manager\n" + "".join(f"客户{n},beijing,zhang\n" for n in range(10)))
-    seen, indexed = [], []
+    seen = []
     put = idle_queue.put
     with app.app_context():
         sqlite = db.engine.dialect.name == "sqlite"
@@ -54,9 +56,11 @@ def test_the_bar_is_full_only_once_the_import_is_committed(app, login_as, idle_q
     def recording_put(key, value):
         if key == _progress_key(job_id):
             with db.engine.connect() as other:  # not the import's transaction: what is committed
-                seen.append((*value, other.scalar(select(func.count()).select_from(Customer))))
-            if sqlite:  # the import's own transaction: are its rows indexed for search yet?
-                indexed.append((value[2], db.session.scalar(text("SELECT count(*) FROM customers_customer_gram"))))
+                committed = other.scalar(select(func.count()).select_from(Customer))
+            own = db.session.scalar(select(func.count()).select_from(Customer))  # the import's transaction
+            indexed = db.session.scalar(text("SELECT count(DISTINCT row_id) FROM customers_customer_gram")) \
+                if sqlite else own
+            seen.append((*value, committed, own, indexed))
         return put(key, value)
 
     monkeypatch.setattr(idle_queue, "put", recording_put)
@@ -65,17 +69,39 @@ def test_the_bar_is_full_only_once_the_import_is_committed(app, login_as, idle_q
         assert db.session.get(JobRecord, job_id).state == "done"
     *before, last = seen
     assert last[:2] == (1000, 1000) and last[2] == "Imported." and last[3] == 10
-    assert all(total == 1000 and done < 1000 and committed == 0 for done, total, _step, committed in before), seen
+    assert all(total == 1000 and done < 1000 and committed == 0 for done, total, _step, committed, *_ in before), seen
     assert [done for done, *_rest in seen] == sorted(done for done, *_rest in seen)
-    reading = [done for done, _total, step, _c in before if step.startswith("Reading and checking the file")]
-    assert reading and max(reading) <= 500  # the database's part is the rest of the bar
-    steps = [re.sub(r"^Saving \(\d of \d\): ", "", step) for _d, _t, step, _c in before if step.startswith("Saving")]
-    assert steps == ["looking for possible duplicates", "adding the customers", "writing the audit log",
-                     *(["indexing for search"] if sqlite else []), "committing"]
-    assert before[-1][0] < 1000 and before[-1][2].startswith(f"Saving ({len(steps)} of {len(steps)})")
-    if sqlite:  # the grams are written during "indexing for search", before "committing"
-        grams = {step.split(": ", 1)[-1]: count for step, count in indexed if step.startswith("Saving")}
-        assert grams["indexing for search"] == 0 < grams["committing"], indexed
+    saving = [(int(re.sub(r"\D", "", step)), own, indexed) for _d, _t, step, _c, own, indexed in before
+              if step.startswith("Reading, checking and saving the file")]
+    assert saving == [(3, 3, 3), (6, 6, 6), (9, 9, 9), (10, 10, 10)], seen
+    assert max(done for done, _t, step, *_ in before if step.startswith("Reading")) < 1000
+    steps = [step for _d, _t, step, *_ in before if not step.startswith("Reading")]
+    assert steps == ["Saving (1 of 1): committing"], seen
+
+
+def test_a_refused_file_is_read_and_checked_to_its_end(app, login_as, idle_queue, monkeypatch):
+    """Once a row has a problem nothing more is saved: the bar says it reads and checks the rest."""
+    from plugins.customers.importer import customer_rows
+
+    monkeypatch.setattr(customer_rows, "CHUNK", 3)
+    admin = login_as("admin")
+    rows = [f"客户{n},beijing,zhang\n" for n in range(10)]
+    rows[4] = "客户4,mars,zhang\n"  # line 6, in the second chunk
+    job_id = _upload(admin, "name,region,manager\n" + "".join(rows))
+    seen, put = [], idle_queue.put
+
+    def recording_put(key, value):
+        if key == _progress_key(job_id):
+            seen.append((value[2], db.session.scalar(select(func.count()).select_from(Customer))))
+        return put(key, value)
+
+    monkeypatch.setattr(idle_queue, "put", recording_put)
+    execute(app, job_id)
+    with app.app_context():
+        assert db.session.get(JobRecord, job_id).state == "failed"
+        assert db.session.scalar(select(func.count()).select_from(Customer)) == 0
+    assert [(step.split(":")[0], own) for step, own in seen] == [
+        ("Reading, checking and saving the file", 3), *[("Reading and checking the file", 3)] * 3], seen
 
 
 def test_the_job_page_names_the_step_instead_of_counting(app, login_as, idle_queue):
@@ -108,5 +134,5 @@ def test_the_command_line_bar_follows_the_steps(app, tmp_path, monkeypatch):
     path.write_text("name,region,manager\n客户,beijing,zhang\n", encoding="utf-8")
     result = app.test_cli_runner().invoke(args=["import", "customers", str(path)])
     assert result.exit_code == 0, result.output
-    assert any("adding the customers" in str(label) and pos < 1000 for pos, label in labels), labels
+    assert any("checking and saving the file" in str(label) and pos < 1000 for pos, label in labels), labels
     assert labels[-1][0] == 1000

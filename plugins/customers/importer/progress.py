@@ -1,12 +1,13 @@
 """An import's progress: reading and checking the file, then each step of saving it, on one bar.
 
-The file's bytes measure the reading. What follows is the database's work — a
-few set-based statements over every row (duplicates, the insert, its audit
-entries, the search index, the commit) that report nothing while they run and
-took up to 80 % of an import of 100,000 customers into a million. So each step
-gets a share of the bar in proportion to its time (measured for customers,
-estimated for orders) and is named while it runs; the bar reaches 100 % only
-when the import is committed.
+The file's bytes measure the reading (for customers, also the saving: the
+database saves each chunk while the next is checked, and the bar moves when a
+chunk is saved). What follows is the database's work — a few set-based
+statements over every row (orders: the inserts, their audit entries; both: the
+commit) that report nothing while they run. So each step gets a share of the
+bar in proportion to its time (measured for customers, estimated for orders)
+and is named while it runs; the bar reaches 100 % only when the import is
+committed.
 """
 from __future__ import annotations
 
@@ -37,12 +38,16 @@ class ImportProgress:
             self.steps[key], self.starts[key] = label, start
             start += weight / total
         self.rows = 0
+        self.saving = False  # the database saves the chunks read so far (customers)
 
     def reading(self, position: int, size: int, rows: int) -> None:
         """``position`` of ``size`` bytes read, ``rows`` rows checked so far."""
         self.rows = rows
         share = self.reading_share * (position / size if size else 1)
-        self._send(share, _("Reading and checking the file: %(rows)s rows", rows=f"{rows:,}"))
+        if self.saving:
+            self._send(share, _("Reading, checking and saving the file: %(rows)s rows", rows=f"{rows:,}"))
+        else:
+            self._send(share, _("Reading and checking the file: %(rows)s rows", rows=f"{rows:,}"))
 
     def step(self, key: str) -> None:
         """The database step ``key`` begins; the bar stands at the share of the steps before it."""

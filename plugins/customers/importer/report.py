@@ -38,6 +38,13 @@ class Report:
         elif entry[:2] > self._kept[0][:2]:
             heapq.heapreplace(self._kept, entry)
 
+    def merge(self, other: Report) -> None:
+        """Add ``other``'s errors, found apart (a chunk checked in another thread): its kept ones in the
+        order it found them, the rest only counted."""
+        for _line, _order, error in sorted(other._kept, key=lambda entry: (-entry[0], -entry[1])):
+            self.add(error.line, error.column, error.message)
+        self.error_count += other.error_count - len(other._kept)
+
     @property
     def errors(self) -> list[RowError]:
         """The kept errors by line, then in the order of the file's columns (after ``sort``) or as found."""

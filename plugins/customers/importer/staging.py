@@ -1,11 +1,10 @@
 """A temporary table holding an import's checked rows until the whole file has been read.
 
 An import reads and checks its file a chunk at a time and writes each chunk's
-good rows here (PostgreSQL: COPY; SQLite: one executemany), so memory stays
-bounded whatever the file's size. Once the file is read, the checks that need
-every row (duplicates within the file and against the database) are one
-set-based query, and the rows go into their real table with one
-INSERT ... SELECT — instead of a statement per chunk per step.
+good rows here (PostgreSQL: COPY; SQLite: multi-row INSERTs), so
+memory stays bounded whatever the file's size. The checks that need more than
+a row (duplicates within the file and against the database) are set-based
+queries over it, and the rows go into their real table with INSERT ... SELECT.
 
 The table lives in the import's transaction and goes with it (PostgreSQL:
 ``ON COMMIT DROP``; SQLite: dropped before the commit, and a rollback of the
@@ -20,15 +19,21 @@ temporary table ends with the session.
 """
 from __future__ import annotations
 
-from sqlalchemy import Column, MetaData, Table, text
+from itertools import chain
+
+from sqlalchemy import Column, Index, MetaData, Table, text
 
 from core.api import db
 
+_VARIABLES = 32766  # SQLite's default limit of a statement's parameters since 3.32
+
 
 class Staging:
-    def __init__(self, name: str, columns: list[Column]):
+    def __init__(self, name: str, columns: list[Column], indexes: tuple[tuple[str, ...], ...] = ()):
         self.name = name
         self.table = Table(name, MetaData(), *columns, prefixes=["TEMPORARY"], postgresql_on_commit="DROP")
+        for number, keys in enumerate(indexes):
+            Index(f"{name}_{number}", *(self.table.c[key] for key in keys))
         self._columns = [column.name for column in columns]
         self._raw = None
         self.sqlite = False
@@ -54,8 +59,15 @@ class Staging:
             return
         names = ", ".join(self._columns)
         if self.sqlite:
-            marks = ", ".join("?" for _ in self._columns)
-            self._raw.executemany(f"INSERT INTO temp.{self.name} ({names}) VALUES ({marks})", rows)
+            # Multi-row VALUES, not an executemany: the driver lets go of the GIL around each step, and while
+            # another thread checks the next chunk (pipeline.py) each step waited for it to come back.
+            width = len(self._columns)
+            per = max(1, min(len(rows), _VARIABLES // width))
+            row = f"({', '.join('?' * width)})"
+            for start in range(0, len(rows), per):
+                batch = rows[start:start + per]
+                self._raw.execute(f"INSERT INTO temp.{self.name} ({names}) VALUES {', '.join([row] * len(batch))}",
+                                  list(chain.from_iterable(batch)))
             return
         with self._raw.cursor() as cursor, cursor.copy(f"COPY {self.name} ({names}) FROM STDIN") as copy:
             for row in rows:
