@@ -9,6 +9,13 @@ which includes SQLite's work) and, on PostgreSQL, by the backend's CPU
 On a machine shared with other work, CPU time moves far less than wall time.
 The file is the bench's (``bench/longops.py``); nothing is committed, and on
 PostgreSQL the customers and the audit log are vacuumed between runs.
+
+The customer import saves each chunk while the next is checked (in a thread:
+``plugins/customers/importer/pipeline.py``): its steps are then "reading"
+(reading, checking and saving, overlapped) and "commit", the client's CPU
+counts both threads, and the wall time is what the overlap gains — on a quiet
+machine only: with more runnable processes than cores the two threads do not
+run at once.
 """
 from __future__ import annotations
 

@@ -146,8 +146,9 @@ def test_an_import_killed_mid_run_leaves_nothing(app, tmp_path, manager, migrate
     (PostgreSQL), or while it writes them to the customers (both databases)."""
     sqlite = migrated_database.startswith("sqlite")
     if sqlite and phase == "reading":
-        pytest.skip("SQLite writes only its temporary database while reading (see "
-                    "test_reading_the_file_leaves_the_sqlite_write_lock_free); its write lock marks inserting")
+        pytest.skip("SQLite writes only its temporary database until the first chunk's insert (see test_the_sqlite_"
+                    "write_lock_is_taken_by_the_first_insert_and_never_for_a_file_refused_early); its write lock "
+                    "marks inserting")
     path = tmp_path / "customers.csv"
     path.write_text("name,region,manager\n" + "".join(f"Customer {i},beijing,zhang\n" for i in range(40_000)))
     url = migrated_database

@@ -317,7 +317,8 @@ def test_the_sqlite_write_lock_is_taken_by_the_first_insert_and_never_for_a_file
         app, tmp_path, manager, monkeypatch):
     """Other users' saves go on while a file is read and checked up to its first chunk without a problem:
     SQLite's write lock is taken only when checked rows are written to the customers (each chunk while the
-    next is checked), and a file with a problem in its first chunk never takes it."""
+    next is checked), and a file with a problem in its first chunk (a bad row, a re-imported file's
+    duplicates) never takes it."""
     import sqlite3
 
     from plugins.customers.importer import customer_rows
@@ -349,6 +350,9 @@ def test_the_sqlite_write_lock_is_taken_by_the_first_insert_and_never_for_a_file
     content = "name,region,manager\n" + "".join(f"Customer {n},beijing,zhang\n" for n in range(9))
     assert run(app, tmp_path, "customers", content.encode()).exit_code == 0
     assert free == [False] * 5 and count(app, Customer) == 9
+    free.clear()  # the same file again: every row a possible duplicate, found before the first insert
+    assert run(app, tmp_path, "customers", content.encode()).exit_code == 1
+    assert free == [True] * 5 and count(app, Customer) == 9
 
 
 # -- orders from the command line ----------------------------------------------------------------

@@ -363,17 +363,20 @@ def import_customers(table: Table, actor_id: int | None = None, progress: Callba
                     stage.write(checked.rows)
                     if checked.rows:
                         start, count = checked.rows[0][1], len(checked.rows)
-                        if not report.error_count:
-                            # The first one is the first write to the main database: on SQLite the write
-                            # lock from here to the commit, on PostgreSQL the day's counter's row lock, so
-                            # no customer is added between the duplicate checks and the inserts, and the
-                            # file's numbers follow each other. (A rollback gives the numbers back.)
-                            if prefix is None:
-                                prefix, first = numbering.reserve_number_range(count)
-                            else:
-                                first = numbering.extend_number_range(prefix, count)
                         if unique:
                             unique.check(stage, start, count)
+                        if not report.error_count and prefix is None:
+                            # The first write to the main database: on SQLite the write lock from here to
+                            # the commit, on PostgreSQL the day's counter's row lock, so no customer is added
+                            # between the duplicate checks and the inserts, and the file's numbers follow
+                            # each other (a rollback gives them back). A file refused in its first chunk
+                            # (a re-imported one) never takes it; the first chunk is looked at again under
+                            # it, for a customer added in between.
+                            prefix, first = numbering.reserve_number_range(count)
+                            if unique:
+                                unique.check(stage, start, count)
+                        elif not report.error_count:
+                            first = numbering.extend_number_range(prefix, count)
                         if not report.error_count:  # else nothing more is inserted; the rest is only checked
                             before_insert()
                             _insert_staged(stage, start, prefix, first, count, actor_id)
