@@ -38,7 +38,8 @@ def bounded_count(query, cap: int, count: Callable[[], tuple[int, int]]) -> tupl
     answer = count()
     if answer[0] > cap:
         if len(kept) >= KEPT_AT_MOST:
-            for old in sorted(kept, key=lambda each: kept[each][0])[:KEPT_AT_MOST // 2]:
+            # (a copy of the items first: another thread of a threaded server may change the dict meanwhile)
+            for old, _ in sorted(list(kept.items()), key=lambda item: item[1][0])[:KEPT_AT_MOST // 2]:
                 kept.pop(old, None)
         kept[key] = (now + seconds, answer)
     else:

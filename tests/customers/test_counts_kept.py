@@ -90,3 +90,15 @@ def test_keeping_counts_can_be_turned_off(app, customers, counts, login_as):
     for _ in range(2):
         assert "of 5+" in director.get("/customers/").get_data(as_text=True)
     assert len(counts) == 2
+
+
+def test_the_oldest_half_goes_when_too_many_lists_are_kept(app, customers, counts, login_as, monkeypatch):
+    monkeypatch.setattr(over_cap, "KEPT_AT_MOST", 2)
+    director = login_as("sales_director")
+    for query in ("", "?region=beijing", "?level=1"):  # three lists past the cap: the first is dropped
+        assert "of 5+" in director.get(f"/customers/{query}").get_data(as_text=True)
+    assert len(app.extensions["crm_over_cap"]) == 2
+    director.get("/customers/?level=1")
+    assert len(counts) == 3  # the newest still kept
+    director.get("/customers/")
+    assert len(counts) == 4  # the oldest was dropped: counted again
