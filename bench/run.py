@@ -29,6 +29,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import quote
 
+import requests
 from sqlalchemy import create_engine, text
 
 from bench import longops, pages
@@ -40,8 +41,13 @@ MANAGER = "bench_mgr01"
 
 
 def measure_pages(base: str, users: dict, counter: StatementCounter, requests_: int,
-                  only: list[str] | None = None, workers: int = 2) -> list[dict]:
+                  only: list[str] | None = None, workers: int = 2, floor_base: str | None = None) -> list[dict]:
+    """Every page's p50/p95 per user; first and last the floor's page, timed the same way: what the
+    machine itself adds to a request (a p95 far above its p50 there is the machine, not the CRM)."""
     results = {}
+    if floor_base:
+        results["floor"] = {"page": "floor (bare Flask, 25 rows), before",
+                            "admin": time_get(requests.Session(), floor_base + "/", requests_, workers=workers)}
     for role, (session, client, facts) in users.items():
         for name, url in pages.customer_pages(facts) + pages.sales_service_pages(facts):
             if only and not any(part in name for part in only):
@@ -52,6 +58,9 @@ def measure_pages(base: str, users: dict, counter: StatementCounter, requests_: 
                          "statements": counter.count(client, target)}
             print(f"  {role:<15} {name:<36} p50 {row[role]['p50']:>8} ms  p95 {row[role]['p95']:>8} ms  "
                   f"{row[role]['statements']:>3} SQL  {row[role]['status']}", flush=True)
+    if floor_base:
+        results["floor (again)"] = {"page": "floor (bare Flask, 25 rows), after",
+                                    "admin": time_get(requests.Session(), floor_base + "/", requests_, workers=workers)}
     return list(results.values())
 
 
@@ -136,7 +145,7 @@ def main(argv=None) -> None:
     try:
         users = {role: (log_in(app.base, username, PASSWORD), counter.client(username, PASSWORD), facts[role])
                  for role, username in (("admin", ADMIN), ("account_manager", MANAGER))}
-        result["pages"] = measure_pages(app.base, users, counter, args.requests, args.only, args.workers)
+        result["pages"] = measure_pages(app.base, users, counter, args.requests, args.only, args.workers, floor.base)
         if args.wrk_seconds > 0:  # 0: pages only
             kept = Server("app:app", args.port + 2, args.workers, env)
             try:
