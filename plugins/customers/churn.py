@@ -7,11 +7,12 @@ old; an account manager then postpones the loss with retention measures
 from __future__ import annotations
 
 import os
+import zlib
 from datetime import date as Date, datetime
 
 from flask import current_app, url_for
 from sqlalchemy import (
-    Date as SQLDate, DateTime, ForeignKey, Index, Integer, String, func, insert, literal, select, update,
+    Date as SQLDate, DateTime, ForeignKey, Index, Integer, String, func, insert, literal, select, text, update,
 )
 from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
 
@@ -122,6 +123,27 @@ class ChurnMeasure(db.Model, BusinessRecord):
     author: Mapped[User | None] = relationship(foreign_keys="ChurnMeasure.created_by_id")
 
 
+# PostgreSQL: the scan holds this advisory lock alone, a handover shares it (``_scan_lock``).
+_HANDOVER_LOCK = zlib.crc32(b"customers.churn-scan")
+
+
+def _scan_lock(shared: bool) -> None:
+    """Make a scan and the handovers of customers wait for each other until commit, so a new record never
+    keeps a customer's old manager. The scan reads each customer's manager in the INSERT that creates the
+    records; a handover moves the customer, then its records (``follow_manager``), and commits both. On
+    PostgreSQL, without this, a handover still open when the INSERT began was invisible to it (the old
+    manager copied), and the handover's UPDATE could not see the scan's records, uncommitted yet: they kept
+    the old manager. With it, the scan waits for the handovers that reached their records (the INSERT then
+    sees their managers) and a later handover's UPDATE waits for the scan's commit (it then sees the
+    records). Handovers share the lock, so they do not wait for each other; nothing else is held up (the
+    order saves that close warnings, the churn pages). A transaction-level advisory lock: released at commit
+    or rollback. SQLite needs none: both write under the database's write lock (``BEGIN IMMEDIATE``), which
+    the scan takes before its INSERT reads the customers."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+        db.session.execute(text(f"SELECT {function}(:key)"), {"key": _HANDOVER_LOCK})
+
+
 def churn_months() -> int:
     return int(current_app.config.get("CRM_CHURN_MONTHS") or os.environ.get("CRM_CHURN_MONTHS") or DEFAULT_MONTHS)
 
@@ -176,6 +198,7 @@ def scan(today: Date | None = None) -> int:
     table = ChurnRecord.__table__
     columns = [table.c.customer_id, table.c.manager_id, table.c.last_order_date, table.c.status,
                table.c.created_at, table.c.updated_at, table.c.version]
+    _scan_lock(shared=False)
     first_new_id = db.session.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar() + 1
     db.session.execute(insert(table).from_select(columns, source))
     # The new rows stay in the database: their audit entries and the notices are built there too
@@ -201,6 +224,7 @@ def follow_manager(customer_ids: list[int], manager_id: int | None) -> None:
     open form stale)."""
     if not customer_ids:
         return
+    _scan_lock(shared=True)
     table = ChurnRecord.__table__
     db.session.execute(update(table).where(table.c.customer_id.in_(list(customer_ids)),
                                            table.c.manager_id.is_distinct_from(manager_id))

@@ -2,6 +2,7 @@
 account manager and the churn analysis report read it): copied by the scan, moved with the customer when the
 customer changes hands, in the same transaction, by one UPDATE."""
 import re
+import threading
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -11,7 +12,7 @@ from sqlalchemy.engine import Engine
 from core.api import db
 from core.audit import AuditEntry
 from plugins.basedata import services as basedata
-from plugins.customers import churn
+from plugins.customers import churn, notices, services
 from plugins.customers.churn import LOST, POSTPONED, WARNING, ChurnRecord
 from plugins.customers.models import Customer, Order
 
@@ -195,3 +196,79 @@ def test_a_failing_copy_rolls_the_handover_back(app, handover, monkeypatch):
     with app.app_context():
         assert db.session.get(Customer, moved).manager_id == old.user_id
     assert copies(app, moved) == [old.user_id] * 3
+
+
+# -- a scan and a handover at the same moment (each commits while the other is open) --------------------------
+
+
+def _old_customer(app, add_customer, manager_id: int) -> int:
+    """A customer of ``manager_id`` whose last order is old: the next scan warns about it."""
+    customer_id = add_customer(manager_id=manager_id, name="北京华信科技")
+    with app.app_context():
+        db.session.add(Order(customer_id=customer_id, number=f"SO-OLD-{customer_id}", date=OLD))
+        db.session.commit()
+    return customer_id
+
+
+def test_a_scan_begun_during_a_handover_waits_and_copies_the_new_manager(app, login_as, add_customer):
+    """The handover has moved the customer and its records but not committed yet when the scan begins: the
+    scan waits for it and its new record names the new manager (it copied the old one before)."""
+    old, new = login_as("account_manager"), login_as("account_manager")
+    customer_id = _old_customer(app, add_customer, old.user_id)
+    scanned = threading.Event()
+
+    def run_scan():
+        with app.app_context():
+            churn.scan()
+        scanned.set()
+
+    scan = threading.Thread(target=run_scan)
+    with app.app_context():
+        db.session.get(Customer, customer_id).manager_id = new.user_id
+        db.session.flush()
+        services.customers_reassigned([customer_id], new.user_id)
+        scan.start()
+        assert not scanned.wait(0.5)  # the scan waits for the handover
+        db.session.commit()
+    scan.join(10)
+    assert scanned.is_set()
+    assert copies(app, customer_id) == [new.user_id]
+
+
+def test_a_handover_during_a_scan_moves_the_scans_new_records(app, login_as, add_customer, monkeypatch):
+    """The scan has created its records but not committed yet when a customer is handed over: the handover
+    waits for the scan and moves the new record too (it kept the old manager before)."""
+    director = login_as("sales_director")
+    old, new = login_as("account_manager"), login_as("account_manager")
+    customer_id = _old_customer(app, add_customer, old.user_id)
+    inserted, go_on = threading.Event(), threading.Event()
+    raised = notices.churn_warnings_raised
+
+    def paused(per_manager):  # the scan, after its INSERT, before its commit
+        inserted.set()
+        go_on.wait(10)
+        raised(per_manager)
+
+    monkeypatch.setattr(notices, "churn_warnings_raised", paused)
+    responses = []
+
+    def run_scan():
+        with app.app_context():
+            churn.scan()
+
+    def hand_over():
+        responses.append(director.post(f"/customers/{customer_id}/edit",
+                                       data=customer_form(new.user_id, version, "北京华信科技")))
+
+    version = version_of(app, customer_id)
+    scan, handover = threading.Thread(target=run_scan), threading.Thread(target=hand_over)
+    scan.start()
+    assert inserted.wait(10)
+    handover.start()
+    handover.join(0.5)
+    assert handover.is_alive()  # the handover waits for the scan
+    go_on.set()
+    scan.join(10)
+    handover.join(10)
+    assert [response.status_code for response in responses] == [302]
+    assert copies(app, customer_id) == [new.user_id]
