@@ -5,7 +5,8 @@ import itertools
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from sqlalchemy.engine import Engine
 
 from core.api import db, hookimpl
 from core.audit import AuditEntry
@@ -119,6 +120,42 @@ def test_scan_twice_creates_nothing_new(app, manager):
     assert "done. 2 churn warning(s)" in run_scan(app)
     assert "done. 0 churn warning(s)" in run_scan(app)
     assert len(records(app)) == 2
+
+
+def scan_statements(app) -> tuple[str, list[str]]:
+    """A scan's output and the statements it sent, each on one line."""
+    statements = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(" ".join(statement.split()))
+
+    event.listen(Engine, "before_cursor_execute", record)
+    try:
+        output = run_scan(app)
+    finally:
+        event.remove(Engine, "before_cursor_execute", record)
+    return output, statements
+
+
+def test_the_scan_creates_its_records_in_customer_order(app, manager):
+    """The foreign key's checks then visit the customers' pages in order (PostgreSQL locks each row)."""
+    customers = [add_customer(app, manager, [OLD]) for _ in range(3)]
+    output, statements = scan_statements(app)
+    assert "done. 3 churn warning(s)" in output
+    [insert] = [s for s in statements if s.startswith("WITH") and "INSERT INTO customers_churn" in s]
+    assert insert.endswith("ORDER BY customers_customer.id"), insert
+    with app.app_context():
+        assert list(db.session.scalars(select(ChurnRecord.customer_id).order_by(ChurnRecord.id))) == customers
+
+
+def test_statistics_are_refreshed_after_a_scan_that_created_records_only(app, manager):
+    add_customer(app, manager, [OLD])
+    output, statements = scan_statements(app)
+    assert "done. 1 churn warning(s)" in output
+    assert 'ANALYZE "customers_churn"' in statements
+    output, statements = scan_statements(app)  # nothing new: nothing to count again
+    assert "done. 0 churn warning(s)" in output
+    assert not [s for s in statements if s.startswith("ANALYZE")], statements
 
 
 def test_postponed_customer_is_not_warned_again_but_a_closed_one_is(app, manager):
