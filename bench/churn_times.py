@@ -1,0 +1,126 @@
+"""CPU and wall time of the churn scan, per statement, in process; a fresh scan or a rescan.
+
+    python -m bench.churn_times --database-url URL --mode fresh|rescan [--statements]
+
+One scan per process (so the peak RSS printed is that scan's). ``fresh`` keeps the
+churn records in a side table, deletes them, scans, and puts them back; either mode
+then deletes the audit entries and notices the scan wrote, and on PostgreSQL vacuums
+the churn table, so runs can repeat on one copy of a bench database. The scan's
+statements are timed by the client's CPU (``time.process_time``: SQLite's work too)
+and, on PostgreSQL, by the backend's CPU (``/proc/<pid>/stat``; the server must run
+on this machine). On a machine shared with other work, CPU time moves far less than
+wall time. Same scan as ``crm jobs run churn-scan`` (``bench/longops.py``), without
+the command's start-up.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import time
+
+from sqlalchemy import event, text
+
+from bench.import_times import _backend_cpu
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--mode", choices=("fresh", "rescan"), default="fresh")
+    parser.add_argument("--statements", action="store_true", help="each statement over 0.05 s (CPU or wall)")
+    parser.add_argument("--as-longops", action="store_true",
+                        help="fresh: the records deleted, neither vacuumed nor analysed (bench/longops.py's way)")
+    args = parser.parse_args()
+    os.environ["DATABASE_URL"] = args.database_url
+    os.environ.setdefault("CRM_PLUGINS", "basedata,customers,marketing,reports,service")
+
+    from core import create_app
+    from core.db import db
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": args.database_url})
+    with app.app_context():
+        from plugins.customers import churn
+
+        engine = db.engine
+        postgresql = engine.dialect.name == "postgresql"
+        with engine.begin() as conn:
+            audit_before = conn.execute(text("SELECT coalesce(max(id), 0) FROM core_audit_log")).scalar()
+            notice_before = conn.execute(text("SELECT coalesce(max(id), 0) FROM core_notification")).scalar()
+            if args.mode == "fresh":
+                conn.execute(text("DROP TABLE IF EXISTS bench_churn_backup"))
+                conn.execute(text("CREATE TABLE bench_churn_backup AS SELECT * FROM customers_churn"))
+                conn.execute(text("DELETE FROM customers_churn"))
+        if args.as_longops:
+            pass
+        elif postgresql:
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(text("VACUUM ANALYZE customers_churn"))
+        elif args.mode == "fresh":
+            with engine.begin() as conn:
+                conn.execute(text("ANALYZE customers_churn"))
+
+        statements: list[tuple[float, float, float, str]] = []
+        current: dict = {}
+
+        def backend_pid(conn):
+            return conn.connection.dbapi_connection.info.backend_pid if postgresql else None
+
+        @event.listens_for(engine, "before_cursor_execute")
+        def before(conn, cursor, statement, parameters, context, executemany):
+            pid = backend_pid(conn)
+            current.update(wall=time.monotonic(), cpu=time.process_time(), pid=pid, backend=_backend_cpu(pid))
+
+        @event.listens_for(engine, "after_cursor_execute")
+        def after(conn, cursor, statement, parameters, context, executemany):
+            statements.append((time.monotonic() - current["wall"], time.process_time() - current["cpu"],
+                               _backend_cpu(current["pid"]) - current["backend"], " ".join(statement.split())))
+
+        commit = db.session.commit
+
+        def timed_commit():
+            pid = backend_pid(db.session.connection())
+            wall, cpu, server = time.monotonic(), time.process_time(), _backend_cpu(pid)
+            commit()
+            statements.append((time.monotonic() - wall, time.process_time() - cpu, _backend_cpu(pid) - server,
+                               "COMMIT"))
+
+        db.session.commit = timed_commit
+        began_wall, began_cpu = time.monotonic(), time.process_time()
+        try:
+            created = churn.scan()
+            wall, cpu = time.monotonic() - began_wall, time.process_time() - began_cpu
+        finally:
+            db.session.commit = commit
+            event.remove(engine, "before_cursor_execute", before)
+            event.remove(engine, "after_cursor_execute", after)
+            db.session.rollback()
+            with engine.begin() as conn:
+                if args.mode == "fresh":
+                    conn.execute(text("DELETE FROM customers_churn"))
+                    conn.execute(text("INSERT INTO customers_churn SELECT * FROM bench_churn_backup"))
+                    conn.execute(text("DROP TABLE bench_churn_backup"))
+                else:  # a rescan that created records (not expected): leave the copy as it was
+                    conn.execute(text("DELETE FROM customers_churn WHERE id IN (SELECT CAST(record_id AS INTEGER) "
+                                      "FROM core_audit_log WHERE id > :id AND table_name = 'customers_churn')"),
+                                 {"id": audit_before})
+                conn.execute(text("DELETE FROM core_audit_log WHERE id > :id"), {"id": audit_before})
+                conn.execute(text("DELETE FROM core_notification WHERE id > :id"), {"id": notice_before})
+            if postgresql:
+                with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                    conn.execute(text("VACUUM ANALYZE customers_churn"))
+            else:
+                with engine.begin() as conn:
+                    conn.execute(text("ANALYZE customers_churn"))
+        backend = sum(row[2] for row in statements)
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+        print(f"{engine.dialect.name} {args.mode}: {created} created, wall {wall:.2f} s, client CPU {cpu:.2f} s, "
+              f"backend CPU {backend:.2f} s, total CPU {cpu + backend:.2f} s, peak RSS {peak} MB")
+        if args.statements:
+            for seconds, client, server, statement in statements:
+                if max(seconds, client + server) >= 0.05:
+                    print(f"  wall {seconds:6.2f}  client {client:5.2f}  backend {server:5.2f}  {statement[:150]}")
+
+
+if __name__ == "__main__":
+    main()
