@@ -131,13 +131,25 @@ def import_customers(engine, env: dict, count: int, manager: str, workdir: Path,
             "rows_per_s": round(count / seconds) if seconds and imported == count else None}
 
 
+def _vacuum_churn(engine) -> None:
+    """PostgreSQL: the churn table vacuumed and analysed (its deleted rows and their index entries gone)."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE customers_churn"))
+
+
 def churn_scan(engine, env: dict, timeout: float) -> dict:
-    """A rescan (the generated records exist) and a scan of an empty churn table; records restored after."""
+    """A rescan (the generated records exist) and a scan of an empty churn table; records restored after.
+
+    The empty table is vacuumed on PostgreSQL, as a fresh database has it: the deleted records' dead rows
+    and index entries left in place made the new records' index insertions clean up after them, work a
+    first scan never does (1M, the INSERT alone: ~0.3 s more of CPU, 484 instead of 153 MB of WAL)."""
     rescan = run_command(["jobs", "run", "churn-scan"], env, timeout)
     with engine.begin() as conn:
         conn.execute(text("DROP TABLE IF EXISTS bench_churn_backup"))
         conn.execute(text("CREATE TABLE bench_churn_backup AS SELECT * FROM customers_churn"))
         conn.execute(text("DELETE FROM customers_churn"))
+    _vacuum_churn(engine)
     try:
         fresh = run_command(["jobs", "run", "churn-scan"], env, timeout)
     finally:
@@ -145,4 +157,5 @@ def churn_scan(engine, env: dict, timeout: float) -> dict:
             conn.execute(text("DELETE FROM customers_churn"))
             conn.execute(text("INSERT INTO customers_churn SELECT * FROM bench_churn_backup"))
             conn.execute(text("DROP TABLE bench_churn_backup"))
+        _vacuum_churn(engine)
     return {"rescan": rescan, "fresh": fresh}
