@@ -10,8 +10,8 @@ the web workers' memory; prints a table and writes JSON.
 
 Pages are timed, and throughput first measured, with every request counting its list
 (``CRM_COUNT_CAP_SECONDS=0``): a new search or filter pays that count. Then throughput
-again on a second server as deployed, where a count past the cap is kept for 30 s
-(core/over_cap.py): the same list reloaded or paged pays it once.
+again on a second server as deployed, where a list's count is kept for 30 s while its tables
+are unchanged (core/kept_counts.py): the same list reloaded or paged pays it once.
 """
 from __future__ import annotations
 

@@ -45,7 +45,8 @@ class CacheVersion(db.Model):
     version: Mapped[str] = mapped_column(String(32))
 
 
-def _versions() -> dict[str, str]:
+def versions() -> dict[str, str]:
+    """Every key's version, read once per request (one statement)."""
     if "crm_cache_versions" not in g:
         g.crm_cache_versions = dict(db.session.execute(select(CacheVersion.key, CacheVersion.version)).all())
     return g.crm_cache_versions
@@ -59,7 +60,7 @@ def stable(key: str, load: Callable[[], Any]) -> Any:
     """
     if not has_request_context():
         return load()
-    version = _versions().get(key, "")
+    version = versions().get(key, "")
     kept = _values.get(key)
     if kept is not None and kept[0] == version:
         return kept[1]
@@ -82,10 +83,11 @@ def watch(model: type, key: str) -> None:
 
 def changed(key: str, session: Session | None = None) -> None:
     """Bump ``key`` in the current transaction (for writes the ORM's flush does not see)."""
-    _bump({key}, (session or db.session).connection())
+    bump({key}, (session or db.session).connection())
 
 
-def _bump(keys: set[str], connection) -> None:
+def bump(keys: set[str], connection) -> None:
+    """New versions of ``keys``, written on ``connection`` (in its transaction)."""
     for key in sorted(keys):  # one order everywhere: two transactions never wait on each other's rows
         connection.execute(_BUMP, {"key": key, "version": uuid.uuid4().hex})
     if has_request_context():
@@ -101,4 +103,4 @@ def _bump_watched(session, flush_context) -> None:
         for model in type(obj).__mro__:
             keys |= _watched.get(model, set())
     if keys:
-        _bump(keys, session.connection())
+        bump(keys, session.connection())

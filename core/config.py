@@ -38,7 +38,8 @@ def load(app, overrides: dict | None) -> None:
         CRM_PAGE_SIZES=(20, 50, 100),
         # Lists count their rows up to this bound and show "10,000+" beyond it (core/paging.py).
         CRM_COUNT_CAP=int(os.environ.get("CRM_COUNT_CAP", 10_000)),
-        # A count found past the cap is kept this long per process: Next, Previous, reloads skip it (core/over_cap.py).
+        # A list's count is kept this long per process (past the cap; within it while its tables are unchanged):
+        # Next, Previous, reloads skip it (core/kept_counts.py). 0: every page counts.
         CRM_COUNT_CAP_SECONDS=int(os.environ.get("CRM_COUNT_CAP_SECONDS", 30)),
         CRM_LOGIN_MAX_FAILURES=int(os.environ.get("CRM_LOGIN_MAX_FAILURES", 5)),
         CRM_LOGIN_MAX_FAILURES_PER_ACCOUNT=int(os.environ.get("CRM_LOGIN_MAX_FAILURES_PER_ACCOUNT", 50)),

@@ -79,7 +79,7 @@ from sqlalchemy.sql.elements import BinaryExpression, BooleanClauseList, Groupin
 from sqlalchemy.sql.selectable import FromClause, Join
 from sqlalchemy.sql.visitors import InternalTraversal, iterate, replacement_traverse
 
-from core import over_cap
+from core import kept_counts
 from core.db import db, without_parallel_workers
 
 COUNT_CAP = 10_000  # the default of CRM_COUNT_CAP
@@ -199,7 +199,7 @@ def _bounded_count(stmt, tiebreak, cap: int) -> tuple[int, int]:
     limited = ids.limit(cap + 1).subquery()
     if not _sortable(stmt):
         query = select(func.count()).select_from(limited)
-        return over_cap.bounded_count(query, cap, lambda: (db.session.scalar(query), 0))
+        return kept_counts.bounded_count(query, cap, lambda: (db.session.scalar(query), 0))
     # Also the highest id of the table: (about) its rows, for how far a walk goes (``_Order.filtered``).
     # The primary key's last entry, in the same statement.
     highest = select(func.max(tiebreak)).select_from(_plain(_column_of(tiebreak).table)).scalar_subquery()
@@ -208,7 +208,7 @@ def _bounded_count(stmt, tiebreak, cap: int) -> tuple[int, int]:
     def count() -> tuple[int, int]:
         counted, rows = db.session.execute(query).one()
         return counted, rows or 0
-    return over_cap.bounded_count(query, cap, count)
+    return kept_counts.bounded_count(query, cap, count)
 
 
 def _column_of(element):

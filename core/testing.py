@@ -358,7 +358,7 @@ class QueryPlans:
                         conn.exec_driver_sql("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (?, ?, ?)", tuple(row))
                     conn.commit()
         event.listen(Engine, "before_cursor_execute", record)
-        # Every statement the page runs, its count too: not one kept from an earlier request (core.over_cap)
+        # Every statement the page runs, its count too: not one kept from an earlier request (core.kept_counts)
         kept, self.app.config["CRM_COUNT_CAP_SECONDS"] = self.app.config.get("CRM_COUNT_CAP_SECONDS", 30), 0
         try:
             response = client.get(url)

@@ -1,11 +1,12 @@
-"""A list's count found past the cap is kept for CRM_COUNT_CAP_SECONDS, per statement and data scope
-(core/over_cap.py); exact totals within the cap are counted on every page."""
+"""A list's count is kept for CRM_COUNT_CAP_SECONDS, per statement and data scope (core/kept_counts.py):
+past the cap whatever is written meanwhile; an exact total only until a table it reads is written,
+in this process or another (core/table_versions.py)."""
 from datetime import datetime
 
 import pytest
-from sqlalchemy import event, insert, update
+from sqlalchemy import event, insert, text, update
 
-from core import over_cap
+from core import kept_counts
 from core.api import db
 from plugins.customers.models import Customer
 
@@ -44,8 +45,8 @@ def counts(app):
 
 
 def _move_clock(monkeypatch, seconds: float) -> None:
-    now = over_cap.time.monotonic()
-    monkeypatch.setattr(over_cap.time, "monotonic", lambda: now + seconds)
+    now = kept_counts.time.monotonic()
+    monkeypatch.setattr(kept_counts.time, "monotonic", lambda: now + seconds)
 
 
 def test_a_count_past_the_cap_is_kept_and_the_rows_stay_fresh(app, customers, counts, login_as, monkeypatch):
@@ -74,14 +75,56 @@ def test_each_data_scope_and_filter_is_counted_for_itself(app, customers, counts
     assert len(counts) == 4
 
 
-def test_a_total_within_the_cap_is_counted_on_every_page(app, customers, counts):
+def test_an_exact_total_is_kept_until_its_table_is_written(app, customers, counts):
     _, few = customers
-    assert "1–1 of 1" in few.get("/customers/").get_data(as_text=True)
+    for _ in range(2):
+        assert "1–1 of 1" in few.get("/customers/").get_data(as_text=True)
+    assert len(counts) == 1  # the second page kept the total
     with app.app_context():
         db.session.execute(update(Customer).where(Customer.manager_id == few.user_id).values(status="deleted"))
         db.session.commit()
+    assert "1–1 of 1" not in few.get("/customers/").get_data(as_text=True)  # the change shows at once
+    assert len(counts) == 2
+
+
+def test_a_change_saved_by_another_process_is_counted_on_the_next_page(app, make_app, customers, counts):
+    """Another worker (its own app and kept counts, the same database) adds a customer: counted here."""
+    _, few = customers
+    assert "1–1 of 1" in few.get("/customers/").get_data(as_text=True)
+    other = make_app()
+    with other.app_context():
+        db.session.add(Customer(number="KH2026030100099", name="新客户", region="beijing", manager_id=few.user_id,
+                                level="1", status="normal"))
+        db.session.commit()
+    assert "1–2 of 2" in few.get("/customers/").get_data(as_text=True)
+    assert len(counts) == 2
+
+
+def test_raw_sql_writes_count_as_changes_and_rolled_back_ones_do_not(app, customers, counts):
+    _, few = customers
+    assert "1–1 of 1" in few.get("/customers/").get_data(as_text=True)
+    with app.app_context():
+        db.session.execute(text("UPDATE customers_customer SET status = 'deleted' WHERE manager_id = :id"),
+                           {"id": few.user_id})
+        db.session.rollback()
+    assert "1–1 of 1" in few.get("/customers/").get_data(as_text=True)
+    assert len(counts) == 1  # nothing was saved: still kept
+    with app.app_context():
+        db.session.execute(text("UPDATE customers_customer SET status = 'deleted' WHERE manager_id = :id"),
+                           {"id": few.user_id})
+        db.session.commit()
     assert "1–1 of 1" not in few.get("/customers/").get_data(as_text=True)
     assert len(counts) == 2
+
+
+def test_writes_to_tables_the_count_does_not_read_keep_it(app, customers, counts):
+    _, few = customers
+    assert "1–1 of 1" in few.get("/customers/").get_data(as_text=True)
+    with app.app_context():
+        db.session.execute(text("UPDATE core_user SET display_name = 'Renamed' WHERE id = :id"), {"id": few.user_id})
+        db.session.commit()
+    assert "1–1 of 1" in few.get("/customers/").get_data(as_text=True)
+    assert len(counts) == 1
 
 
 def test_keeping_counts_can_be_turned_off(app, customers, counts, login_as):
@@ -93,11 +136,11 @@ def test_keeping_counts_can_be_turned_off(app, customers, counts, login_as):
 
 
 def test_the_oldest_half_goes_when_too_many_lists_are_kept(app, customers, counts, login_as, monkeypatch):
-    monkeypatch.setattr(over_cap, "KEPT_AT_MOST", 2)
+    monkeypatch.setattr(kept_counts, "KEPT_AT_MOST", 2)
     director = login_as("sales_director")
     for query in ("", "?region=beijing", "?level=1"):  # three lists past the cap: the first is dropped
         assert "of 5+" in director.get(f"/customers/{query}").get_data(as_text=True)
-    assert len(app.extensions["crm_over_cap"]) == 2
+    assert len(app.extensions["crm_kept_counts"]) == 2
     director.get("/customers/?level=1")
     assert len(counts) == 3  # the newest still kept
     director.get("/customers/")

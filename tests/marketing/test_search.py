@@ -160,7 +160,7 @@ def test_an_administrators_count_from_the_postings_alone_is_the_lists_length(app
     """The count an administrator's short search reads from its postings alone is that of the rows the list
     holds, below, at and above the cap, after edits and deletes too (the gram table follows them)."""
     app.config["CRM_COUNT_CAP"] = cap
-    app.config["CRM_COUNT_CAP_SECONDS"] = 0  # counted again after the edits, not kept from before (core.over_cap)
+    app.config["CRM_COUNT_CAP_SECONDS"] = 0  # counted again after the edits, not kept from before (core.kept_counts)
     director = login_as("sales_director")
 
     def shown(query: str) -> str:
