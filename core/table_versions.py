@@ -62,10 +62,12 @@ def _rolled_back(conn) -> None:
     conn.info.pop("crm_written", None)
 
 
-@event.listens_for(Session, "after_commit")
-def _new_versions(session) -> None:
+@event.listens_for(Session, "after_transaction_end")
+def _new_versions(session, transaction) -> None:
+    # After the session has given its connection back (not in after_commit, where it still holds
+    # it): twenty requests saving at once would otherwise need forty connections of the pool.
     tables = getattr(_committed, "tables", None)
-    if not tables:
+    if not tables or transaction.parent is not None:
         return
     _committed.tables = set()
     engine = session.get_bind().engine
