@@ -236,11 +236,8 @@ class TextIndex:
     """The search index of ``columns`` of ``table_name``; ``grams`` is the column also searched
     by one or two characters (the others need three: numbers and phones)."""
 
-    def __init__(self, table_name: str, columns: tuple[str, ...], grams: str, long_by_grams: bool = False):
+    def __init__(self, table_name: str, columns: tuple[str, ...], grams: str):
         self.table, self.columns, self.gram_column = table_name, columns, grams
-        # PostgreSQL: a longer term is looked for in the gram column by the pairs of its characters (the grams
-        # index) rather than by a trigram index of that column, which the table then does without (``matches``).
-        self.long_by_grams = long_by_grams
         self.fts, self.gram_table, self.positions = f"{table_name}_fts", f"{table_name}_gram", f"{table_name}_position"
         self.function = f"{table_name}_grams"
 
@@ -250,15 +247,10 @@ class TextIndex:
         """The PostgreSQL indexes, for the model's ``__table_args__`` (SQLite's are derived tables)."""
         found = [Index(f"ix_{self.table}_{name}_trgm", name, postgresql_using="gin",
                        postgresql_ops={name: "gin_trgm_ops"}, info={"dialects": ("postgresql",)})
-                 for name in self._trigram_columns]
+                 for name in self.columns]
         found.append(Index(f"ix_{self.table}_{self.gram_column}_grams", getattr(func, self.function)(
             text(self.gram_column)), postgresql_using="gin", info={"dialects": ("postgresql",)}))
         return found
-
-    @property
-    def _trigram_columns(self) -> tuple[str, ...]:
-        """PostgreSQL: the columns with a trigram index."""
-        return tuple(name for name in self.columns if not (self.long_by_grams and name == self.gram_column))
 
     @property
     def derived_tables(self) -> tuple[str, ...]:
@@ -282,7 +274,7 @@ class TextIndex:
         if dialect != "sqlite":
             return ["CREATE EXTENSION IF NOT EXISTS pg_trgm", *(
                 f"CREATE INDEX IF NOT EXISTS ix_{self.table}_{name}_trgm ON {self.table} USING gin ({name} gin_trgm_ops)"
-                for name in self._trigram_columns),
+                for name in self.columns),
                 # COST: see grams_function.
                 self.grams_function(),
                 f"CREATE INDEX ix_{self.table}_{self.gram_column}_grams ON {self.table} "
@@ -345,7 +337,7 @@ class TextIndex:
     def drop_statements(self, dialect: str) -> list[str]:
         if dialect != "sqlite":
             return [f"DROP INDEX ix_{self.table}_{self.gram_column}_grams", f"DROP FUNCTION {self.function}(text)",
-                    *(f"DROP INDEX ix_{self.table}_{name}_trgm" for name in self._trigram_columns)]
+                    *(f"DROP INDEX ix_{self.table}_{name}_trgm" for name in self.columns)]
         return [*(f"DROP TRIGGER {self.table}_search_{what}" for what in ("insert", "delete", "update")),
                 f"DROP TABLE {self.gram_table}", f"DROP TABLE {self.positions}", f"DROP TABLE {self.fts}"]
 
@@ -559,23 +551,4 @@ class TextIndex:
             query = _phrase(term) if set(columns) == set(self.columns) else \
                 "{" + " ".join(columns) + "} : " + _phrase(term)
             return _InFts(key, fts, query)
-        return or_(*(self._long_term(model, name, term) for name in columns))
-
-    def _long_term(self, model, name: str, term: str) -> ColumnElement[bool]:
-        """PostgreSQL: ``name`` contains ``term`` (three characters or more), from an index of the column.
-
-        ``contains`` (ILIKE), which a trigram index serves; in the gram column of a ``long_by_grams`` index,
-        also "has every pair of the term's characters" (the grams of the term, lower-cased by the same
-        function, past its single characters): a row whose text contains the term has them all, so the grams
-        index finds a superset of the matches and ILIKE keeps the matches alone. The trigram index of that
-        column is then not kept: its upkeep cost a customer import ~0.6 s of PostgreSQL's CPU per 100,000
-        rows, and the pairs find a name's matches about as fast (a million customers, 立信科技: 591 rows,
-        2.8 ms from the grams against 1.1 ms from the trigrams, both warm)."""
-        value = getattr(model, name)
-        found = contains(value, term)
-        if not (self.long_by_grams and name == self.gram_column):
-            return found
-        # Each pair lower-cased by the database, as the grams are (lower() maps one character to one, so
-        # the pairs of the lower-cased term); each distinct pair once.
-        pairs = array([func.lower(literal(pair)) for pair in dict.fromkeys(term[n:n + 2] for n in range(len(term) - 1))])
-        return and_(getattr(func, self.function)(value).op("@>")(pairs), found)
+        return or_(*(contains(getattr(model, name), term) for name in columns))

@@ -35,10 +35,8 @@ def _links_through_customer(model, endpoint: str, record_ids: list[int], key: st
     rows = db.session.execute(select(model.id, model.customer_id).where(model.id.in_(record_ids))).all()
     return {id_: url_for(endpoint, customer_id=customer_id, **{key: id_}) for id_, customer_id in rows}
 
-# Searched by any fragment from an index; names also by one or two characters (core/text_search.py). On
-# PostgreSQL longer terms are looked for in names by their pairs of characters too (the grams index), not
-# by a trigram index of the name, which every insert would keep (migration c8e2a4f6b1d3).
-CUSTOMER_TEXT = TextIndex("customers_customer", ("name", "number", "phone"), grams="name", long_by_grams=True)
+# Searched by any fragment from an index; names also by one or two characters (core/text_search.py).
+CUSTOMER_TEXT = TextIndex("customers_customer", ("name", "number", "phone"), grams="name")
 CONTACT_TEXT = TextIndex("customers_contact", ("name", "office_phone", "mobile", "email"), grams="name")
 
 

@@ -145,36 +145,3 @@ def test_a_long_list_of_short_term_matches_walks_its_order(customers, app, login
         assert not query_plans.full_scans(plan, "customers_customer_gram"), plan
         if sqlite and "ORDER BY" in plan.sql and not plan.bounded_count:
             assert not query_plans.sorts(plan), plan
-
-
-# Longer terms with letters of both cases, spaces, % and _, digits, and a pair repeated ("00" in "1000").
-LONGER = ["华信科技", "SunRise", "rise tr", "100%", "下划_", "宏达 机", "Co.", "8886666", "有限公司"]
-
-
-def test_longer_name_terms_are_found_through_the_grams_of_their_pairs_on_postgresql(app, add_customer, login_as,
-                                                                                     query_plans):
-    """PostgreSQL keeps no trigram index of customer names (migration c8e2a4f6b1d3): a term of three
-    characters or more is looked up by its pairs in the names' grams index, then checked with ILIKE, and
-    finds exactly the names containing it (number and phone still by their trigram indexes)."""
-    with app.app_context():
-        if db.engine.dialect.name == "sqlite":
-            pytest.skip("PostgreSQL's indexes (SQLite answers longer terms from its FTS5 table)")
-        assert not db.session.scalar(text("SELECT count(*) FROM pg_indexes WHERE indexname = "
-                                          "'ix_customers_customer_name_trgm'"))
-        # A term's pairs, each lower-cased, are the pairs of the term lower-cased: the grams the names hold.
-        for term in ("AbC d", "华信科技", "1000", "ÄÖü ΣΑΣ x", "a  b", "İstanbul ǅ", "X" * 200):
-            lowered = db.session.scalar(text("SELECT lower(:t)"), {"t": term})
-            for n in range(len(term) - 1):
-                pair = db.session.scalar(text("SELECT lower(:p)"), {"p": term[n:n + 2]})
-                assert pair == lowered[n:n + 2], (term, n)
-            grams = db.session.scalar(text("SELECT customers_customer_grams(:t)"), {"t": term})
-            assert set(grams) >= {lowered[n:n + 2] for n in range(len(lowered) - 1)}, term
-    names = [*NAMES, "SUNRISE TRADING", "1000号有限公司", "Rise trip"]
-    ids = {add_customer(name=name, phone="", number=f"KH2026020{n:05d}"): name for n, name in enumerate(names)}
-    director = login_as("sales_director")
-    for query in LONGER:
-        assert listed(director, query) == {id_ for id_, name in ids.items() if query.lower() in name.lower()}, query
-        plans = query_plans(director, f"/customers/?name={query}", "customers_customer")
-        assert any("ix_customers_customer_name_grams" in plan for plan in plans), (query, plans)
-        for plan in plans:
-            assert not query_plans.full_scans(plan, "customers_customer"), (query, plan)
