@@ -64,6 +64,22 @@ def test_an_account_manager_reads_their_own_customers_by_index_in_order(capped, 
             assert not query_plans.sorts(plan), (url, plan)
 
 
+@pytest.mark.parametrize("sort, index", [("-created", "ix_customers_customer_manager_created"),
+                                         ("name", "ix_customers_customer_manager_name")])
+def test_an_account_managers_long_list_is_read_from_their_index_of_the_order(app, capped, query_plans, sort, index):
+    """Past the cap SQLite walks the order's index testing the filters row by row (core.paging.walking),
+    except an equality that leads an index of that order: a manager's newest customers are the first
+    entries of (manager_id, created_at, id), not every ~50th row of (created_at, id)."""
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("SQLite's walk (PostgreSQL plans the LIMIT itself)")
+    manager = capped[0]
+    for url in first_next_last(manager, f"/customers/?sort={sort}"):
+        pages = [plan for plan in query_plans(manager, url, CUSTOMERS)  # (not the keyset's edge row, read by id)
+                 if not plan.bounded_count and "PRIMARY KEY" not in plan]
+        assert pages and all(index in plan for plan in pages), (url, pages)
+
+
 @pytest.mark.parametrize("sort", ["-warned", "last_order", "status", "lost"])
 def test_the_churn_list_reads_an_index_in_order(capped, login_as, query_plans, sort):
     director = login_as("sales_director")
