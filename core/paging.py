@@ -333,8 +333,10 @@ def walking(stmt, *keep):
     """
     table = _column_key(keep[0])[0]
     kept = {_column_key(column) for column in keep}
-    kept |= {(table, name) for name in _leading_equalities(stmt, _column_of(keep[0]).table,
-                                                              [_column_key(column)[1] for column in (*keep[1:], keep[0])])}
+    order = [_column_key(column) for column in (*keep[1:], keep[0])]  # the sort columns, then the tiebreak
+    if all(key is not None and key[0] == table for key in order):  # (not an expression, nor a joined table's)
+        kept |= {(table, name) for name in _leading_equalities(stmt, _column_of(keep[0]).table,
+                                                                  [key[1] for key in order])}
 
     def replace(element):
         if isinstance(element, BinaryExpression) and element.operator in _COMPARISONS:
