@@ -18,8 +18,9 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import time
 
-from flask import has_request_context
+from flask import current_app, has_request_context
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -92,3 +93,31 @@ def versions_read(statement, statement_key) -> tuple | None:
         names = _tables_read[statement_key] = tuple(sorted(found))
     versions = cache.versions()
     return tuple(versions.get(PREFIX + name, "") for name in names)
+
+
+KEPT_AT_MOST = 1024  # values per process (kept_while_unchanged); past that the oldest half is dropped
+
+
+def kept_while_unchanged(key, tables: tuple[str, ...], load, seconds: float = 30):
+    """``load()``'s value, kept in this process under ``key`` while ``tables`` keep their versions, and at
+    most ``seconds`` (a process killed between a commit and its new versions leaves the old ones): a small
+    read that every page repeats — the top bar's bell — costs no statement while nothing is written.
+    Outside a request it simply loads. The value is shared by the process's threads: read-only."""
+    if not has_request_context() or seconds <= 0:
+        return load()
+    # Read before loading: a change committed after this read gets a new version, so a value that may
+    # have missed it is never kept under the version it is checked against.
+    versions = cache.versions()
+    current = tuple(versions.get(PREFIX + name, "") for name in tables)
+    kept = current_app.extensions.setdefault("crm_kept_values", {})
+    now = time.monotonic()
+    found = kept.get(key)
+    if found is not None and found[0] > now and found[1] == current:
+        return found[2]
+    value = load()
+    if len(kept) >= KEPT_AT_MOST:
+        # (a copy of the items first: another thread may change the dict meanwhile)
+        for old, _ in sorted(list(kept.items()), key=lambda item: item[1][0])[:KEPT_AT_MOST // 2]:
+            kept.pop(old, None)
+    kept[key] = (now + seconds, current, value)
+    return value

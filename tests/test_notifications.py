@@ -131,3 +131,36 @@ def test_hostile_text_in_parameters_is_shown_as_text(app, login_as):
             name="<script>alert(1)</script>", number="%(x)s")
     page = manager.get("/notifications/").get_data(as_text=True)
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
+
+
+def test_the_bell_is_kept_until_a_notification_is_written_in_any_process(app, make_app, login_as):
+    """The bell costs no statement while no notification is written (core.table_versions); one written by
+    another worker (its own app, the same database) or marked read shows on the next page."""
+    from sqlalchemy import event
+
+    manager = login_as("account_manager")
+    _notify(app, [manager.user_id], name="第一", number="KH1")
+    assert 'data-bell-count>1<' in manager.get("/").get_data(as_text=True)
+    reads = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        if "FROM core_notification" in statement:
+            reads.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert 'data-bell-count>1<' in manager.get("/customers/").get_data(as_text=True)
+        assert reads == []  # kept
+        other = make_app()
+        with other.test_request_context():
+            notify([manager.user_id], N_("Customer %(name)s (%(number)s) was assigned to you."), "/",
+                   name="第二", number="KH2")
+            db.session.commit()
+        page = manager.get("/customers/").get_data(as_text=True)
+        assert 'data-bell-count>2<' in page and "Customer 第二 (KH2) was assigned to you." in page
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert manager.post("/notifications/read-all").status_code == 302
+    assert "data-bell-count" not in manager.get("/").get_data(as_text=True)

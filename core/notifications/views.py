@@ -8,6 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from sqlalchemy import select
 
+from core import table_versions
 from core.db import db
 from core.i18n import _
 from core.listing import paginate
@@ -20,6 +21,7 @@ blueprint = Blueprint("notifications", __name__, url_prefix="/notifications", te
 
 VIEW = "core.notification.view"
 SORTS = {"created": Notification.id}
+BELL_KEPT_SECONDS = 30  # at most, should a process die between a commit and its new versions
 
 
 @blueprint.route("/")
@@ -69,12 +71,26 @@ def read_all():
 
 
 def bell() -> dict | None:
-    """The top bar's bell: unread count and latest notifications; None for users without it."""
+    """The top bar's bell: unread count and latest notifications; None for users without it.
+
+    Kept in the process while no notification is written (core.table_versions): every page shows the bell,
+    and its statement was one of the few each page runs."""
     if not (current_user.is_authenticated and can(VIEW)):
         return None
-    latest = service.latest(current_user.id)
+    user_id = current_user.id
+    return table_versions.kept_while_unchanged(("bell", user_id), (Notification.__tablename__,),
+                                               lambda: _bell_of(user_id), BELL_KEPT_SECONDS)
+
+
+def _bell_of(user_id: int) -> dict:
+    # Copies outside any session: the kept value outlives this request's session, and threads share it.
+    latest = [_detached(notification) for notification in service.latest(user_id)]
     # Fewer than the bell shows: these are all of the user's notifications, no need to count (one statement).
-    count = (service.unread_count(current_user.id) if len(latest) >= service.BELL_LIMIT
+    count = (service.unread_count(user_id) if len(latest) >= service.BELL_LIMIT
              else sum(not notification.is_read for notification in latest))
     return {"count": count, "label": f"{service.COUNT_CAP}+" if count > service.COUNT_CAP else str(count),
-            "latest": latest}
+            "latest": tuple(latest)}
+
+
+def _detached(notification: Notification) -> Notification:
+    return Notification(**{column.key: getattr(notification, column.key) for column in Notification.__table__.columns})
