@@ -114,7 +114,7 @@ def stream(stmt, sorts: dict, default: str, tiebreak, batch: int = 1000) -> Iter
 
 
 def list_page(stmt, sorts: dict, default: str, tiebreak, *, template: str,
-              export: tuple | None = None, walk: bool = False, count=None, **context):
+              export: tuple | None = None, walk: bool = False, count=None, cap: int | None = None, **context):
     """A list view's answer: with ``?export=csv`` and ``export=(filename, header, to_row)``
     every row of ``stmt`` as CSV (``to_row`` turns one result row into the cells);
     otherwise one page of ``stmt`` rendered with ``template``, as ``page``,
@@ -128,7 +128,7 @@ def list_page(stmt, sorts: dict, default: str, tiebreak, *, template: str,
     A short list's CSV streams in the response; a long one is written by a job on
     the queue (the view runs again there, as the same user with the same
     arguments) and the user is sent to the job's page, which ends with the download.
-    ``walk`` and ``count`` are ``paginate``'s.
+    ``walk``, ``count`` and ``cap`` are ``paginate``'s.
     """
     if export is not None and request.args.get("export") == "csv":
         filename, header, to_row, *columns = export
@@ -139,7 +139,8 @@ def list_page(stmt, sorts: dict, default: str, tiebreak, *, template: str,
         if _at_most(stmt, current_app.config.get("CRM_DIRECT_EXPORT_ROWS", DIRECT_EXPORT_ROWS)):
             return csv_response(filename, header, rows)
         return _start_export(filename)
-    return render_template(template, page=paginate(stmt, sorts, default, tiebreak, walk=walk, count=count), **context)
+    return render_template(template, page=paginate(stmt, sorts, default, tiebreak, walk=walk, count=count, cap=cap),
+                           **context)
 
 
 def _at_most(stmt, bound: int) -> bool:

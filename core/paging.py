@@ -568,7 +568,8 @@ def _row_id(row, tiebreak) -> int:
     return getattr(row[0], tiebreak.key)
 
 
-def paginate(stmt, sorts: dict, default: str, tiebreak, *, walk: bool = False, count=None) -> Page:
+def paginate(stmt, sorts: dict, default: str, tiebreak, *, walk: bool = False, count=None,
+             cap: int | None = None) -> Page:
     """One page of ``stmt`` per the request's ``sort``, ``page``, ``per_page`` and keyset cursor,
     sorted by a key of ``sorts`` (name -> column, or a tuple of columns) and then by ``tiebreak``
     (the primary key).
@@ -579,11 +580,17 @@ def paginate(stmt, sorts: dict, default: str, tiebreak, *, walk: bool = False, c
 
     ``count``: a statement of the same rows that the bounded count reads instead of ``stmt`` — written for
     its own plan (the churn list sorted by customer walks customers by name for a page, but is counted
-    from the records' indexes: the same rows)."""
+    from the records' indexes: the same rows).
+
+    ``cap``: this list's own bound instead of ``CRM_COUNT_CAP``, for a count that costs much more per row
+    than an index entry (each churn record of a customer whose name holds a term costs a read of that
+    customer's row). Past a lower bound the pages walk the order, testing up to
+    (rows / bound) × page size rows a page."""
     per_page = page_size()
     sort = sort_order(sorts, default)
     order = _Order(stmt, sort_columns(sorts[sort.lstrip("-")]), tiebreak, sort.startswith("-"))
-    cap = current_app.config.get("CRM_COUNT_CAP", COUNT_CAP)
+    configured = current_app.config.get("CRM_COUNT_CAP", COUNT_CAP)
+    cap = min(cap, configured) if cap else configured  # (never above the deployment's own)
     without_parallel_workers()  # bounded reads: workers cost more than they share (core.db)
     counted, rows = _bounded_count(stmt if count is None else count, tiebreak, cap)
     requested = _int_arg("page", 1) or 1
@@ -651,7 +658,10 @@ def _keyset(order: _Order, cap: int, requested: int, per_page: int, sort: str) -
         items = order.read(forward, per_page, offset=(abs(page) - 1) * per_page)
         if not forward:
             items.reverse()
-        more_before, more_after = (page > 1, True) if forward else (True, page < -1)
+        # More rows lie beyond a full page (a list past the cap holds more than a page: unless its cap, a
+        # list's own, is below the page size).
+        full = len(items) == per_page
+        more_before, more_after = (page > 1, full) if forward else (full, page < -1)
     if page > 0:
         more_before = more_before and page > 1
     else:

@@ -28,6 +28,11 @@ SORTS = {
     "customer": (Customer.name, Customer.id),
 }
 DEFAULT_SORT = "-warned"
+# Records of customers whose name or number holds a term are counted to 1,000 ("1,000+"), not to the
+# lists' 10,000: each is found through its customer's row. On PostgreSQL the count read the row of every
+# customer holding 华信 (49,828 at a million customers, 28,793 table pages) to find its ~10,000 records,
+# 166 ms a page. Pages past the bound walk the records in order, testing each one's customer.
+SEARCH_COUNT_CAP = 1_000
 
 
 def _customer_not_deleted(customer_id=ChurnRecord.customer_id):
@@ -119,7 +124,9 @@ def churn_list():
     counted = _filtered(form, counting=True)
     stmt, counted = (stmt, counted) if valid else (stmt.where(false()), counted.where(false()))  # the errors say why
     names = user_names()
-    return list_page(stmt, sorts, DEFAULT_SORT, ChurnRecord.id, count=counted, template="customers/churn_list.html",
+    searched = valid and bool((form.customer.data or "").strip())
+    return list_page(stmt, sorts, DEFAULT_SORT, ChurnRecord.id, count=counted,
+                     cap=SEARCH_COUNT_CAP if searched else None, template="customers/churn_list.html",
                      export=("churn.csv", header, lambda row: _csv_row(row, names)), form=form,
                      months=churn.churn_months(), manager_names=names)
 

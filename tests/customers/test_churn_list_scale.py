@@ -114,6 +114,26 @@ def test_filtered_lists_hold_every_visible_record_once(churning, app, login_as, 
     assert len(forward) == len(set(forward)) and set(forward) == expected
 
 
+@pytest.mark.parametrize("query", ["&customer=华信", "&customer=华信1", "&customer=KH2026030100001"])
+def test_a_customer_search_is_counted_to_its_own_lower_bound(churning, app, login_as, monkeypatch, query):
+    """Records found through their customer's name or number are counted to SEARCH_COUNT_CAP (here 4), other
+    lists to the deployment's cap (10); past it, the pages still hold every matching record once."""
+    from plugins.customers import churn_views
+
+    monkeypatch.setattr(churn_views, "SEARCH_COUNT_CAP", 4)
+    director = login_as("sales_director")
+    assert "of 10+" in director.get("/customers/churn/?per_page=10").get_data(as_text=True)
+    with app.app_context():
+        matching = select(ChurnRecord.id).join(Customer, Customer.id == ChurnRecord.customer_id)
+        term = query.split("=")[1]
+        expected = _visible(app) & set(db.session.scalars(matching.where(
+            Customer.name.contains(term) | Customer.number.contains(term))))
+    first = director.get(f"/customers/churn/?per_page=10{query}").get_data(as_text=True)
+    assert ("of 4+" in first) == (len(expected) > 4)
+    forward = walk_pages(director, f"/customers/churn/?per_page=10{query}", ROW)
+    assert len(forward) == len(set(forward)) and set(forward) == expected
+
+
 def test_the_export_names_the_manager_and_keeps_every_record(churning, app, login_as):
     director = login_as("sales_director")
     text = director.get("/customers/churn/?export=csv&sort=customer").get_data(as_text=True)
