@@ -40,13 +40,23 @@ def create_app(config: dict | None = None, extra_plugins: list | None = None) ->
     host = PluginHost.start(CorePlugin(), app.config["CRM_PLUGINS"], extra_plugins)
     app.extensions["crm"] = host
     db.init_app(app)
-    app.extensions["crm_queue"] = queue.create(app.config, app.instance_path)
-    queue.register_tasks(app.extensions["crm_queue"], app)
+    queue.check(app.config)
+    app.extensions["crm_queue"] = queue.Deferred(lambda: _queue(app))
     notification_mail.configure(app)
-    notification_mail.register_task(app.extensions["crm_queue"], app)
     web.init_app(app, host)
     for plugin, blueprint in host.blueprints():
         prefix = "" if plugin == "core" else f"/{plugin}"
         app.register_blueprint(blueprint, url_prefix=prefix + (blueprint.url_prefix or ""))
     cli.register(app)
     return app
+
+
+def _queue(app):
+    """The app's Huey queue with its tasks (``core.queue.Deferred`` builds it at its first use)."""
+    from core import queue
+    from core.notifications import mail
+
+    huey = queue.create(app.config, app.instance_path)
+    queue.register_tasks(huey, app)
+    mail.register_task(huey, app)
+    return huey

@@ -11,7 +11,6 @@ from babel import Locale
 from flask_babel import Babel, format_decimal, get_locale
 from flask_bootstrap import Bootstrap5
 from flask_login import LoginManager, current_user
-from flask_migrate import Migrate
 from flask_talisman import Talisman
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from markupsafe import Markup, escape
@@ -24,7 +23,6 @@ from core.db import db
 from core import i18n
 from core.i18n import _, lazy_gettext as _l
 from core.listing import MAX_ID, query_args
-from core.migrate import configure as configure_migrations
 from core.rbac.access import can, principal
 
 login_manager = LoginManager()
@@ -53,8 +51,6 @@ CONTENT_SECURITY_POLICY = {
 }
 babel = Babel()
 bootstrap = Bootstrap5()
-migrate = Migrate()
-migrate.configure(configure_migrations)
 
 
 @login_manager.user_loader
@@ -274,7 +270,6 @@ def init_app(app, host) -> None:
     principal.init_app(app)
     csrf.init_app(app)
     bootstrap.init_app(app)
-    migrate.init_app(app, db)
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=";".join(translation_directories(host)))
     i18n.install(app.jinja_env)

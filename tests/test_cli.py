@@ -113,3 +113,20 @@ def test_jobs_list(make_app):
     result = run(make_app(plugins=""), "jobs", "list")
     assert result.exit_code == 0
     assert result.output == "list-export\t-\t(core)\njobs-cleanup\t30 3 * * *\t(core)\n"
+
+
+def test_a_command_that_neither_migrates_nor_enqueues_loads_neither_alembic_nor_huey(migrated_database):
+    """Importing Flask-Migrate (Alembic) and Huey cost every command ~0.3 s of CPU: only the commands that
+    migrate or use the queue load them (``core.migrate``, ``core.queue.Deferred``)."""
+    from core.testing import _QUEUE
+
+    code = ("import atexit, sys; atexit.register(lambda: print('loaded:', sorted(name for name in "
+            "('alembic', 'flask_migrate', 'huey', 'redis') if name in sys.modules))); "
+            "from core.cli import main; main()")
+    env = {**os.environ, "DATABASE_URL": migrated_database, "CRM_SECRET_KEY": "test-secret", **_QUEUE}
+    for command, loaded in ((["jobs", "run", "jobs-cleanup"], "[]"), (["jobs", "list"], "[]"),
+                            (["db", "upgrade"], "['alembic', 'flask_migrate']")):
+        result = subprocess.run([sys.executable, "-c", code, *command], env=env, capture_output=True, text=True,
+                                timeout=120)
+        assert result.returncode == 0, result.stderr
+        assert f"loaded: {loaded}" in result.stdout, (command, result.stdout)

@@ -84,15 +84,12 @@ def test_rebuilding_a_table_on_sqlite_keeps_the_rows_that_point_at_it(tmp_path):
     """SQLite migrations rebuild a changed table (drop, rename); the rows of other tables
     pointing at it must survive (foreign keys are off while migrating, as Alembic advises).
     Always on a SQLite file of its own: PostgreSQL alters tables in place."""
-    import flask_migrate
-
     from core import create_app
     from core.testing import test_config
 
     app = create_app(test_config(f"sqlite:///{tmp_path / 'old.db'}"))
     with app.app_context():
-        flask_migrate.upgrade(directory=str(migrate.SCRIPT_LOCATION), revision="20a256d9909d",
-                              x_arg=["component=core"])
+        migrate.upgrade_component("core", "20a256d9909d")
         with db.engine.begin() as connection:
             connection.execute(text("INSERT INTO core_role (id, name, description, data_scope, created_at, "
                                     "updated_at, version) VALUES (1, 'Clerks', '', 'own', '2026-01-01', '2026-01-01', 1)"))
