@@ -21,7 +21,7 @@ import time
 
 from sqlalchemy import event, text
 
-from bench.import_times import _backend_cpu
+from bench.backend_cpu import backend_cpu
 
 
 def main() -> None:
@@ -69,20 +69,20 @@ def main() -> None:
         @event.listens_for(engine, "before_cursor_execute")
         def before(conn, cursor, statement, parameters, context, executemany):
             pid = backend_pid(conn)
-            current.update(wall=time.monotonic(), cpu=time.process_time(), pid=pid, backend=_backend_cpu(pid))
+            current.update(wall=time.monotonic(), cpu=time.process_time(), pid=pid, backend=backend_cpu(pid))
 
         @event.listens_for(engine, "after_cursor_execute")
         def after(conn, cursor, statement, parameters, context, executemany):
             statements.append((time.monotonic() - current["wall"], time.process_time() - current["cpu"],
-                               _backend_cpu(current["pid"]) - current["backend"], " ".join(statement.split())))
+                               backend_cpu(current["pid"]) - current["backend"], " ".join(statement.split())))
 
         commit = db.session.commit
 
         def timed_commit():
             pid = backend_pid(db.session.connection())
-            wall, cpu, server = time.monotonic(), time.process_time(), _backend_cpu(pid)
+            wall, cpu, server = time.monotonic(), time.process_time(), backend_cpu(pid)
             commit()
-            statements.append((time.monotonic() - wall, time.process_time() - cpu, _backend_cpu(pid) - server,
+            statements.append((time.monotonic() - wall, time.process_time() - cpu, backend_cpu(pid) - server,
                                "COMMIT"))
 
         db.session.commit = timed_commit

@@ -29,17 +29,8 @@ from pathlib import Path
 
 from sqlalchemy import text
 
+from bench.backend_cpu import backend_cpu
 from bench.longops import _customers_file
-
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def _backend_cpu(pid: int | None) -> float:
-    if pid is None:
-        return 0.0
-    with open(f"/proc/{pid}/stat") as handle:
-        fields = handle.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime (fields 14 and 15 of stat)
 
 
 def main() -> None:
@@ -69,7 +60,7 @@ def main() -> None:
     step = ImportProgress.step
 
     def mark(name: str) -> None:
-        marks.append((name, time.process_time(), _backend_cpu(backend[0])))
+        marks.append((name, time.process_time(), backend_cpu(backend[0])))
 
     def timed_step(self, key):
         mark(key)
@@ -83,10 +74,10 @@ def main() -> None:
     started: list[float] = []
 
     def before(conn, cursor, statement, parameters, context, executemany):
-        started.append(time.process_time() + _backend_cpu(backend[0]))
+        started.append(time.process_time() + backend_cpu(backend[0]))
 
     def after(conn, cursor, statement, parameters, context, executemany):
-        cpu = time.process_time() + _backend_cpu(backend[0]) - started.pop()
+        cpu = time.process_time() + backend_cpu(backend[0]) - started.pop()
         if cpu > 0.05:
             statements.append((cpu, " ".join(statement.split())[:110]))
 
