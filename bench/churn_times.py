@@ -1,6 +1,6 @@
 """CPU and wall time of the churn scan, per statement, in process; a fresh scan or a rescan.
 
-    python -m bench.churn_times --database-url URL --mode fresh|rescan [--statements]
+    python -m bench.churn_times --database-url URL --mode fresh|rescan [--statements | --command]
 
 One scan per process (so the peak RSS printed is that scan's). ``fresh`` keeps the
 churn records in a side table, deletes them, scans, and puts them back; either mode
@@ -10,18 +10,21 @@ statements are timed by the client's CPU (``time.process_time``: SQLite's work t
 and, on PostgreSQL, by the backend's CPU (``/proc/<pid>/stat``; the server must run
 on this machine). On a machine shared with other work, CPU time moves far less than
 wall time. Same scan as ``crm jobs run churn-scan`` (``bench/longops.py``), without
-the command's start-up.
+the command's start-up; ``--command`` runs that command instead (its wall, CPU and peak RSS, the
+process's start included; the setup and the putting back as above).
 """
 from __future__ import annotations
 
 import argparse
 import os
 import resource
+import subprocess
 import time
 
 from sqlalchemy import event, text
 
 from bench.backend_cpu import backend_cpu
+from bench.longops import CRM
 
 
 def main() -> None:
@@ -31,6 +34,7 @@ def main() -> None:
     parser.add_argument("--statements", action="store_true", help="each statement over 0.05 s (CPU or wall)")
     parser.add_argument("--as-longops", action="store_true",
                         help="fresh: the records deleted, neither vacuumed nor analysed (bench/longops.py's way)")
+    parser.add_argument("--command", action="store_true", help="time `crm jobs run churn-scan` in a process of its own")
     args = parser.parse_args()
     os.environ["DATABASE_URL"] = args.database_url
     os.environ.setdefault("CRM_PLUGINS", "basedata,customers,marketing,reports,service")
@@ -66,12 +70,10 @@ def main() -> None:
         def backend_pid(conn):
             return conn.connection.dbapi_connection.info.backend_pid if postgresql else None
 
-        @event.listens_for(engine, "before_cursor_execute")
         def before(conn, cursor, statement, parameters, context, executemany):
             pid = backend_pid(conn)
             current.update(wall=time.monotonic(), cpu=time.process_time(), pid=pid, backend=backend_cpu(pid))
 
-        @event.listens_for(engine, "after_cursor_execute")
         def after(conn, cursor, statement, parameters, context, executemany):
             statements.append((time.monotonic() - current["wall"], time.process_time() - current["cpu"],
                                backend_cpu(current["pid"]) - current["backend"], " ".join(statement.split())))
@@ -85,15 +87,23 @@ def main() -> None:
             statements.append((time.monotonic() - wall, time.process_time() - cpu, backend_cpu(pid) - server,
                                "COMMIT"))
 
-        db.session.commit = timed_commit
         began_wall, began_cpu = time.monotonic(), time.process_time()
         try:
-            created = churn.scan()
-            wall, cpu = time.monotonic() - began_wall, time.process_time() - began_cpu
+            if args.command:
+                created, wall, cpu, peak = _as_command(args.database_url)
+            else:
+                event.listen(engine, "before_cursor_execute", before)
+                event.listen(engine, "after_cursor_execute", after)
+                db.session.commit = timed_commit
+                created = churn.scan()
+                wall, cpu = time.monotonic() - began_wall, time.process_time() - began_cpu
+                peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
         finally:
             db.session.commit = commit
-            event.remove(engine, "before_cursor_execute", before)
-            event.remove(engine, "after_cursor_execute", after)
+            if event.contains(engine, "before_cursor_execute", before):
+                event.remove(engine, "before_cursor_execute", before)
+            if event.contains(engine, "after_cursor_execute", after):
+                event.remove(engine, "after_cursor_execute", after)
             db.session.rollback()
             with engine.begin() as conn:
                 if args.mode == "fresh":
@@ -112,14 +122,32 @@ def main() -> None:
             else:
                 with engine.begin() as conn:
                     conn.execute(text("ANALYZE customers_churn"))
+        if args.command:
+            print(f"{engine.dialect.name} {args.mode}, crm jobs run churn-scan: {created} created, wall {wall:.2f} s, "
+                  f"CPU {cpu:.2f} s, peak RSS {peak} MB")
+            return
         backend = sum(row[2] for row in statements)
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
         print(f"{engine.dialect.name} {args.mode}: {created} created, wall {wall:.2f} s, client CPU {cpu:.2f} s, "
               f"backend CPU {backend:.2f} s, total CPU {cpu + backend:.2f} s, peak RSS {peak} MB")
         if args.statements:
             for seconds, client, server, statement in statements:
                 if max(seconds, client + server) >= 0.05:
                     print(f"  wall {seconds:6.2f}  client {client:5.2f}  backend {server:5.2f}  {statement[:150]}")
+
+
+def _as_command(database_url: str) -> tuple[int, float, float, int]:
+    """``crm jobs run churn-scan``: records created, wall and CPU seconds (user + system), peak RSS in MB."""
+    began = time.monotonic()
+    process = subprocess.Popen([CRM, "jobs", "run", "churn-scan"], env={**os.environ, "DATABASE_URL": database_url},
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    output = process.stdout.read()
+    _pid, status, usage = os.wait4(process.pid, 0)  # the process's own CPU and peak RSS, not this one's
+    wall = time.monotonic() - began
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0 or " churn warning(s) created." not in output:
+        raise SystemExit(f"crm jobs run churn-scan failed ({code}): {output[-2000:]}")
+    created = int(output.split(" churn warning(s) created.")[0].rsplit(" ", 1)[1])
+    return created, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss // 1024
 
 
 if __name__ == "__main__":
