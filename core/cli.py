@@ -1,6 +1,7 @@
 """The ``crm`` command: a Flask CLI group over ``create_app`` plus the core's commands."""
 from __future__ import annotations
 
+import gc
 import secrets
 import sys
 
@@ -17,11 +18,18 @@ def main() -> None:
     from core import create_app
     from core.plugins import PluginError
 
+    # Building the app allocates ~100,000 objects that live as long as the process (plugins, models,
+    # mappers, routes) and ~100 that do not: the collections run meanwhile free nothing and cost a
+    # command ~0.1 s of its ~1 s start. Frozen after, no later collection walks them (core/long_lived.py).
+    gc.disable()
     try:
         app = create_app()
     except PluginError as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(1)
+    finally:
+        gc.freeze()
+        gc.enable()
     FlaskGroup(create_app=lambda: app, add_version_option=False, load_dotenv=False,
                help="Customer relationship management.")(prog_name="crm")
 
