@@ -10,8 +10,8 @@ statements are timed by the client's CPU (``time.process_time``: SQLite's work t
 and, on PostgreSQL, by the backend's CPU (``/proc/<pid>/stat``; the server must run
 on this machine). On a machine shared with other work, CPU time moves far less than
 wall time. Same scan as ``crm jobs run churn-scan`` (``bench/longops.py``), without
-the command's start-up; ``--command`` runs that command instead (its wall, CPU and peak RSS, the
-process's start included; the setup and the putting back as above).
+the command's start-up; ``--command`` runs that command instead (its wall, its CPU and its PostgreSQL
+backends', peak RSS, the process's start included; the setup and the putting back as above).
 """
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ import argparse
 import os
 import resource
 import subprocess
+import tempfile
 import time
 
 from sqlalchemy import event, text
@@ -90,7 +91,7 @@ def main() -> None:
         began_wall, began_cpu = time.monotonic(), time.process_time()
         try:
             if args.command:
-                created, wall, cpu, peak = _as_command(args.database_url)
+                created, wall, cpu, backend, peak = _as_command(engine, args.database_url)
             else:
                 event.listen(engine, "before_cursor_execute", before)
                 event.listen(engine, "after_cursor_execute", after)
@@ -124,7 +125,7 @@ def main() -> None:
                     conn.execute(text("ANALYZE customers_churn"))
         if args.command:
             print(f"{engine.dialect.name} {args.mode}, crm jobs run churn-scan: {created} created, wall {wall:.2f} s, "
-                  f"CPU {cpu:.2f} s, peak RSS {peak} MB")
+                  f"CPU {cpu:.2f} s, backend CPU {backend:.2f} s, total CPU {cpu + backend:.2f} s, peak RSS {peak} MB")
             return
         backend = sum(row[2] for row in statements)
         print(f"{engine.dialect.name} {args.mode}: {created} created, wall {wall:.2f} s, client CPU {cpu:.2f} s, "
@@ -135,19 +136,41 @@ def main() -> None:
                     print(f"  wall {seconds:6.2f}  client {client:5.2f}  backend {server:5.2f}  {statement[:150]}")
 
 
-def _as_command(database_url: str) -> tuple[int, float, float, int]:
-    """``crm jobs run churn-scan``: records created, wall and CPU seconds (user + system), peak RSS in MB."""
-    began = time.monotonic()
-    process = subprocess.Popen([CRM, "jobs", "run", "churn-scan"], env={**os.environ, "DATABASE_URL": database_url},
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    output = process.stdout.read()
-    _pid, status, usage = os.wait4(process.pid, 0)  # the process's own CPU and peak RSS, not this one's
-    wall = time.monotonic() - began
+def _as_command(engine, database_url: str) -> tuple[int, float, float, float, int]:
+    """``crm jobs run churn-scan``: records created, wall, the process's CPU (user + system), its PostgreSQL
+    backends' CPU (each read every 20 ms until it ends: the last few ms may be missed) and its peak RSS in MB."""
+    name = f"bench-churn-{os.getpid()}"  # the command's connections, found by their application_name
+    backends: dict[int, float] = {}
+    with tempfile.TemporaryFile("w+") as output:
+        began = time.monotonic()
+        process = subprocess.Popen([CRM, "jobs", "run", "churn-scan"], stdout=output, stderr=subprocess.STDOUT,
+                                   env={**os.environ, "DATABASE_URL": database_url, "PGAPPNAME": name})
+        looked = 0.0
+        while True:
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                break
+            if engine.dialect.name == "postgresql":
+                if time.monotonic() - looked > 0.5:
+                    with engine.connect() as conn:
+                        for backend in conn.execute(text("SELECT pid FROM pg_stat_activity WHERE application_name "
+                                                         "= :name"), {"name": name}).scalars():
+                            backends.setdefault(backend, 0.0)
+                    looked = time.monotonic()
+                for backend in backends:
+                    try:
+                        backends[backend] = backend_cpu(backend)
+                    except FileNotFoundError:  # it ended
+                        pass
+            time.sleep(0.02)
+        wall = time.monotonic() - began
+        output.seek(0)
+        text_out = output.read()
     code = os.waitstatus_to_exitcode(status)
-    if code != 0 or " churn warning(s) created." not in output:
-        raise SystemExit(f"crm jobs run churn-scan failed ({code}): {output[-2000:]}")
-    created = int(output.split(" churn warning(s) created.")[0].rsplit(" ", 1)[1])
-    return created, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss // 1024
+    if code != 0 or " churn warning(s) created." not in text_out:
+        raise SystemExit(f"crm jobs run churn-scan failed ({code}): {text_out[-2000:]}")
+    created = int(text_out.split(" churn warning(s) created.")[0].rsplit(" ", 1)[1])
+    return created, wall, usage.ru_utime + usage.ru_stime, sum(backends.values()), usage.ru_maxrss // 1024
 
 
 if __name__ == "__main__":
