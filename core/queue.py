@@ -40,7 +40,7 @@ class Deferred:
         return self._queue
 
     def __getattr__(self, name):
-        return getattr(self._queue or self.built(), name)
+        return getattr(self._queue if self._queue is not None else self.built(), name)
 
 
 def check(config: dict) -> None:
