@@ -1,5 +1,6 @@
 """CSV import of customers and orders: command line and upload page, all or nothing."""
 import io
+import json
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -189,6 +190,34 @@ def test_imported_customers_are_audited(app, tmp_path, manager):
     changes = entries[0][3]
     assert changes["number"] == [None, acme.number] and changes["phone"] == [None, "010-88886666"]
     assert changes["manager_id"] == [None, manager] and "fax" in changes
+
+
+def test_audit_entries_hold_the_columns_a_file_lacks_as_a_form_save_would(app, tmp_path, manager):
+    """A file with few columns: the values of those it lacks (the same in every row) are written as constants,
+    and each entry still holds every audited column as stored, as record_bulk writes them from the rows."""
+    from core.audit import record_bulk
+
+    result = run(app, tmp_path, "customers", "name,region,manager\nAcme,beijing,zhang\n华信科技,west,zhang\n".encode())
+    assert result.exit_code == 0, result.output
+    result = run(app, tmp_path, "customers", "name,region,manager,level,satisfaction,credit,address,postcode,phone,"
+                 "fax,website,licence_no,legal_person,capital,turnover,bank,bank_account,local_tax_no,"
+                 "national_tax_no\nGamma,northeast,zhang,3,4,5,上海市,200000,021-1234,021-5678,gamma.cn,L1,王伟,"
+                 "1200.5,,icbc,6222,T1,T2\n".encode())
+    assert result.exit_code == 0, result.output
+    columns = [c.key for c in Customer.__table__.c if c.key not in ("created_at", "updated_at", "version", "email")]
+    with app.app_context():
+        stored = [dict(row._mapping) for row in db.session.execute(
+            select(*(Customer.__table__.c[key] for key in columns)).order_by(Customer.id))]
+        entries = [json.loads(text_) for text_ in db.session.scalars(
+            select(AuditEntry.changes).where(AuditEntry.table_name == "customers_customer").order_by(AuditEntry.id))]
+        record_bulk("create", Customer, stored)
+        written = [json.loads(text_) for text_ in db.session.scalars(
+            select(AuditEntry.changes).where(AuditEntry.table_name == "customers_customer")
+            .order_by(AuditEntry.id).offset(len(stored)))]
+        db.session.rollback()
+    assert len(entries) == 3 and entries == written
+    assert entries[0]["satisfaction"] == [None, "3"] and entries[0]["fax"] == [None, ""]
+    assert "capital" not in entries[0] and entries[2]["capital"] == [None, "1200.50"]
 
 
 def test_audit_entries_built_in_the_database_hold_amounts_as_entered(app, tmp_path, manager):

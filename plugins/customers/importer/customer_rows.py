@@ -102,6 +102,12 @@ class CustomerRows:
         self._absent_record, self._absent_problems = {}, []
         self._check_fields({}, self._absent_record, self._absent_problems, absent)
 
+    @property
+    def same(self) -> dict:
+        """The values of the columns the file lacks, the same in every row: inserted and audited as
+        constants, not staged row by row (``Layout``)."""
+        return self._absent_record
+
     def _check_fields(self, values: dict, record: dict, problems: list, fields: list[list]) -> None:
         """Check ``values`` of the text, dictionary and amount ``fields`` (keys in the order of the form)
         into ``record``; (key, message) of each problem to ``problems``, in the order of the form."""
@@ -152,31 +158,41 @@ class CustomerRows:
         return None if problems else record
 
 
-# The values of a checked row kept in the staging table, in its columns' order after (line, seq).
+# The values of a checked row that go into the customer table (name_key, phone_key, name_sort computed).
 _STAGED = (*_TEXT_FIELDS, *_DICTIONARY_FIELDS, "capital", "turnover", "manager_id", "name_key", "phone_key",
            "name_sort")
+_KEYS = ("name_key", "phone_key")  # always staged: the duplicate check reads them (DuplicateRows)
 
 
-_staged_values = itemgetter(*_STAGED)
+class Layout:
+    """Which of a row's values an import stages: those of the file's columns; the values of the columns it
+    lacks (``same``), one for all rows, are inserted and audited as constants. The bench's file has 6 of the
+    19 columns: staging all of them wrote 13 constant values per row into the staging table, which the
+    INSERT read back and the audit quoted again, row by row."""
 
+    def __init__(self, same: dict):
+        self.same = {key: value for key, value in same.items() if key not in _KEYS}
+        self.keys = [key for key in _STAGED if key not in self.same]  # in the staging table's order
+        self.values = itemgetter(*self.keys)
+        self.amounts = [key for key in _AMOUNTS if key in self.keys]
 
-def _staging(unique: bool) -> Staging:
-    columns = Customer.__table__.c
-    # seq, the row's place among the good rows, is the key: SQLite reads the rows in its order without a sort.
-    # The keys' indexes give each row of a chunk the first line of the file with its key (DuplicateRows).
-    return Staging("import_customer_rows", [SQLColumn("line", Integer), SQLColumn("seq", Integer, primary_key=True),
-                                            *(SQLColumn(key, columns[key].type) for key in _STAGED)],
-                   indexes=(("name_key", "line"), ("phone_key", "line")) if unique else ())
+    def staging(self, unique: bool) -> Staging:
+        columns = Customer.__table__.c
+        # seq, the row's place among the good rows, is the key: SQLite reads the rows in its order without a
+        # sort. The keys' indexes give each row of a chunk the first line of the file with its key (DuplicateRows).
+        return Staging("import_customer_rows", [SQLColumn("line", Integer),
+                                                SQLColumn("seq", Integer, primary_key=True),
+                                                *(SQLColumn(key, columns[key].type) for key in self.keys)],
+                       indexes=(("name_key", "line"), ("phone_key", "line")) if unique else ())
 
-
-def _staged_row(line: int, seq: int, record: dict, sqlite: bool) -> tuple:
-    record.update(name_key=name_key(record["name"]), phone_key=phone_key(record["phone"]),
-                  name_sort=sort_key(record["name"]))  # an INSERT ... SELECT passes no flush hook
-    if sqlite:  # the sqlite3 driver takes no Decimal; SQLAlchemy would bind a float as well
-        for key in _AMOUNTS:
-            if record[key] is not None:
-                record[key] = float(record[key])
-    return (line, seq, *_staged_values(record))
+    def row(self, line: int, seq: int, record: dict, sqlite: bool) -> tuple:
+        record.update(name_key=name_key(record["name"]), phone_key=phone_key(record["phone"]),
+                      name_sort=sort_key(record["name"]))  # an INSERT ... SELECT passes no flush hook
+        if sqlite:  # the sqlite3 driver takes no Decimal; SQLAlchemy would bind a float as well
+            for key in self.amounts:
+                if record[key] is not None:
+                    record[key] = float(record[key])
+        return (line, seq, *self.values(record))
 
 
 def _number(prefix: str, offset: int, seq):
@@ -200,7 +216,8 @@ def _numbered(prefix: str, first: int, last: int):
     return or_(*ranges)
 
 
-def _insert_staged(stage: Staging, start: int, prefix: str, first: int, count: int, actor_id: int | None) -> None:
+def _insert_staged(stage: Staging, layout: Layout, start: int, prefix: str, first: int, count: int,
+                   actor_id: int | None) -> None:
     """Insert the ``count`` rows staged from ``seq`` ``start`` on, numbered ``first``... of ``prefix`` in the
     order of the file, and audit them.
 
@@ -208,7 +225,8 @@ def _insert_staged(stage: Staging, start: int, prefix: str, first: int, count: i
     and inserted as constants: the statement never comes back to Python per row.
     """
     table, staged = Customer.__table__, stage.table.c
-    values = {key: staged[key] for key in _STAGED}
+    same = {**layout.same, "status": STATUS_NORMAL, "created_by_id": actor_id}
+    values = {key: staged[key] if key in staged else literal(same[key], table.c[key].type) for key in _STAGED}
     values.update(status=literal(STATUS_NORMAL), created_by_id=literal(actor_id, Integer),
                   number=_number(prefix, first - start, staged.seq))
     for column in table.c:
@@ -224,7 +242,7 @@ def _insert_staged(stage: Staging, start: int, prefix: str, first: int, count: i
     rows = select(*values.values()).where(staged.seq >= start, staged.seq < start + count).order_by(staged.seq)
     db.session.execute(insert(table).from_select(list(values), rows))
     record_bulk_created(Customer, ["id", *_STAGED, "status", "created_by_id", "number"],
-                        _numbered(prefix, first, first + count - 1))
+                        _numbered(prefix, first, first + count - 1), same=same)
 
 
 class DuplicateRows:
@@ -338,7 +356,8 @@ def import_customers(table: Table, actor_id: int | None = None, progress: Callba
     rows = CustomerRows(table, report)  # reads the managers and dictionaries: before the thread starts
     unique = None if allow_duplicates else DuplicateRows(report, table)
     steps = _progress(progress)
-    stage = _staging(unique is not None)
+    layout = Layout(rows.same)
+    stage = layout.staging(unique is not None)
     staged = 0  # good rows so far: each one's seq (counted by the checking thread)
 
     def check(chunk: list) -> _Checked:
@@ -349,7 +368,7 @@ def import_customers(table: Table, actor_id: int | None = None, progress: Callba
         for line, values in chunk:
             record = rows.check(line, values)
             if record is not None:
-                good.append(_staged_row(line, staged, record, stage.sqlite))
+                good.append(layout.row(line, staged, record, stage.sqlite))
                 staged += 1
         return _Checked(good, found, table.position, table.size, table.row_count)
 
@@ -379,7 +398,7 @@ def import_customers(table: Table, actor_id: int | None = None, progress: Callba
                             first = numbering.extend_number_range(prefix, count)
                         if not report.error_count:  # else nothing more is inserted; the rest is only checked
                             before_insert()
-                            _insert_staged(stage, start, prefix, first, count, actor_id)
+                            _insert_staged(stage, layout, start, prefix, first, count, actor_id)
                             fill()
                     steps.saving = not report.error_count
                     advance(steps, checked)
