@@ -49,7 +49,7 @@ def follow_job(session, base: str, response, timeout: float) -> dict:
         state = session.get(job_url + "/state").json()
         if state["state"] not in ("queued", "running"):
             return state
-        time.sleep(0.5)
+        time.sleep(0.2)  # the job's end is known this late at most: 0.5 s added 0.25 s to a time on average
     return {"state": "timeout"}
 
 
