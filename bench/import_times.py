@@ -43,7 +43,8 @@ def main() -> None:
     parser.add_argument("--manager", default="bench_mgr01")
     parser.add_argument("--profile", help="write a cProfile of the last run here")
     parser.add_argument("--statements", action="store_true",
-                        help="also each statement that took over 0.05 s of CPU (client + backend), last run")
+                        help="also each statement that took over 0.05 s of CPU (client + backend), last run, "
+                             "and the CPU of each kind of statement (its first words) summed over the run")
     args = parser.parse_args()
     os.environ["DATABASE_URL"] = args.database_url
 
@@ -53,7 +54,7 @@ def main() -> None:
     from core import create_app
     from core.db import db
     from plugins.customers.importer import KINDS, read_table
-    from plugins.customers.importer import customer_rows, pipeline
+    from plugins.customers.importer import customer_rows, pipeline, staging
     from plugins.customers.importer.progress import ImportProgress
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": args.database_url})
@@ -73,19 +74,34 @@ def main() -> None:
         yield  # the import's work, then nothing committed (rolled back below)
 
     statements: list[tuple[float, str]] = []
+    kinds: dict[str, float] = {}
     started: list[float] = []
 
+    # The statements run on the main thread: its CPU (time.thread_time, SQLite's work included), not the
+    # process's, which counts the checking thread's work meanwhile too.
     def before(conn, cursor, statement, parameters, context, executemany):
-        started.append(time.process_time() + backend_cpu(backend[0]))
+        started.append(time.thread_time() + backend_cpu(backend[0]))
 
     def after(conn, cursor, statement, parameters, context, executemany):
-        cpu = time.process_time() + backend_cpu(backend[0]) - started.pop()
+        cpu = time.thread_time() + backend_cpu(backend[0]) - started.pop()
+        words = " ".join(statement.split())
+        kind = " ".join(words.split()[:3])
+        kinds[kind] = kinds.get(kind, 0.0) + cpu
         if cpu > 0.05:
-            statements.append((cpu, " ".join(statement.split())[:110]))
+            statements.append((cpu, words[:110]))
 
     if args.statements:
         event.listen(Engine, "before_cursor_execute", before)
         event.listen(Engine, "after_cursor_execute", after)
+        write = staging.Staging.write
+
+        def timed_write(self, rows):  # on the driver's connection: no SQLAlchemy events
+            began = time.thread_time() + backend_cpu(backend[0])
+            write(self, rows)
+            kinds["staging rows (driver)"] = kinds.get("staging rows (driver)", 0.0) + (
+                time.thread_time() + backend_cpu(backend[0]) - began)
+
+        staging.Staging.write = timed_write
     checking = [0.0]  # CPU s of the checking thread (pipeline.py), this run
 
     @contextmanager
@@ -127,6 +143,7 @@ def main() -> None:
                 db.session.rollback()
             marks.clear()
             statements.clear()
+            kinds.clear()
             checking[0] = 0.0
             main_began = time.thread_time()
             profiler = cProfile.Profile() if args.profile and run == args.runs - 1 else None
@@ -154,6 +171,9 @@ def main() -> None:
             if args.statements and run == args.runs - 1:
                 for cpu, statement in statements:
                     print(f"    {cpu:5.2f} s  {statement}")
+                print("  by kind (CPU s, main thread + backend): " + "  ".join(
+                    f"{kind} {cpu:.2f}" for kind, cpu in sorted(kinds.items(), key=lambda item: -item[1])
+                    if cpu >= 0.01))
             for name, (c, b) in [*steps.items(), ("total", total)]:
                 best[name] = min(best.get(name, 1e9), c + b)
             if postgresql:
