@@ -110,10 +110,12 @@ class Opportunity(db.Model, BusinessRecord):
     __table_args__ = (
         # Kanban columns: one status (and stage), newest first; won/lost columns by closing time. The
         # amount and probability make them cover each column's totals and the forecast (no row read),
-        # the assignee and creator the same for an account manager (data scope "own").
+        # the assignee and creator the same for an account manager (data scope "own"). The forecast's
+        # holds the stage after the close date: the board groups the open columns' totals and the
+        # forecast from one read of its entries, in its order (plugins/marketing/pipeline.py).
         *(Index(f"ix_marketing_opportunity_{name}", *columns, "amount", "probability", "assignee_id", "created_by_id")
           for name, columns in (("column", ("status", "stage_id", "id")), ("closed", ("status", "closed_at")),
-                                ("forecast", ("status", "close_date")))),
+                                ("forecast", ("status", "close_date", "stage_id")))),
         # Every sort of the list has an index ending in the id: the list's order is (column, id), so the
         # first, a keyset and the last page are each a short index range (see core/paging.py).
         *(Index(f"ix_marketing_opportunity_{column}_id", column, "id")

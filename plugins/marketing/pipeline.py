@@ -1,9 +1,10 @@
 """The pipeline (销售漏斗) as numbers: kanban columns and the forecast, aggregated in SQL.
 
-Each column costs two statements whatever its size: one aggregate (count,
-total and probability-weighted amount of the whole column, never of the cards
-on screen) and its first ``CARDS`` cards; "load more" reads the next cards by
-id (keyset), so a deep column is as cheap as a short one.
+The columns' figures (count, total and probability-weighted amount of the whole
+column, never of the cards on screen) and the forecast cost two aggregate
+statements whatever the columns' sizes; each column then reads its first ``CARDS``
+cards; "load more" reads the next cards by id (keyset), so a deep column is as
+cheap as a short one.
 """
 from __future__ import annotations
 
@@ -17,10 +18,11 @@ from sqlalchemy import func, select
 from core.api import _, db, scoped, utcnow
 
 from plugins.marketing import flow
-from plugins.marketing.models import DEVELOPING, LOST, UNASSIGNED, WON, Opportunity
+from plugins.marketing.models import CLOSED, DEVELOPING, UNASSIGNED, WON, LOST, Opportunity
 
 CARDS = 20
 FOLDED_DAYS = 30  # won and lost columns show the last 30 days
+OPEN = (UNASSIGNED, DEVELOPING)
 CENT = Decimal("0.01")
 
 
@@ -72,13 +74,53 @@ def column_keys() -> list[tuple[str, str, bool]]:
                (LOST, _("Lost (last %(days)s days)", days=FOLDED_DAYS), True)])
 
 
-def totals(base, clause) -> tuple[int, Decimal, Decimal]:
-    """Count, total and weighted amount of a whole column: one aggregate statement."""
-    column = base.where(clause).subquery()
-    row = db.session.execute(select(  # count(*): the closing-time index, which has no id, covers it
-        func.count(), func.coalesce(func.sum(column.c.amount), 0),
-        func.coalesce(func.sum(column.c.amount * column.c.probability), 0))).one()
-    return row[0], money_sum(row[1]), money_sum(row[2], 100)
+def _grouped(base, clause, *keys):
+    """(keys..., count, total, weighted) of the rows ``clause`` keeps, one row per distinct ``keys``."""
+    return db.session.execute(base.where(clause).with_only_columns(
+        *keys, func.count(), func.coalesce(func.sum(Opportunity.amount), 0),
+        func.coalesce(func.sum(Opportunity.amount * Opportunity.probability), 0)).group_by(*keys)).all()
+
+
+def _column_key(status: str, stage_id: int | None) -> str:
+    return f"stage-{stage_id}" if status == DEVELOPING else status
+
+
+def figures(base, forecast: bool = False) -> tuple[dict[str, tuple[int, Decimal, Decimal]], list | None]:
+    """Every column's (count, total, weighted amount), and with ``forecast`` the open opportunities by
+    expected close month: two aggregate statements for the whole board.
+
+    The open columns (unassigned and each stage) are grouped from one read of the open opportunities'
+    index entries, by close *date* too when the forecast is asked for (the forecast index holds the
+    stage: the same entries serve both, a few hundred groups added up here); the won and lost columns
+    from one read of their last 30 days."""
+    sums: dict[str, list] = {}
+    months: dict[str, list] = {}
+    keys = (Opportunity.status, Opportunity.close_date, Opportunity.stage_id) if forecast \
+        else (Opportunity.status, Opportunity.stage_id)
+    for row in _grouped(base, Opportunity.status.in_(OPEN), *keys):
+        status, stage_id, n, total, weighted = row[0], row[-4], row[-3], row[-2], row[-1]
+        _add(sums, _column_key(status, stage_id), n, total, weighted)
+        if forecast:
+            _add(months, row[1].strftime("%Y-%m") if row[1] else "", n, total, weighted)
+    since = utcnow() - timedelta(days=FOLDED_DAYS)
+    for status, n, total, weighted in _grouped(
+            base, Opportunity.status.in_(CLOSED) & (Opportunity.closed_at >= since), Opportunity.status):
+        _add(sums, status, n, total, weighted)
+    columns = {key: (n, money_sum(total), money_sum(weighted, 100)) for key, (n, total, weighted) in sums.items()}
+    return columns, ([(m, n, money_sum(total), money_sum(weighted, 100))
+                      for m, (n, total, weighted) in sorted(months.items())] if forecast else None)
+
+
+def _add(into: dict[str, list], key: str, n: int, total, weighted) -> None:
+    """Add a group's figures to ``into[key]``, exactly: SQLite sums NUMERIC columns as floats (each group's
+    sum exact to the cent, not a thousand of them added up as floats), PostgreSQL as decimals."""
+    figures_ = into.setdefault(key, [0, Decimal(0), Decimal(0)])
+    figures_[0] += n
+    figures_[1] += Decimal(str(total))
+    figures_[2] += Decimal(str(weighted))
+
+
+NOTHING = (0, Decimal("0.00"), Decimal("0.00"))
 
 
 def cards(base, clause, after: int | None = None, limit: int = CARDS) -> tuple[list[Opportunity], bool]:
@@ -90,43 +132,25 @@ def cards(base, clause, after: int | None = None, limit: int = CARDS) -> tuple[l
     return found[:limit], len(found) > limit
 
 
-def board(base) -> list[Column]:
+def board(base) -> tuple[list[Column], list[tuple[str, int, Decimal, Decimal]]]:
+    """The columns with their figures and first cards, and the forecast by close month."""
+    sums, forecast = figures(base, forecast=True)
     columns = []
     for key, title, folded in column_keys():
-        clause = column_clause(key)
-        count, total, weighted = totals(base, clause)
-        shown, more = cards(base, clause) if count else ([], False)
+        count, total, weighted = sums.get(key, NOTHING)
+        shown, more = cards(base, column_clause(key)) if count else ([], False)
         columns.append(Column(key, title, count, total, weighted, shown, more, folded))
-    return columns
+    return columns, forecast
 
 
 def all_totals(base) -> dict[str, dict]:
     """Every column's figures, for the script to refresh the headers after a move."""
-    figures = {}
+    sums, _forecast = figures(base)
+    figures_ = {}
     for key, _title, _folded in column_keys():
-        count, total, weighted = totals(base, column_clause(key))
-        figures[key] = {"count": count, "total": str(total), "weighted": str(weighted)}
-    return figures
-
-
-def forecast(base) -> list[tuple[str, int, Decimal, Decimal]]:
-    """Open opportunities (unassigned and developing) by expected close month: (YYYY-MM or '', count,
-    total, weighted), in month order. One statement grouped by status and close *date*, which reads
-    the index (status, close_date, amount, probability) in its order and nothing else; the few
-    hundred groups are added up into months here (a month label computed per row, and a grouping
-    the index did not give, cost 40-440 ms over 48,000 open opportunities at a million customers)."""
-    stmt = (base.where(Opportunity.status.in_((UNASSIGNED, DEVELOPING)))
-            .with_only_columns(Opportunity.close_date, func.count(),
-                               func.coalesce(func.sum(Opportunity.amount), 0),
-                               func.coalesce(func.sum(Opportunity.amount * Opportunity.probability), 0))
-            .group_by(Opportunity.status, Opportunity.close_date))
-    months: dict[str, list] = {}
-    for day, n, total, weighted in db.session.execute(stmt):
-        month = months.setdefault(day.strftime("%Y-%m") if day else "", [0, Decimal(0), Decimal(0)])
-        month[0] += n
-        month[1] += Decimal(str(total))
-        month[2] += Decimal(str(weighted))
-    return [(m, n, money_sum(total), money_sum(weighted, 100)) for m, (n, total, weighted) in sorted(months.items())]
+        count, total, weighted = sums.get(key, NOTHING)
+        figures_[key] = {"count": count, "total": str(total), "weighted": str(weighted)}
+    return figures_
 
 
 def money_sum(value, divisor: int = 1) -> Decimal:
