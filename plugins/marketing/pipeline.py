@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from core.api import _, db, scoped, utcnow
+from core.api import _, db, scoped, unindexed, utcnow, walking
 
 from plugins.marketing import flow
 from plugins.marketing.models import CLOSED, DEVELOPING, UNASSIGNED, WON, LOST, Opportunity
@@ -94,42 +94,73 @@ def figures(base, forecast: bool = False) -> tuple[dict[str, tuple[int, Decimal,
     stage: the same entries serve both, a few hundred groups added up here); the won and lost columns
     from one read of their last 30 days."""
     sums: dict[str, list] = {}
-    months: dict[str, list] = {}
+    months: dict[tuple, list] = {}
     keys = (Opportunity.status, Opportunity.close_date, Opportunity.stage_id) if forecast \
         else (Opportunity.status, Opportunity.stage_id)
     for row in _grouped(base, Opportunity.status.in_(OPEN), *keys):
-        status, stage_id, n, total, weighted = row[0], row[-4], row[-3], row[-2], row[-1]
-        _add(sums, _column_key(status, stage_id), n, total, weighted)
+        figures_ = _exact(row[-3:])
+        _add(sums, _column_key(row[0], row[-4]), figures_)
         if forecast:
-            _add(months, row[1].strftime("%Y-%m") if row[1] else "", n, total, weighted)
+            day = row[1]
+            _add(months, (day.year, day.month) if day else (), figures_)
     since = utcnow() - timedelta(days=FOLDED_DAYS)
-    for status, n, total, weighted in _grouped(
-            base, Opportunity.status.in_(CLOSED) & (Opportunity.closed_at >= since), Opportunity.status):
-        _add(sums, status, n, total, weighted)
+    for row in _grouped(base, Opportunity.status.in_(CLOSED) & (Opportunity.closed_at >= since), Opportunity.status):
+        _add(sums, row[0], _exact(row[1:]))
     columns = {key: (n, money_sum(total), money_sum(weighted, 100)) for key, (n, total, weighted) in sums.items()}
-    return columns, ([(m, n, money_sum(total), money_sum(weighted, 100))
-                      for m, (n, total, weighted) in sorted(months.items())] if forecast else None)
+    return columns, ([("%04d-%02d" % month if month else "", n, money_sum(total), money_sum(weighted, 100))
+                      for month, (n, total, weighted) in sorted(months.items())] if forecast else None)
 
 
-def _add(into: dict[str, list], key: str, n: int, total, weighted) -> None:
-    """Add a group's figures to ``into[key]``, exactly: SQLite sums NUMERIC columns as floats (each group's
-    sum exact to the cent, not a thousand of them added up as floats), PostgreSQL as decimals."""
-    figures_ = into.setdefault(key, [0, Decimal(0), Decimal(0)])
-    figures_[0] += n
-    figures_[1] += Decimal(str(total))
-    figures_[2] += Decimal(str(weighted))
+def _exact(figures_) -> tuple[int, Decimal, Decimal]:
+    """A group's (count, total, weighted) in Decimal: SQLite sums NUMERIC columns as floats, each group's sum
+    exact to the cent (not a thousand of them added up as floats), PostgreSQL as decimals."""
+    n, total, weighted = figures_
+    return n, Decimal(str(total)), Decimal(str(weighted))
+
+
+def _add(into: dict, key, figures_) -> None:
+    found = into.get(key)
+    if found is None:
+        into[key] = list(figures_)
+    else:
+        found[0] += figures_[0]
+        found[1] += figures_[1]
+        found[2] += figures_[2]
 
 
 NOTHING = (0, Decimal("0.00"), Decimal("0.00"))
 
 
-def cards(base, clause, after: int | None = None, limit: int = CARDS) -> tuple[list[Opportunity], bool]:
-    """The next ``limit`` cards of a column, newest first (after the card with id ``after``); and whether more follow."""
+def cards(base, clause, after: int | None = None, limit: int = CARDS,
+          in_order: bool = True) -> tuple[list[Opportunity], bool]:
+    """The next ``limit`` cards of a column, newest first (after the card with id ``after``); and whether more follow.
+
+    The ids first, then those opportunities. A stage column's ids are read along the column index in id
+    order, its scope columns checked in its entries. The other columns (``in_order`` False) have no index
+    in id order that also holds what they filter on: a walk along (status, id) read each opportunity to
+    check its closing time or owners (an account manager's won and lost cards: 31-37 ms at a million
+    customers on SQLite, their unassigned ones 7 ms; PostgreSQL walked the primary key past 75,000 rows
+    for the unassigned ones: 15-20 ms). Their ids come from the range of the status (and closing time)
+    in a covering index, sorted: ``unindexed`` order, and on SQLite the scope's and filters' columns kept
+    off their indexes (``walking``), without which it gathered the manager's every opportunity by
+    creator and assignee (9-13 ms each). 0.2-0.7 ms."""
     stmt = base.where(clause)  # the assignee's name comes from user_names(), not a User per card
     if after is not None:
         stmt = stmt.where(Opportunity.id < after)
-    found = list(db.session.scalars(stmt.order_by(Opportunity.id.desc()).limit(limit + 1)))
+    ids = stmt.with_only_columns(Opportunity.id)
+    if in_order:
+        ids = ids.order_by(Opportunity.id.desc())
+    else:
+        ids = walking(ids, Opportunity.id, Opportunity.status, Opportunity.closed_at) \
+            .order_by(unindexed(Opportunity.id).desc())
+    found = list(db.session.scalars(
+        select(Opportunity).where(Opportunity.id.in_(ids.limit(limit + 1))).order_by(Opportunity.id.desc())))
     return found[:limit], len(found) > limit
+
+
+def in_id_order(key: str) -> bool:
+    """Does an index hold the column ``key``'s opportunities in id order (a stage column)?"""
+    return key.startswith("stage-")
 
 
 def board(base) -> tuple[list[Column], list[tuple[str, int, Decimal, Decimal]]]:
@@ -138,7 +169,7 @@ def board(base) -> tuple[list[Column], list[tuple[str, int, Decimal, Decimal]]]:
     columns = []
     for key, title, folded in column_keys():
         count, total, weighted = sums.get(key, NOTHING)
-        shown, more = cards(base, column_clause(key)) if count else ([], False)
+        shown, more = cards(base, column_clause(key), in_order=in_id_order(key)) if count else ([], False)
         columns.append(Column(key, title, count, total, weighted, shown, more, folded))
     return columns, forecast
 

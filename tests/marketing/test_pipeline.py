@@ -155,3 +155,24 @@ def test_the_board_reads_two_statements_per_column_and_names_assignees_from_the_
         name = db.session.scalar(text("SELECT display_name FROM core_user WHERE id = :id"), {"id": manager.user_id})
     column = page.split(f'data-drop="stage-{stage_ids[0]}"', 1)[1].split("</section>", 1)[0]
     assert name and name in column
+
+
+def test_unassigned_won_and_lost_cards_come_newest_first_and_load_more(app, login_as, add_opportunity, stage_ids):
+    """The columns whose cards are picked from a closing-time or status range and sorted: newest first,
+    each card once over "load more", none closed before the last 30 days, within the user's scope."""
+    manager = login_as("account_manager")
+    other = login_as("account_manager")
+    mine = {"unassigned": [], "won": []}
+    for n in range(23):
+        mine["unassigned"].append(add_opportunity(created_by_id=manager.user_id, customer_name=f"新客户{n}"))
+        add_opportunity(created_by_id=other.user_id)
+        mine["won"].append(add_opportunity("won", stage_ids[-1], manager.user_id, closed_at=utcnow()))
+    add_opportunity("won", stage_ids[-1], manager.user_id, closed_at=utcnow() - timedelta(days=31))
+    for key, ids in mine.items():
+        page = manager.get("/marketing/pipeline").get_data(as_text=True)
+        column = page.split(f'data-drop="{key}"', 1)[1].split("</section>", 1)[0]
+        shown = [int(found) for found in re.findall(r'data-id="(\d+)"', column)]
+        more = re.search(r'data-more-url="([^"]+)"', column).group(1).replace("&amp;", "&")
+        rest = manager.get(more).get_data(as_text=True)
+        shown += [int(found) for found in re.findall(r'data-id="(\d+)"', rest)]
+        assert shown == sorted(ids, reverse=True) and "Load more" not in rest, key

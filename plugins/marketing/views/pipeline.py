@@ -85,7 +85,8 @@ def pipeline_cards():
     clause = numbers.column_clause(key)
     if clause is None:
         abort(404)
-    shown, more = numbers.cards(base, clause, after=id_or_none(request.args.get("after")))
+    shown, more = numbers.cards(base, clause, after=id_or_none(request.args.get("after")),
+                                in_order=numbers.in_id_order(key))
     column = numbers.Column(key, "", cards=shown, more=more)
     return render_template("marketing/_cards.html", column=column, **_card_context())
 
