@@ -25,6 +25,10 @@ def upgrade():
         batch_op.drop_index('ix_marketing_opportunity_forecast')
         batch_op.create_index('ix_marketing_opportunity_forecast', ['status', 'close_date', 'stage_id', *COVERED],
                               unique=False)
+    if op.get_bind().dialect.name == "sqlite":
+        # SQLite plans an index without statistics as if it were very selective: without this, the opportunities
+        # listed by status read them all through it and sorted them (status developing at 1M: 134 ms instead of 12).
+        op.execute("ANALYZE ix_marketing_opportunity_forecast")
 
 
 def downgrade():
