@@ -149,11 +149,15 @@ def queue_settings(tmp_path_factory):
 
 def start_worker(database_url: str, *args: str, **settings: str) -> subprocess.Popen:
     """A ``crm worker`` process on the test database and the session's queue (``settings`` override
-    environment variables, e.g. ``CRM_QUEUE_NAME``); stop it with ``stop_worker``."""
+    environment variables, e.g. ``CRM_QUEUE_NAME``); stop it with ``stop_worker``.
+
+    It schedules no periodic job by itself: the clock must not decide what a test sees (a worker of
+    the session would run ``jobs-cleanup`` whenever its schedule comes round, recording a run of it in
+    the middle of another test). A test enqueues what a scheduler would, with ``queue.enqueue_periodic``."""
     env = {**os.environ, "DATABASE_URL": database_url, "CRM_SECRET_KEY": "test-secret", **_QUEUE, **settings}
     if os.environ.get("CRM_PLUGINS") is None:
         env.pop("CRM_PLUGINS", None)
-    return subprocess.Popen([sys.executable, "-c", "from core.cli import main; main()", "worker", *args],
+    return subprocess.Popen([sys.executable, "-c", "from core.cli import main; main()", "worker", "--no-periodic", *args],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
