@@ -32,7 +32,7 @@ from pathlib import Path
 from sqlalchemy import text
 
 from bench.backend_cpu import backend_cpu
-from bench.longops import _customers_file
+from bench.longops import customers_file
 
 
 def main() -> None:
@@ -136,7 +136,7 @@ def main() -> None:
     best: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as workdir, app.app_context():
         path = Path(workdir) / "customers.csv"
-        _customers_file(path, args.rows, args.manager)
+        customers_file(path, args.rows, args.manager)
         for run in range(args.runs):
             if postgresql:
                 backend[0] = db.session.execute(text("SELECT pg_backend_pid()")).scalar()

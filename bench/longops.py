@@ -78,7 +78,8 @@ def export(session, base: str, expected: int, worker, timeout: float) -> dict:
             "state": state.get("state"), "worker_peak_rss_mb": worker.peak_mb()}
 
 
-def _customers_file(path: Path, count: int, manager: str) -> None:
+def customers_file(path: Path, count: int, manager: str) -> None:
+    """A CSV of ``count`` new customers managed by ``manager``, as a user would upload it."""
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["name", "region", "manager", "level", "phone", "address"])
@@ -103,7 +104,7 @@ def upload_customers(session, base: str, engine, count: int, manager: str, workd
                      timeout: float) -> dict:
     """A browser upload of ``count`` customers: the import runs on the queue; time to the end, worker peak RSS."""
     path = workdir / f"upload-{count}.csv"
-    _customers_file(path, count, manager)
+    customers_file(path, count, manager)
     before = _max_customer_id(engine)
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', session.get(f"{base}/customers/import/customers").text)
     began = time.monotonic()
@@ -121,7 +122,7 @@ def upload_customers(session, base: str, engine, count: int, manager: str, workd
 
 def import_customers(engine, env: dict, count: int, manager: str, workdir: Path, timeout: float) -> dict:
     path = workdir / f"import-{count}.csv"
-    _customers_file(path, count, manager)
+    customers_file(path, count, manager)
     before = _max_customer_id(engine)
     result = run_command(["import", "customers", str(path)], env, timeout)
     imported = _delete_imported(engine, before)

@@ -49,11 +49,7 @@ def bounded_count(query, cap: int, count: Callable[[], tuple[int, int]]) -> tupl
         return found[1]
     answer = count()
     if answer[0] > cap or versions is not None:
-        if len(kept) >= KEPT_AT_MOST:
-            # (a copy of the items first: another thread of a threaded server may change the dict meanwhile)
-            for old, _ in sorted(list(kept.items()), key=lambda item: item[1][0])[:KEPT_AT_MOST // 2]:
-                kept.pop(old, None)
-        kept[key] = (now + seconds, answer, versions)
+        table_versions.keep(kept, key, (now + seconds, answer, versions), KEPT_AT_MOST)
     else:
         kept.pop(key, None)
     return answer

@@ -69,6 +69,7 @@ churn records sorted for a page of 20). Such columns must not be NULL.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from math import ceil
 
 from flask import current_app, request
@@ -362,12 +363,18 @@ def _leading_equalities(stmt, table, order: list[str]) -> set[str]:
              if isinstance(term, BinaryExpression) and term.operator is operators.eq
              and getattr(term.left, "table", None) is table and getattr(term.right, "_is_bind_parameter", False)}
     best: set[str] = set()
-    for index in sorted(table.indexes, key=lambda index: index.name or ""):
+    for index in _indexes(table):
         names = [column.name for column in index.columns]
         lead = len(names) - len(order)
         if lead > len(best) and names[lead:] == order and set(names[:lead]) <= equal:
             best = set(names[:lead])
     return best
+
+
+@lru_cache(maxsize=None)
+def _indexes(table) -> tuple:
+    """``table``'s indexes in the order of their names (a table's indexes are fixed once mapped)."""
+    return tuple(sorted(table.indexes, key=lambda index: index.name or ""))
 
 
 class _Order:

@@ -115,9 +115,15 @@ def kept_while_unchanged(key, tables: tuple[str, ...], load, seconds: float = 30
     if found is not None and found[0] > now and found[1] == current:
         return found[2]
     value = load()
-    if len(kept) >= KEPT_AT_MOST:
-        # (a copy of the items first: another thread may change the dict meanwhile)
-        for old, _ in sorted(list(kept.items()), key=lambda item: item[1][0])[:KEPT_AT_MOST // 2]:
-            kept.pop(old, None)
-    kept[key] = (now + seconds, current, value)
+    keep(kept, key, (now + seconds, current, value), KEPT_AT_MOST)
     return value
+
+
+def keep(store: dict, key, entry: tuple, at_most: int) -> None:
+    """``store[key] = entry`` (an entry starts with the time it expires); a store of ``at_most`` entries
+    first drops its oldest half, so that a process keeps a bounded number of values."""
+    if len(store) >= at_most:
+        # (a copy of the items first: another thread of a threaded server may change the dict meanwhile)
+        for old, _ in sorted(list(store.items()), key=lambda item: item[1][0])[:at_most // 2]:
+            store.pop(old, None)
+    store[key] = entry

@@ -3,12 +3,12 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from core.api import FilterForm, lazy_gettext as _l
+from core.api import FilterForm, lazy_gettext as _l, strip_text
 from plugins.customers.churn import STATUSES
 
 
 class ChurnFilterForm(FilterForm):
-    customer = StringField(_l("Customer"), validators=[Optional(), Length(max=200)])
+    customer = StringField(_l("Customer"), filters=[strip_text], validators=[Optional(), Length(max=200)])
     manager = SelectField(_l("Account manager"), choices=[], validate_choice=False)
     status = SelectField(_l("Status"), validate_choice=False)
 

@@ -76,7 +76,7 @@ def _filtered(form: ChurnFilterForm, *, by_customer: bool = False, counting: boo
     come first (``OuterLoopJoin``): they are walked in name order through their index and each
     one's records read through ix_customers_churn_customer_id, in id order. ``counting``: the same
     records for the list's bounded count (never by customer: counted from the records' indexes)."""
-    text = (form.customer.data or "").strip()
+    text = form.customer.data or ""  # (stripped by the form)
     # The account manager's name comes from the cached names (user_names), not a join: the
     # count then reads no column beyond the records' index.
     columns = (ChurnRecord, Customer.number, Customer.name)
@@ -124,7 +124,7 @@ def churn_list():
     counted = _filtered(form, counting=True)
     stmt, counted = (stmt, counted) if valid else (stmt.where(false()), counted.where(false()))  # the errors say why
     names = user_names()
-    searched = valid and bool((form.customer.data or "").strip())
+    searched = valid and bool(form.customer.data)
     return list_page(stmt, sorts, DEFAULT_SORT, ChurnRecord.id, count=counted,
                      cap=SEARCH_COUNT_CAP if searched else None, template="customers/churn_list.html",
                      export=("churn.csv", header, lambda row: _csv_row(row, names)), form=form,
