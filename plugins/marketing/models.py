@@ -5,10 +5,10 @@ from datetime import date as Date, datetime
 from decimal import Decimal
 
 from flask import has_request_context, url_for
-from sqlalchemy import Date as SQLDate, DateTime, ForeignKey, Index, Integer, Numeric, String, Text, or_, select
+from sqlalchemy import Date as SQLDate, DateTime, ForeignKey, Index, Integer, Numeric, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.api import BusinessRecord, TextIndex, User, current_locale, db, lazy_gettext as _l, utcnow
+from core.api import BusinessRecord, TextIndex, User, current_locale, db, either, lazy_gettext as _l, utcnow
 from plugins.basedata import services as basedata
 from plugins.marketing.seed import LOST_REASON
 
@@ -121,7 +121,10 @@ class Opportunity(db.Model, BusinessRecord):
         *(Index(f"ix_marketing_opportunity_{column}_id", column, "id")
           for column in ("created_at", "customer_name", "probability", "amount", "close_date", "status", "stage_id",
                          "assignee_id")),
-        Index("ix_marketing_opportunity_created_by_id", "created_by_id"),  # data scope "own"
+        # Data scope "own", counted arm after arm (see owned_by): each arm's owner and status (the list's
+        # usual filter), then the earlier arm's owner, so that a count reads index entries only.
+        Index("ix_marketing_opportunity_assignee_scope", "assignee_id", "status", "id"),
+        Index("ix_marketing_opportunity_created_by_scope", "created_by_id", "status", "assignee_id", "id"),
         # A customer's opportunities (360 tab) and its timeline entries, newest first.
         Index("ix_marketing_opportunity_customer_created", "customer_id", "created_at"),
         Index("ix_marketing_opportunity_customer_closed", "customer_id", "closed_at"),
@@ -131,8 +134,11 @@ class Opportunity(db.Model, BusinessRecord):
 
     @classmethod
     def owned_by(cls, user_id: int):
-        """Data scope "own": opportunities a user created or is assigned to."""
-        return or_(cls.created_by_id == user_id, cls.assignee_id == user_id)
+        """Data scope "own": opportunities a user is assigned to or created. ``either``: counted as two
+        disjoint index ranges, and a page read along the list's order or from the scope's rows, whichever
+        is the shorter (core/paging.py); a plain OR made SQLite gather and sort all of an account manager's
+        opportunities for every page (6,249 at a million customers: 19-29 ms)."""
+        return either(cls.assignee_id == user_id, cls.created_by_id == user_id)
 
     @property
     def status_label(self) -> str:
