@@ -57,8 +57,8 @@ index for 20 of an account manager's 1,079 requests holding 发票 at 1M (125 ms
 7-11 ms). When the walk is the shorter, SQLite is kept on it as for a long list
 (``walk``): planning without the LIMIT, it gathered an account manager's 6,249 of
 300,000 opportunities from both arms' indexes and sorted them for a page (19-29 ms
-at 1M; walked, 1-10 ms). Other lists are left to the planner: an AND of conditions may lead an
-index that also holds the order (``_sortable``).
+at 1M; walked, 1-10 ms). Other lists are left to the planner: an AND of conditions
+may lead an index that also holds the order (``_sortable``).
 
 A sort may name several columns — ``sorts = {"customer": (Customer.name, Customer.id)}``
 orders by the customer's name, then the customer, then the tiebreak. For a list

@@ -157,8 +157,8 @@ def start_worker(database_url: str, *args: str, **settings: str) -> subprocess.P
     env = {**os.environ, "DATABASE_URL": database_url, "CRM_SECRET_KEY": "test-secret", **_QUEUE, **settings}
     if os.environ.get("CRM_PLUGINS") is None:
         env.pop("CRM_PLUGINS", None)
-    return subprocess.Popen([sys.executable, "-c", "from core.cli import main; main()", "worker", "--no-periodic", *args],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    command = [sys.executable, "-c", "from core.cli import main; main()", "worker", "--no-periodic", *args]
+    return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def stop_worker(process: subprocess.Popen) -> None:
