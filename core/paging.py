@@ -166,6 +166,33 @@ def _ids_alone(ids, tiebreak):
     return alone.where(where) if where is not None else alone
 
 
+def _arms(stmt) -> list | None:
+    """The selects of ``stmt``'s rows arm by arm when its WHERE holds an ``either`` (each arm without the
+    rows of the arms before it, so that they add up to the rows of ``stmt``); None without one."""
+    found = [term for term in _conjuncts(stmt.whereclause) if isinstance(term, Either)] \
+        if stmt.whereclause is not None else []
+    if not found:
+        return None
+    arms, parts = found[0].clauses, []
+    for number, arm in enumerate(arms):
+        # Rows of this arm that no earlier arm holds; "IS NOT TRUE" also keeps the rows where an
+        # earlier arm is NULL (a request nobody is assigned to).
+        alone = and_(arm, *(earlier.is_not(true()) for earlier in arms[:number]))
+        parts.append(replacement_traverse(stmt, {}, lambda element: alone if element is found[0] else None))
+    return parts
+
+
+def either_rows(stmt):
+    """A subquery of ``stmt``'s rows (its columns, by their names), read arm after arm when its WHERE holds
+    an ``either`` — a UNION ALL of disjoint arms, each from the index its owner column leads —, for an
+    aggregate over a data scope of several owners: ``rows = either_rows(select(R.amount).where(...))``,
+    then ``select(func.sum(rows.c.amount))``. As one OR, the databases read a shared index of the other
+    conditions and tested the owners in each entry (an account manager's average satisfaction this year
+    tested 138,000 archived requests' entries at a million customers)."""
+    arms = _arms(stmt)
+    return (union_all(*arms) if arms is not None else stmt).subquery()
+
+
 def _plain(element):
     """``element`` without the ORM's annotations (the table itself)."""
     return element._deannotate() if hasattr(element, "_deannotate") else element
@@ -184,16 +211,9 @@ def _bounded_count(stmt, tiebreak, cap: int) -> tuple[int, int]:
     from core.text_search import postings_alone  # (text_search uses core.listing, which uses this module)
 
     ids = postings_alone(ids, tiebreak)  # SQLite, a search and nothing else: its postings alone
-    found = [term for term in _conjuncts(ids.whereclause) if isinstance(term, Either)] \
-        if ids.whereclause is not None else []
-    if found:
-        arms, parts = found[0].clauses, []
-        for number, arm in enumerate(arms):
-            # Rows of this arm that no earlier arm holds; "IS NOT TRUE" also keeps the rows where an
-            # earlier arm is NULL (a request nobody is assigned to).
-            alone = and_(arm, *(earlier.is_not(true()) for earlier in arms[:number]))
-            parts.append(replacement_traverse(ids, {}, lambda element: alone if element is found[0] else None))
-        ids = union_all(*parts).subquery()
+    arms = _arms(ids)
+    if arms is not None:
+        ids = union_all(*arms).subquery()
         ids = select(ids.c[0])
     elif not ids._distinct:
         # Counted rows need no column: SQLite reading the id from each index entry cost 3 times the

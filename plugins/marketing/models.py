@@ -122,9 +122,12 @@ class Opportunity(db.Model, BusinessRecord):
           for column in ("created_at", "customer_name", "probability", "amount", "close_date", "status", "stage_id",
                          "assignee_id")),
         # Data scope "own", counted arm after arm (see owned_by): each arm's owner and status (the list's
-        # usual filter), then the earlier arm's owner, so that a count reads index entries only.
-        Index("ix_marketing_opportunity_assignee_scope", "assignee_id", "status", "id"),
-        Index("ix_marketing_opportunity_created_by_scope", "created_by_id", "status", "assignee_id", "id"),
+        # usual filter), then the earlier arm's owner, so that a count reads index entries only; and what an
+        # account manager's open pipeline and win rate sum (either_rows): closing time, amount, probability.
+        Index("ix_marketing_opportunity_assignee_scope", "assignee_id", "status", "id", "closed_at", "amount",
+              "probability"),
+        Index("ix_marketing_opportunity_created_by_scope", "created_by_id", "status", "assignee_id", "id", "closed_at",
+              "amount", "probability"),
         # A customer's opportunities (360 tab) and its timeline entries, newest first.
         Index("ix_marketing_opportunity_customer_created", "customer_id", "created_at"),
         Index("ix_marketing_opportunity_customer_closed", "customer_id", "closed_at"),

@@ -17,7 +17,7 @@ from decimal import Decimal
 
 from sqlalchemy import case, func, select
 
-from core.api import db, scoped, sees_all
+from core.api import db, either_rows, scoped, sees_all
 
 from plugins.marketing.closed_months import ClosedMonth
 from plugins.marketing.models import (
@@ -38,9 +38,9 @@ def open_pipeline_value(assignee_id: int | None = None) -> tuple[Decimal, Decima
     stmt = visible_opportunities_query().where(Opportunity.status.in_(OPEN))
     if assignee_id is not None:
         stmt = stmt.where(Opportunity.assignee_id == assignee_id)
-    total, weighted = db.session.execute(stmt.with_only_columns(
-        func.coalesce(func.sum(Opportunity.amount), 0),
-        func.coalesce(func.sum(Opportunity.amount * Opportunity.probability), 0))).one()
+    rows = either_rows(stmt.with_only_columns(Opportunity.amount, Opportunity.probability))  # arm after arm
+    total, weighted = db.session.execute(select(
+        func.coalesce(func.sum(rows.c.amount), 0), func.coalesce(func.sum(rows.c.amount * rows.c.probability), 0))).one()
     return money_sum(total), money_sum(weighted, 100)
 
 
@@ -56,9 +56,9 @@ def win_rate(since: date | None = None) -> tuple[int, int, Decimal | None]:
         stmt = visible_opportunities_query().where(Opportunity.status.in_(CLOSED))
         if since is not None:
             stmt = stmt.where(Opportunity.closed_at >= datetime.combine(since, datetime.min.time()))
-        won, closed = db.session.execute(stmt.with_only_columns(
-            func.coalesce(func.sum(case((Opportunity.status == WON, 1), else_=0)), 0),
-            func.count(Opportunity.id))).one()
+        rows = either_rows(stmt.with_only_columns(Opportunity.status))  # arm after arm
+        won, closed = db.session.execute(select(
+            func.coalesce(func.sum(case((rows.c.status == WON, 1), else_=0)), 0), func.count())).one()
     rate = (Decimal(won) * 100 / closed).quantize(Decimal("0.1")) if closed else None
     return int(won), int(closed), rate
 

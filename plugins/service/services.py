@@ -23,7 +23,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from core.api import db, scoped, sees_all
+from core.api import db, either_rows, scoped, sees_all
 
 from plugins.service.models import (
     ARCHIVED, ASSIGNED, BREACHED, HANDLED, NEW, OPEN, PRIORITIES, STATUSES, ServiceRequest,
@@ -41,12 +41,15 @@ def _count(stmt) -> int:
 
 
 def open_requests() -> int:
-    """How many visible requests wait for assignment or handling."""
-    return _count(visible_requests_query().where(ServiceRequest.status.in_(OPEN)))
+    """How many visible requests wait for assignment or handling: an account manager's counted arm after arm
+    (``either_rows``), each a range of its owner's index."""
+    stmt = visible_requests_query().where(ServiceRequest.status.in_(OPEN)).with_only_columns(ServiceRequest.id)
+    return db.session.scalar(select(func.count()).select_from(either_rows(stmt)))
 
 
 def breached_requests() -> int:
-    """How many visible open requests breached their response or resolution target."""
+    """How many visible open requests breached their response or resolution target (one range of the status
+    index, which holds the states and the scope's owners)."""
     R = ServiceRequest
     return _count(visible_requests_query().where(R.status.in_(OPEN),
                                                  (R.response_state == BREACHED) | (R.resolution_state == BREACHED)))
@@ -62,7 +65,8 @@ def average_satisfaction(since=None) -> Decimal | None:
     stmt = visible_requests_query().where(R.status == ARCHIVED)
     if since is not None:
         stmt = stmt.where(R.archived_at >= since)
-    value = db.session.scalar(stmt.with_only_columns(func.avg(R.satisfaction)))
+    rows = either_rows(stmt.with_only_columns(R.satisfaction))
+    value = db.session.scalar(select(func.avg(rows.c.satisfaction)))
     return Decimal(str(value)).quantize(Decimal("0.1")) if value is not None else None
 
 

@@ -37,3 +37,22 @@ def test_open_breached_and_satisfaction_tiles(login_as, add_customer, add_reques
     assert 'href="/reports/service.satisfaction_by_type"' in team
     assert 'href="/service/?status=archived"' in page  # account managers may not open the reports
     assert "Breached SLAs" not in login_as(permissions=["core.dashboard.view"]).get("/").get_data(as_text=True)
+
+
+def test_an_account_managers_average_takes_each_of_their_requests_once(login_as, add_customer, add_request):
+    """Their requests are their customers', created by them or assigned to them (read arm after arm): a
+    request in several arms counts once, one in any arm counts."""
+    li = login_as("account_manager", display_name="Li Ming")
+    zhang = login_as("account_manager", display_name="Zhang Wei")
+    mine, theirs = add_customer(manager_id=li.user_id), add_customer(manager_id=zhang.user_id)
+    this_year = datetime(utcnow().year, 1, 5)
+    for customer, creator, assignee, satisfaction in [
+            (mine, zhang, zhang, 4),  # their customer's
+            (theirs, li, zhang, 5),  # created by them
+            (theirs, zhang, li, 2),  # assigned to them
+            (mine, li, li, 1),  # all three
+            (theirs, zhang, zhang, 3)]:  # not theirs (the other manager's, as are the first three)
+        add_request(customer, status="archived", satisfaction=satisfaction, archived_at=this_year,
+                    created_by_id=creator.user_id, assignee_id=assignee.user_id)
+    assert "3.0 / 5" in _tile(li.get("/").get_data(as_text=True), "Average satisfaction")  # (4 + 5 + 2 + 1) / 4
+    assert "3.5 / 5" in _tile(zhang.get("/").get_data(as_text=True), "Average satisfaction")  # (4 + 5 + 2 + 3) / 4
