@@ -123,13 +123,15 @@ class ChurnMeasure(db.Model, BusinessRecord):
     author: Mapped[User | None] = relationship(foreign_keys="ChurnMeasure.created_by_id")
 
 
-# PostgreSQL: the scan holds this advisory lock alone, a handover shares it (``_scan_lock``).
+# PostgreSQL: the scan and the RFM scoring hold this advisory lock alone, a handover shares it
+# (``manager_copies_lock``).
 _HANDOVER_LOCK = zlib.crc32(b"customers.churn-scan")
 
 
-def _scan_lock(shared: bool) -> None:
-    """Make a scan and the handovers of customers wait for each other until commit, so a new record never
-    keeps a customer's old manager. The scan reads each customer's manager in the INSERT that creates the
+def manager_copies_lock(shared: bool) -> None:
+    """Make a scan (or the RFM scoring, which copies the managers the same way into its scores) and the
+    handovers of customers wait for each other until commit, so a new record never keeps a customer's old
+    manager. The scan reads each customer's manager in the INSERT that creates the
     records; a handover moves the customer, then its records (``follow_manager``), and commits both. On
     PostgreSQL, without this, a handover still open when the INSERT began was invisible to it (the old
     manager copied), and the handover's UPDATE could not see the scan's records, uncommitted yet: they kept
@@ -203,7 +205,7 @@ def scan(today: Date | None = None) -> int:
     table = ChurnRecord.__table__
     columns = [table.c.customer_id, table.c.manager_id, table.c.last_order_date, table.c.status,
                table.c.created_at, table.c.updated_at, table.c.version]
-    _scan_lock(shared=False)
+    manager_copies_lock(shared=False)
     first_new_id = db.session.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar() + 1
     db.session.execute(insert(table).from_select(columns, source))
     # The new rows stay in the database: their audit entries and the notices are built there too
@@ -230,7 +232,7 @@ def follow_manager(customer_ids: list[int], manager_id: int | None) -> None:
     open form stale)."""
     if not customer_ids:
         return
-    _scan_lock(shared=True)
+    manager_copies_lock(shared=True)
     table = ChurnRecord.__table__
     db.session.execute(update(table).where(table.c.customer_id.in_(list(customer_ids)),
                                            table.c.manager_id.is_distinct_from(manager_id))

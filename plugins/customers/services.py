@@ -230,10 +230,11 @@ def customer_created(customer: Customer) -> None:
 def customers_reassigned(customer_ids: list[int], manager_id: int | None) -> None:
     """The customers' account manager is now ``manager_id`` (flushed, not yet committed): plugins that
     keep a copy of it update it now, in this transaction (``customers.manager_changed`` to ``on_change``);
-    so do the customers' churn records (``churn.follow_manager``)."""
-    from plugins.customers import churn
+    so do the customers' churn records and RFM scores (``follow_manager`` of each)."""
+    from plugins.customers import churn, rfm
 
     churn.follow_manager(customer_ids, manager_id)
+    rfm.follow_manager(customer_ids, manager_id)
     propagate("customers.manager_changed", {"customer_ids": list(customer_ids), "manager_id": manager_id})
 
 

@@ -134,3 +134,128 @@ def test_the_nightly_scores_give_the_same_figures_and_serve_the_default_window(a
         db.session.commit()
     assert [tuple(row) for row in _table(director.get("/reports/customers.rfm").get_data(as_text=True))] == EXPECTED
     assert _table(director.get("/reports/customers.rfm?window=6").get_data(as_text=True)) != []  # kept too
+
+
+
+def test_the_nightly_scores_keep_each_customers_manager_and_follow_a_handover(app, login_as, book, customer_form):
+    """A score holds a copy of its customer's account manager (an account manager's scores are read by it);
+    handing a customer over moves its scores with it in the same transaction, and a customer deleted since
+    scored drops out of its manager's figures."""
+    from sqlalchemy import select
+
+    from plugins.customers.models import Customer
+    from plugins.customers.rfm import RfmScore
+
+    li, zhang = book
+    assert app.test_cli_runner().invoke(args=["customers-rfm"]).exit_code == 0
+    with app.app_context():
+        copied = db.session.execute(select(RfmScore.manager_id, Customer.manager_id)
+                                    .join(Customer, Customer.id == RfmScore.customer_id)).all()
+        assert copied and all(score == customer for score, customer in copied)
+        c6 = db.session.scalar(select(Customer).where(Customer.name == "c6"))
+        c6_id, version = c6.id, c6.version
+    at_risk = {"Li Ming": [], "Zhang Wei": [("At risk customers", "3")]}
+    for client, name in ((li, "Li Ming"), (zhang, "Zhang Wei")):
+        rows = _table(client.get("/reports/customers.rfm").get_data(as_text=True))
+        assert [(row[0], row[1]) for row in rows if row[0] == "At risk customers"] == at_risk[name]
+
+    director = login_as("sales_director")
+    response = director.post(f"/customers/{c6_id}/edit",
+                             data=customer_form(li.user_id, name="c6", version=str(version)))
+    assert response.status_code == 302
+    li_rows = _table(li.get("/reports/customers.rfm").get_data(as_text=True))
+    assert ("At risk customers", "1") in [(row[0], row[1]) for row in li_rows]
+    assert set(re.findall(r'>(c\d)</a>', li.get("/customers/?segment=at_risk").get_data(as_text=True))) == {"c6"}
+    zhang_rows = _table(zhang.get("/reports/customers.rfm").get_data(as_text=True))
+    assert ("At risk customers", "2") in [(row[0], row[1]) for row in zhang_rows]
+    assert set(re.findall(r'>(c\d)</a>', zhang.get("/customers/?segment=at_risk").get_data(as_text=True))) == \
+        {"c7", "c8"}
+    with app.app_context():
+        assert set(db.session.scalars(select(RfmScore.manager_id).where(RfmScore.customer_id == c6_id))) == \
+            {li.user_id}
+        db.session.get(Customer, c6_id).status = "deleted"
+        db.session.commit()
+    li_rows = _table(li.get("/reports/customers.rfm").get_data(as_text=True))
+    assert "At risk customers" not in [row[0] for row in li_rows]
+
+
+def test_a_scoring_begun_during_a_handover_waits_and_copies_the_new_manager(app, book):
+    """The handover has moved the customer (and its old scores) but not committed yet when the nightly scoring
+    begins: the scoring waits for it (``manager_copies_lock``, or SQLite's write lock), and the customer's new
+    scores name the new manager."""
+    import threading
+
+    from sqlalchemy import select
+
+    from plugins.customers import rfm, services
+    from plugins.customers.models import Customer
+
+    li, zhang = book
+    with app.app_context():
+        rfm.store_scores()
+        db.session.commit()
+        c0 = db.session.scalar(select(Customer.id).where(Customer.name == "c0"))
+    scored = threading.Event()
+
+    def run_scoring():
+        with app.app_context():
+            rfm.store_scores()
+            db.session.commit()
+        scored.set()
+
+    scoring = threading.Thread(target=run_scoring)
+    with app.app_context():
+        db.session.get(Customer, c0).manager_id = zhang.user_id
+        db.session.flush()
+        services.customers_reassigned([c0], zhang.user_id)
+        scoring.start()
+        assert not scored.wait(0.5)  # the scoring waits for the handover
+        db.session.commit()
+    scoring.join(20)
+    assert scored.is_set()
+    with app.app_context():
+        managers = set(db.session.scalars(select(rfm.RfmScore.manager_id).where(rfm.RfmScore.customer_id == c0)))
+    assert managers == {zhang.user_id}
+
+
+def test_a_handover_during_a_scoring_moves_the_new_scores(app, login_as, book, customer_form):
+    """The scoring has written its scores but not committed yet when a customer is handed over: the handover
+    waits for it and moves the new scores too (on PostgreSQL its UPDATE could not see them otherwise)."""
+    import threading
+
+    from sqlalchemy import select
+
+    from plugins.customers import rfm
+    from plugins.customers.models import Customer
+
+    li, zhang = book
+    director = login_as("sales_director")
+    with app.app_context():
+        c0 = db.session.scalar(select(Customer).where(Customer.name == "c0"))
+        c0_id, version = c0.id, c0.version
+    written, go_on, responses = threading.Event(), threading.Event(), []
+
+    def run_scoring():
+        with app.app_context():
+            rfm.store_scores()
+            written.set()
+            go_on.wait(10)
+            db.session.commit()
+
+    def hand_over():
+        responses.append(director.post(f"/customers/{c0_id}/edit",
+                                       data=customer_form(zhang.user_id, name="c0", version=str(version))))
+
+    scoring, handover = threading.Thread(target=run_scoring), threading.Thread(target=hand_over)
+    scoring.start()
+    assert written.wait(10)
+    handover.start()
+    handover.join(0.5)
+    assert handover.is_alive()  # the handover waits for the scoring
+    go_on.set()
+    scoring.join(20)
+    handover.join(20)
+    assert [response.status_code for response in responses] == [302]
+    with app.app_context():
+        managers = set(db.session.scalars(select(rfm.RfmScore.manager_id).where(rfm.RfmScore.customer_id == c0_id)))
+    assert managers == {zhang.user_id}
