@@ -12,6 +12,8 @@ from plugins.customers import follow_ups, services
 from plugins.customers.models import STATUS_DELETED, Activity, Customer
 
 RECENT_ACTIVITIES = 5
+# The newest activities of everyone among which a user's newest are looked for first (see recent_activities).
+RECENT_WINDOW = 1_000
 
 
 def my_customers_widget():
@@ -25,12 +27,28 @@ def my_customers_widget():
     return SlotItem(render_template("customers/widget_my_customers.html", count=count), order=10)
 
 
+def recent_activities() -> list:
+    """The newest activities (with their customer's name) of the customers the user may see. First among the
+    newest ``RECENT_WINDOW`` of everyone's, read along ix_customers_activity_date_id: if ``RECENT_ACTIVITIES``
+    of them are visible, they are the newest of all (any other is older). Only otherwise are all the visible
+    customers' activities gathered and sorted — for an account manager of 20,000 customers at a million,
+    their ~10,000 activities (48-70 ms on SQLite), which the window spares whoever is active."""
+    order = (Activity.date.desc(), Activity.id.desc())
+    stmt = services.scope_through_customer(select(Activity, Customer.name), Activity.customer_id).order_by(*order)
+    # (the window's customers from the index's entries: only the visible ones' activities are read)
+    newest = select(Activity.id, Activity.customer_id).order_by(*order).limit(RECENT_WINDOW).subquery("newest")
+    visible = services.scope_through_customer(select(newest.c.id), newest.c.customer_id)
+    seen = select(func.count()).select_from(newest).scalar_subquery()  # a short window holds every activity
+    rows = db.session.execute(stmt.add_columns(seen).where(Activity.id.in_(visible)).limit(RECENT_ACTIVITIES)).all()
+    if len(rows) < RECENT_ACTIVITIES and (not rows or rows[0][-1] >= RECENT_WINDOW):
+        return [tuple(row) for row in db.session.execute(stmt.limit(RECENT_ACTIVITIES))]
+    return [tuple(row[:2]) for row in rows]
+
+
 def recent_activities_widget():
     if not (can("customers.activity.view") and can("customers.customer.view")):
         return None
-    stmt = services.scope_through_customer(select(Activity, Customer.name), Activity.customer_id)
-    rows = db.session.execute(stmt.order_by(Activity.date.desc(), Activity.id.desc()).limit(RECENT_ACTIVITIES)).all()
-    return SlotItem(render_template("customers/widget_recent_activities.html", rows=rows), order=20)
+    return SlotItem(render_template("customers/widget_recent_activities.html", rows=recent_activities()), order=20)
 
 
 FOLLOW_UPS_SHOWN = 8

@@ -1,6 +1,8 @@
 """Dashboard widgets and the demo data."""
+import re
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from core.api import db
@@ -24,6 +26,31 @@ def test_widgets_count_my_customers_and_show_visible_activities(app, login_as, a
     assert "秘密拜访" in login_as("sales_director").get("/").get_data(as_text=True)
     assert "My customers" not in login_as(permissions=["core.dashboard.view"]).get("/").get_data(as_text=True)
 
+
+
+@pytest.mark.parametrize("window", [3, 1000])
+def test_recent_activities_are_the_newest_visible_ones_within_the_window_or_not(app, login_as, add_customer,
+                                                                                monkeypatch, window):
+    """The newest of everyone's activities are looked at first (``RECENT_WINDOW`` of them); an account manager
+    whose newest are older than the window still gets their five newest, newest first, and none of others'."""
+    from plugins.customers import slots
+
+    monkeypatch.setattr(slots, "RECENT_WINDOW", window)
+    manager, other = login_as("account_manager"), login_as("account_manager")
+    mine, theirs = add_customer(manager.user_id, name="我的客户"), add_customer(other.user_id, name="别人的客户")
+    gone = add_customer(manager.user_id, name="已删除客户", status="deleted")
+    with app.app_context():
+        for n in range(7):  # mine: 1-7 January
+            db.session.add(Activity(customer_id=mine, date=date(2026, 1, 1 + n), place="x", summary=f"我的拜访{n}"))
+        for n in range(4):  # others' and a deleted customer's, all newer
+            db.session.add(Activity(customer_id=theirs, date=date(2026, 3, 1 + n), place="x", summary=f"别人{n}"))
+        db.session.add(Activity(customer_id=gone, date=date(2026, 4, 1), place="x", summary="已删除的拜访"))
+        db.session.commit()
+    page = manager.get("/").get_data(as_text=True)
+    shown = re.findall(r"— (\S+)\s*</li>", page)
+    assert shown == [f"我的拜访{n}" for n in (6, 5, 4, 3, 2)], shown
+    shown = re.findall(r"— (\S+)\s*</li>", login_as("sales_director").get("/").get_data(as_text=True))
+    assert shown == ["别人3", "别人2", "别人1", "别人0", "我的拜访6"], shown
 
 def test_demo_data_loads_once(app, login_as):
     from core.demo import DEMO_USERS
@@ -79,3 +106,18 @@ def test_demo_data_is_coherent(app):
         mains = db.session.execute(select(Contact.customer_id, func.count()).where(Contact.is_main)
                                    .group_by(Contact.customer_id)).all()
         assert len(mains) == 200 and all(count == 1 for _customer, count in mains)
+
+
+def test_recent_activities_read_the_newest_along_their_index(app, login_as, add_customer, query_plans):
+    """The window of everyone's newest activities is a range of ix_customers_activity_date_id read backwards
+    (its entries hold the customer, checked before any activity is read), never a sort of all of them."""
+    manager = login_as("account_manager")
+    customer = add_customer(manager.user_id)
+    with app.app_context():
+        db.session.add_all([Activity(customer_id=customer, date=date(2026, 1, 1 + n), place="x", summary="拜访")
+                            for n in range(6)])
+        db.session.commit()
+    plans = [plan for plan in query_plans(manager, "/", "customers_activity") if "newest" in plan.sql]
+    assert len(plans) == 1, plans
+    assert "ix_customers_activity_date_id" in plans[0], plans[0]
+    assert not query_plans.full_scans(plans[0], "customers_activity"), plans[0]
