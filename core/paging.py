@@ -379,7 +379,8 @@ def _leading_equalities(stmt, table, order: list[str]) -> set[str]:
     that index holds the filter's rows in the list's order, so a page is its first entries. An
     account manager's customers, newest first, through (manager_id, created_at, id): 20 entries for
     a page, where the walk of (created_at, id) tested ~1,000 rows for theirs (2.6 ms of SQL at 1M).
-    The most such columns; none if no index has them."""
+    Columns after the order's (the status there) only serve the filters. The most such columns; none if
+    no index has them."""
     if stmt.whereclause is None or not hasattr(table, "indexes"):
         return set()
     equal = {term.left.name for term in _conjuncts(stmt.whereclause)
@@ -388,9 +389,9 @@ def _leading_equalities(stmt, table, order: list[str]) -> set[str]:
     best: set[str] = set()
     for index in _indexes(table):
         names = [column.name for column in index.columns]
-        lead = len(names) - len(order)
-        if lead > len(best) and names[lead:] == order and set(names[:lead]) <= equal:
-            best = set(names[:lead])
+        for lead in range(len(best) + 1, len(names) - len(order) + 1):
+            if names[lead:lead + len(order)] == order and set(names[:lead]) <= equal:
+                best = set(names[:lead])
     return best
 
 

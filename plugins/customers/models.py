@@ -107,11 +107,13 @@ class Customer(db.Model, BusinessRecord):
     __table_args__ = (
         *(Index(f"ix_customers_customer_{column}_id", column, "id")
           for column in ("created_at", "name", "region", "manager_id", "level", "status")),
-        Index("ix_customers_customer_manager_created", "manager_id", "created_at", "id"),
+        # (and the status, so that a page deep in a manager's list skips rows on the index's entries alone:
+        # deleted customers are left out by it, without reading each skipped customer's row)
+        Index("ix_customers_customer_manager_created", "manager_id", "created_at", "id", "status"),
         # Each filter in the list's default order (newest first): the page is an index range, not a sort.
         *(Index(f"ix_customers_customer_{column}_created", column, "created_at", "id")
           for column in ("region", "level", "status")),
-        Index("ix_customers_customer_manager_name", "manager_id", "name", "id"),
+        Index("ix_customers_customer_manager_name", "manager_id", "name", "id", "status"),
         # A manager's count, filtered by region and/or level or not, from index entries alone; and
         # their visible customers' ids (SQLite's indexes hold the rowid, PostgreSQL's include the id).
         Index("ix_customers_customer_manager_filters", "manager_id", "status", "region", "level",

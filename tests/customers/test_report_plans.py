@@ -164,7 +164,8 @@ def test_an_account_managers_visible_customers_are_read_from_index_entries(as_us
         visible = scoped(select(Customer.id).where(Customer.status != STATUS_DELETED), Customer)
         if db.session.get_bind().dialect.name == "postgresql":
             db.session.execute(text("SET LOCAL enable_bitmapscan = off"))
-            assert "Index Only Scan using ix_customers_customer_manager_filters" in _plan(visible)
+            # (manager, status, ...) or one of the manager's order indexes, which end in the status too
+            assert "Index Only Scan using ix_customers_customer_manager_" in _plan(visible)
         else:  # every SQLite index holds the rowid: whichever manager index it picks holds the ids
             assert "SEARCH customers_customer USING" in _plan(visible, MILLION) and "(manager_id=?)" in _plan(visible)
     finally:
