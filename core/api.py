@@ -27,7 +27,7 @@ from core.paging import OuterLoopJoin, either, either_rows, unindexed, walking
 from core.localtime import local_now, local_timezone, local_today, to_local, to_utc
 from core.models import (
     AuditMixin, BusinessRecord, CreatorMixin, TimestampMixin, VersionMixin, code_string, commit_unless_stale,
-    current_actor_id, is_stale, migrate_to_code_strings, utcnow,
+    current_actor_id, is_stale, migrate_to_code_strings, recreate_indexes, utcnow,
 )
 from core.notifications import link_to, notify
 from core.numbers import reserve_sequence
@@ -49,7 +49,7 @@ __all__ = [
     "require_permission", "public_view", "can", "scoped", "sees_all", "users_holding", "user_choices",
     "emit", "propagate", "render_slot", "slot_items",
     "BusinessRecord", "TimestampMixin", "CreatorMixin", "VersionMixin", "AuditMixin", "is_stale", "utcnow", "current_actor_id",
-    "commit_unless_stale", "code_string", "migrate_to_code_strings", "VersionedForm", "text_field", "decimal_field", "StoredDecimal",
+    "commit_unless_stale", "code_string", "migrate_to_code_strings", "recreate_indexes", "VersionedForm", "text_field", "decimal_field", "StoredDecimal",
     "record_bulk", "record_bulk_created", "svg_chart", "kpi_tile",
     "local_now", "local_today", "local_timezone", "to_local", "to_utc",
     "FilterForm", "Page", "paginate", "query_args", "sort_order", "stream", "csv_response", "list_page", "contains",

@@ -49,6 +49,21 @@ def migrate_to_code_strings(table: str, lengths: dict[str, int], *, undo: bool =
         op.execute(f"ANALYZE {table}")
 
 
+def recreate_indexes(table: str, columns_of: dict[str, list[str]]) -> None:
+    """In a migration: drop each index ``name`` of ``table`` and create it again on ``columns_of[name]``
+    (more columns for a query to read from its entries, say); on SQLite each is analysed, which plans an
+    index without statistics as if it were very selective."""
+    from alembic import op
+
+    with op.batch_alter_table(table, schema=None) as batch_op:
+        for name, columns in columns_of.items():
+            batch_op.drop_index(name)
+            batch_op.create_index(name, columns, unique=False)
+    if op.get_bind().dialect.name == "sqlite":
+        for name in columns_of:
+            op.execute(f"ANALYZE {name}")
+
+
 class TimestampMixin:
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -225,18 +225,23 @@ def scan_job() -> str:
     return f"{scan()} churn warning(s) created."
 
 
-def follow_manager(customer_ids: list[int], manager_id: int | None) -> None:
-    """The customers' records now belong to their new account manager: one UPDATE through
-    ix_customers_churn_customer_id, in the transaction that hands them over (``services.customers_reassigned``).
+def move_manager_copies(table, customer_ids: list[int], manager_id: int | None) -> None:
+    """The rows of ``table`` (churn records, RFM scores) of the customers now belong to their new account
+    manager: one UPDATE through the table's index on the customer, in the transaction that hands them over
+    (``services.customers_reassigned``), under the lock the scan and the scoring take (``manager_copies_lock``).
     At table level: the copy is no change a user made (no audit entry, no new version that would make an
     open form stale)."""
     if not customer_ids:
         return
     manager_copies_lock(shared=True)
-    table = ChurnRecord.__table__
     db.session.execute(update(table).where(table.c.customer_id.in_(list(customer_ids)),
                                            table.c.manager_id.is_distinct_from(manager_id))
                        .values(manager_id=manager_id))
+
+
+def follow_manager(customer_ids: list[int], manager_id: int | None) -> None:
+    """The customers' records now belong to their new account manager (``move_manager_copies``)."""
+    move_manager_copies(ChurnRecord.__table__, customer_ids, manager_id)
 
 
 def close_recovered(customer_ids=None) -> int:

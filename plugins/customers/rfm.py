@@ -23,14 +23,14 @@ from flask.cli import with_appcontext
 
 from sqlalchemy import (
     Date as SQLDate, ForeignKey, Index, Integer, Numeric, SmallInteger, String, case, cast, delete, func, insert,
-    literal, select, update,
+    literal, select,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 from wtforms import SelectField
 
 from core.api import FilterForm, analyze, db, lazy_gettext as _l, ngettext, scoped, sees_all, local_today
 
-from plugins.customers.churn import manager_copies_lock
+from plugins.customers.churn import manager_copies_lock, move_manager_copies
 from plugins.customers.models import STATUS_DELETED, Customer
 from plugins.customers.order_summary import OrderMonth
 
@@ -185,16 +185,9 @@ def scores(window: int = DEFAULT_WINDOW):
 
 
 def follow_manager(customer_ids: list[int], manager_id: int | None) -> None:
-    """The customers' scores now belong to their new account manager: one UPDATE through
-    ix_customers_rfm_score_customer, in the transaction that hands them over (``services.customers_reassigned``),
-    under the lock the scoring takes (``manager_copies_lock``). Derived figures: no audit entry."""
-    if not customer_ids:
-        return
-    manager_copies_lock(shared=True)
-    table = RfmScore.__table__
-    db.session.execute(update(table).where(table.c.customer_id.in_(list(customer_ids)),
-                                           table.c.manager_id.is_distinct_from(manager_id))
-                       .values(manager_id=manager_id))
+    """The customers' scores now belong to their new account manager (``churn.move_manager_copies``, through
+    ix_customers_rfm_score_customer). Derived figures: no audit entry."""
+    move_manager_copies(RfmScore.__table__, customer_ids, manager_id)
 
 
 def customers_in_segment(segment: str, window: int = DEFAULT_WINDOW):

@@ -10,7 +10,7 @@ Revision ID: a8c2e5f1d9b4
 Revises: f3b7d9e2a5c1
 Create Date: 2026-12-01 01:30:00
 """
-from alembic import op
+from core.api import recreate_indexes
 
 revision = 'a8c2e5f1d9b4'
 down_revision = 'f3b7d9e2a5c1'
@@ -21,19 +21,9 @@ BEFORE = {"ix_customers_customer_manager_created": ["manager_id", "created_at", 
           "ix_customers_customer_manager_name": ["manager_id", "name", "id"]}
 
 
-def _recreate(columns_of):
-    with op.batch_alter_table("customers_customer", schema=None) as batch_op:
-        for name, columns in columns_of.items():
-            batch_op.drop_index(name)
-            batch_op.create_index(name, columns, unique=False)
-    if op.get_bind().dialect.name == "sqlite":
-        for name in columns_of:  # unanalysed, SQLite takes a new index as very selective
-            op.execute(f"ANALYZE {name}")
-
-
 def upgrade():
-    _recreate({name: columns + ["status"] for name, columns in BEFORE.items()})
+    recreate_indexes('customers_customer', {name: columns + ["status"] for name, columns in BEFORE.items()})
 
 
 def downgrade():
-    _recreate(BEFORE)
+    recreate_indexes('customers_customer', BEFORE)

@@ -11,7 +11,7 @@ Revision ID: d2f8b3c6e9a1
 Revises: b5c8e1f4a7d2
 Create Date: 2026-12-01 01:30:00
 """
-from alembic import op
+from core.api import recreate_indexes
 
 revision = 'd2f8b3c6e9a1'
 down_revision = 'b5c8e1f4a7d2'
@@ -23,20 +23,9 @@ BEFORE = {'ix_marketing_opportunity_assignee_scope': ['assignee_id', 'status', '
 FIGURES = ['closed_at', 'amount', 'probability']
 
 
-def _recreate(columns_of):
-    with op.batch_alter_table('marketing_opportunity', schema=None) as batch_op:
-        for name, columns in columns_of.items():
-            batch_op.drop_index(name)
-            batch_op.create_index(name, columns, unique=False)
-    if op.get_bind().dialect.name == "sqlite":
-        # SQLite plans an index without statistics as if it were very selective (see a7d3e5f9b2c1).
-        for name in columns_of:
-            op.execute(f"ANALYZE {name}")
-
-
 def upgrade():
-    _recreate({name: columns + FIGURES for name, columns in BEFORE.items()})
+    recreate_indexes('marketing_opportunity', {name: columns + FIGURES for name, columns in BEFORE.items()})
 
 
 def downgrade():
-    _recreate(BEFORE)
+    recreate_indexes('marketing_opportunity', BEFORE)

@@ -11,7 +11,7 @@ Revision ID: c7e2a4b9d1f6
 Revises: b5d1e3f7a9c2
 Create Date: 2026-12-01 01:30:00
 """
-from alembic import op
+from core.api import recreate_indexes
 
 revision = 'c7e2a4b9d1f6'
 down_revision = 'b5d1e3f7a9c2'
@@ -24,20 +24,9 @@ BEFORE = {'ix_service_request_customer_manager_status': ['customer_manager_id', 
 FIGURES = ['archived_at', 'satisfaction']
 
 
-def _recreate(columns_of):
-    with op.batch_alter_table('service_request', schema=None) as batch_op:
-        for name, columns in columns_of.items():
-            batch_op.drop_index(name)
-            batch_op.create_index(name, columns, unique=False)
-    if op.get_bind().dialect.name == "sqlite":
-        # SQLite plans an index without statistics as if it were very selective.
-        for name in columns_of:
-            op.execute(f"ANALYZE {name}")
-
-
 def upgrade():
-    _recreate({name: columns + FIGURES for name, columns in BEFORE.items()})
+    recreate_indexes('service_request', {name: columns + FIGURES for name, columns in BEFORE.items()})
 
 
 def downgrade():
-    _recreate(BEFORE)
+    recreate_indexes('service_request', BEFORE)
