@@ -113,7 +113,9 @@ class Customer(db.Model, BusinessRecord):
         # Each filter in the list's default order (newest first): the page is an index range, not a sort.
         *(Index(f"ix_customers_customer_{column}_created", column, "created_at", "id")
           for column in ("region", "level", "status")),
-        Index("ix_customers_customer_manager_name", "manager_id", "name", "id", "status"),
+        # (Not the status here: holding the id, name and status of a manager's customers, it made PostgreSQL
+        # hash all 20,000 for the few whose follow-ups are due, 8 ms instead of 1.4.)
+        Index("ix_customers_customer_manager_name", "manager_id", "name", "id"),
         # A manager's count, filtered by region and/or level or not, from index entries alone; and
         # their visible customers' ids (SQLite's indexes hold the rowid, PostgreSQL's include the id).
         Index("ix_customers_customer_manager_filters", "manager_id", "status", "region", "level",

@@ -28,13 +28,18 @@ def my_customers_widget():
 
 
 def recent_activities() -> list:
-    """The newest activities (with their customer's name) of the customers the user may see. First among the
-    newest ``RECENT_WINDOW`` of everyone's, read along ix_customers_activity_date_id: if ``RECENT_ACTIVITIES``
-    of them are visible, they are the newest of all (any other is older). Only otherwise are all the visible
-    customers' activities gathered and sorted — for an account manager of 20,000 customers at a million,
-    their ~10,000 activities (48-70 ms on SQLite), which the window spares whoever is active."""
+    """The newest activities (with their customer's name) of the customers the user may see. Whoever sees
+    every customer gets them along ix_customers_activity_date_id (deleted customers' skipped). An account
+    manager on SQLite: first among the newest ``RECENT_WINDOW`` of everyone's, along the same index; if
+    ``RECENT_ACTIVITIES`` of them are theirs, they are their newest (any other is older). Only otherwise are
+    all their customers' activities gathered and sorted, which SQLite did for every dashboard (~10,000 for
+    20,000 customers at a million: 48-70 ms; the window: ~1 ms). PostgreSQL keeps the top few of their
+    customers' activities as it reads them by (customer_id, date) (4 ms there; the window cost it 8.6 ms,
+    hashing their customers' index entries)."""
     order = (Activity.date.desc(), Activity.id.desc())
     stmt = services.scope_through_customer(select(Activity, Customer.name), Activity.customer_id).order_by(*order)
+    if sees_all() or db.session.get_bind().dialect.name != "sqlite":
+        return [tuple(row) for row in db.session.execute(stmt.limit(RECENT_ACTIVITIES))]
     # (the window's customers from the index's entries: only the visible ones' activities are read)
     newest = select(Activity.id, Activity.customer_id).order_by(*order).limit(RECENT_WINDOW).subquery("newest")
     visible = services.scope_through_customer(select(newest.c.id), newest.c.customer_id)
