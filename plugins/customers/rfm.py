@@ -139,8 +139,10 @@ def store_scores(today: date | None = None) -> int:
     """Score every customer over each window into ``customers_rfm_score``; returns how many customers
     the default window scored. The caller commits."""
     today = today or local_today()
+    # No handover between reading the managers and committing (see there); taken before the DELETE, which
+    # would otherwise hold the rows a waiting handover's update of the copies needs: a deadlock.
+    manager_copies_lock(shared=False)
     db.session.execute(delete(RfmScore))
-    manager_copies_lock(shared=False)  # no handover between reading the managers and committing (see there)
     for window in WINDOWS:
         computed = _computed(window, today).subquery()
         db.session.execute(insert(RfmScore).from_select(
