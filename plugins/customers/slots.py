@@ -39,15 +39,15 @@ def recent_activities() -> list:
     order = (Activity.date.desc(), Activity.id.desc())
     stmt = services.scope_through_customer(select(Activity, Customer.name), Activity.customer_id).order_by(*order)
     if sees_all() or db.session.get_bind().dialect.name != "sqlite":
-        return [tuple(row) for row in db.session.execute(stmt.limit(RECENT_ACTIVITIES))]
+        return db.session.execute(stmt.limit(RECENT_ACTIVITIES)).all()
     # (the window's customers from the index's entries: only the visible ones' activities are read)
     newest = select(Activity.id, Activity.customer_id).order_by(*order).limit(RECENT_WINDOW).subquery("newest")
     visible = services.scope_through_customer(select(newest.c.id), newest.c.customer_id)
     seen = select(func.count()).select_from(newest).scalar_subquery()  # a short window holds every activity
     rows = db.session.execute(stmt.add_columns(seen).where(Activity.id.in_(visible)).limit(RECENT_ACTIVITIES)).all()
     if len(rows) < RECENT_ACTIVITIES and (not rows or rows[0][-1] >= RECENT_WINDOW):
-        return [tuple(row) for row in db.session.execute(stmt.limit(RECENT_ACTIVITIES))]
-    return [tuple(row[:2]) for row in rows]
+        return db.session.execute(stmt.limit(RECENT_ACTIVITIES)).all()
+    return [tuple(row[:2]) for row in rows]  # (without the window's size)
 
 
 def recent_activities_widget():

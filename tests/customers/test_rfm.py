@@ -1,14 +1,17 @@
 """Customer value analysis (RFM) on a known data set: scores by quintile, segments, shares, links, scope."""
 import re
+import threading
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import select
 
 from core.api import db, local_today
+from plugins.customers import rfm, services
 from plugins.customers.kpis import _first_of_month
-from plugins.customers.models import Order, OrderLine
+from plugins.customers.models import Customer, Order, OrderLine
 from plugins.customers.order_summary import OrderMonth
-from plugins.customers.rfm import SEGMENTS, segment_of
+from plugins.customers.rfm import SEGMENTS, RfmScore, segment_of
 
 # name: (months since the last order, orders, amount of all of them); hand-computed below.
 DATA = {
@@ -136,16 +139,10 @@ def test_the_nightly_scores_give_the_same_figures_and_serve_the_default_window(a
     assert _table(director.get("/reports/customers.rfm?window=6").get_data(as_text=True)) != []  # kept too
 
 
-
 def test_the_nightly_scores_keep_each_customers_manager_and_follow_a_handover(app, login_as, book, customer_form):
     """A score holds a copy of its customer's account manager (an account manager's scores are read by it);
     handing a customer over moves its scores with it in the same transaction, and a customer deleted since
     scored drops out of its manager's figures."""
-    from sqlalchemy import select
-
-    from plugins.customers.models import Customer
-    from plugins.customers.rfm import RfmScore
-
     li, zhang = book
     assert app.test_cli_runner().invoke(args=["customers-rfm"]).exit_code == 0
     with app.app_context():
@@ -183,13 +180,6 @@ def test_a_scoring_begun_during_a_handover_waits_and_copies_the_new_manager(app,
     """The handover has moved the customer (and its old scores) but not committed yet when the nightly scoring
     begins: the scoring waits for it (``manager_copies_lock``, or SQLite's write lock), and the customer's new
     scores name the new manager."""
-    import threading
-
-    from sqlalchemy import select
-
-    from plugins.customers import rfm, services
-    from plugins.customers.models import Customer
-
     li, zhang = book
     with app.app_context():
         rfm.store_scores()
@@ -214,20 +204,13 @@ def test_a_scoring_begun_during_a_handover_waits_and_copies_the_new_manager(app,
     scoring.join(20)
     assert scored.is_set()
     with app.app_context():
-        managers = set(db.session.scalars(select(rfm.RfmScore.manager_id).where(rfm.RfmScore.customer_id == c0)))
+        managers = set(db.session.scalars(select(RfmScore.manager_id).where(RfmScore.customer_id == c0)))
     assert managers == {zhang.user_id}
 
 
 def test_a_handover_during_a_scoring_moves_the_new_scores(app, login_as, book, customer_form):
     """The scoring has written its scores but not committed yet when a customer is handed over: the handover
     waits for it and moves the new scores too (on PostgreSQL its UPDATE could not see them otherwise)."""
-    import threading
-
-    from sqlalchemy import select
-
-    from plugins.customers import rfm
-    from plugins.customers.models import Customer
-
     li, zhang = book
     director = login_as("sales_director")
     with app.app_context():
@@ -257,5 +240,5 @@ def test_a_handover_during_a_scoring_moves_the_new_scores(app, login_as, book, c
     handover.join(20)
     assert [response.status_code for response in responses] == [302]
     with app.app_context():
-        managers = set(db.session.scalars(select(rfm.RfmScore.manager_id).where(rfm.RfmScore.customer_id == c0_id)))
+        managers = set(db.session.scalars(select(RfmScore.manager_id).where(RfmScore.customer_id == c0_id)))
     assert managers == {zhang.user_id}
