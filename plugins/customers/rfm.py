@@ -8,8 +8,9 @@ orders, M by the amount. The segment follows from R and the average of F and M
 come from the order summary table, so recency counts in months.
 
 Scoring a million customers takes seconds, so the scores of each window offered
-(3, 6, 12, 24 and 36 months) are kept in ``customers_rfm``, computed nightly (job
-``customers.rfm-scores``, command ``crm customers-rfm``); a window not scored yet
+(3, 6, 12, 24 and 36 months) are kept in ``customers_rfm_score``, computed nightly (job
+``customers.rfm-scores``, command ``crm customers-rfm``), with everyone's totals per
+segment beside them (``customers_rfm_segment_total``); a window not scored yet
 is scored on request.
 """
 from __future__ import annotations
@@ -115,6 +116,19 @@ class RfmScore(db.Model):
         return cls.manager_id == user_id
 
 
+class RfmSegmentTotal(db.Model):
+    """Every scored customer's count and revenue per segment of a window, written with the scores: the
+    report of whoever sees every customer reads these few rows instead of grouping every score (680,000 of
+    the default window at a million customers: 370-620 ms a request). As of the scoring, as the scores."""
+
+    __tablename__ = "customers_rfm_segment_total"
+
+    months: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    segment: Mapped[str] = mapped_column(String(20), primary_key=True)
+    customers: Mapped[int] = mapped_column(Integer)
+    revenue: Mapped[Decimal] = mapped_column(Numeric(18, 2))
+
+
 def _computed(window: int, today: date | None = None):
     """Every customer's scores over ``window`` months, computed now:
     customer_id, last (month), frequency, monetary, r, f, m, fm, segment."""
@@ -150,6 +164,11 @@ def store_scores(today: date | None = None) -> int:
             select(literal(window, SmallInteger), computed.c.customer_id, computed.c.r, computed.c.f, computed.c.m,
                    computed.c.segment, computed.c.frequency, computed.c.monetary, literal(today, SQLDate),
                    Customer.manager_id).join(Customer, Customer.id == computed.c.customer_id)))
+    db.session.execute(delete(RfmSegmentTotal))
+    db.session.execute(insert(RfmSegmentTotal).from_select(
+        ["months", "segment", "customers", "revenue"],
+        select(RfmScore.months, RfmScore.segment, func.count(), func.sum(RfmScore.monetary))
+        .group_by(RfmScore.months, RfmScore.segment)))
     return db.session.scalar(select(func.count()).select_from(RfmScore).where(RfmScore.months == DEFAULT_WINDOW))
 
 
@@ -198,17 +217,29 @@ def customers_in_segment(segment: str, window: int = DEFAULT_WINDOW):
     return select(rfm.c.customer_id).where(rfm.c.segment == segment)
 
 
+def _per_segment(window: int):
+    """A subquery of the visible customers' count and revenue per segment (segment, customers, revenue):
+    everyone's from the totals written with the scores, otherwise grouped from the scores."""
+    if sees_all() and scored_on(window) is not None:
+        return (select(RfmSegmentTotal.segment, RfmSegmentTotal.customers, RfmSegmentTotal.revenue)
+                .where(RfmSegmentTotal.months == window).subquery("per_segment"))
+    rfm = scores(window)
+    return (select(rfm.c.segment, func.count().label("customers"), func.sum(rfm.c.monetary).label("revenue"))
+            .group_by(rfm.c.segment).subquery("per_segment"))
+
+
 def value_analysis(form):
     """Customers and revenue per segment, with their shares."""
-    rfm = scores(form.window.data or DEFAULT_WINDOW)
-    order = case(*[(rfm.c.segment == key, index) for index, key in enumerate(SEGMENTS)], else_=len(SEGMENTS))
-    count, revenue = func.count(), func.sum(rfm.c.monetary)
-    return (select(rfm.c.segment.label("segment"), count.label("customers"),
+    per_segment = _per_segment(form.window.data or DEFAULT_WINDOW)
+    count, revenue = per_segment.c.customers, per_segment.c.revenue
+    order = case(*[(per_segment.c.segment == key, index) for index, key in enumerate(SEGMENTS)],
+                 else_=len(SEGMENTS))
+    return (select(per_segment.c.segment.label("segment"), count.label("customers"),
                    cast(count * 100.0 / func.sum(count).over(), Numeric(5, 1)).label("customer_share"),
                    cast(revenue, Numeric(14, 2)).label("revenue"),
                    cast(func.coalesce(revenue * 100.0 / func.nullif(func.sum(revenue).over(), 0), 0), Numeric(5, 1))
                    .label("revenue_share"))
-            .group_by(rfm.c.segment).order_by(func.min(order)))
+            .order_by(order))
 
 
 def segment_link(row) -> str | None:

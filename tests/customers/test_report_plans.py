@@ -189,3 +189,26 @@ def test_a_common_name_in_everyones_contribution_walks_the_amount_order(as_user,
         assert "customers_customer_gram" not in plan, plan
     finally:
         ctx.pop()
+
+
+def test_everyones_value_segments_read_the_totals_written_with_the_scores(as_user):
+    """Whoever sees every customer, once a window is scored: its few rows of totals per segment, not the
+    window's scores grouped (680,000 at a million customers: 370-620 ms a report)."""
+    from plugins.customers.models import Customer
+    from plugins.customers.rfm import DEFAULT_WINDOW, RfmScore, WindowFilter, value_analysis
+
+    ctx = as_user("sales_director")
+    try:
+        form = WindowFilter(MultiDict({"window": str(DEFAULT_WINDOW)}))
+        assert form.validate()
+        assert "customers_rfm_segment_total" not in _plan(value_analysis(form))  # not scored: computed now
+        customer = Customer(number="KH2026010100001", name="某公司", region="beijing")
+        db.session.add(customer)
+        db.session.flush()
+        db.session.add(RfmScore(months=DEFAULT_WINDOW, customer_id=customer.id, r=1, f=1, m=1, segment="lost",
+                                frequency=1, monetary=1, scored_on=date(2026, 11, 1)))  # the nightly job's
+        db.session.flush()
+        plan = _plan(value_analysis(form), MILLION)
+        assert "customers_rfm_segment_total" in plan and "customers_rfm_score" not in plan, plan
+    finally:
+        ctx.pop()
