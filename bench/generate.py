@@ -219,6 +219,12 @@ def fill(app, customers: int, seed: int = 2026) -> dict:
             raw.commit()
     finally:
         connection.close()
+    # The customers per manager, level, credit and satisfaction, which every customer write keeps (the
+    # composition report reads them).
+    from plugins.customers import composition
+
+    composition.rebuild()
+    db.session.commit()
     # The order amount per customer per month, which every order write keeps (reports and dashboard read it).
     from plugins.customers import order_summary
 

@@ -5,6 +5,7 @@ from plugins.customers import models  # noqa: F401  (tables)
 from plugins.customers import churn  # noqa: F401  (tables)
 from plugins.customers import order_summary  # noqa: F401  (table, kept up to date on every order write)
 from plugins.customers import rfm  # noqa: F401  (table of the nightly customer value scores)
+from plugins.customers import composition  # noqa: F401  (table, kept up to date on every customer write)
 from plugins.customers import name_order  # noqa: F401  (keeps the pinyin sort keys)
 from plugins.customers.import_cli import import_group
 

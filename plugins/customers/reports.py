@@ -20,7 +20,8 @@ from core.api import (
 from plugins.basedata import services as basedata
 from plugins.customers import rfm
 from plugins.customers.churn import LOST, ChurnRecord
-from plugins.customers.models import CUSTOMER_TEXT, STATUS_DELETED, Customer
+from plugins.customers.composition import CustomerComposition
+from plugins.customers.models import CUSTOMER_TEXT, Customer
 from plugins.customers.order_summary import ALL_YEARS, OrderYear
 from plugins.customers.services import MANAGER_PERMISSION, filter_by_customer_text
 
@@ -59,13 +60,13 @@ class CompositionFilter(FilterForm):
 
 
 def composition(form):
-    """Number of customers (not deleted) per level, credit or satisfaction, and their share."""
-    column = getattr(Customer, form.dimension.data or "level")
-    count = func.count(Customer.id)
+    """Number of customers (not deleted) per level, credit or satisfaction, and their share: summed from
+    the counts kept per manager and combination (composition.py), not counted customer by customer."""
+    column = getattr(CustomerComposition, form.dimension.data or "level")
+    count = func.sum(CustomerComposition.customers)
     share = cast(count * 100.0 / func.sum(count).over(), Numeric(5, 1))
-    stmt = (select(column.label("value"), count.label("customers"), share.label("share"))
-            .where(Customer.status != STATUS_DELETED).group_by(column).order_by(column))
-    return scoped(stmt, Customer)
+    stmt = select(column.label("value"), count.label("customers"), share.label("share")).group_by(column).order_by(column)
+    return scoped(stmt, CustomerComposition)
 
 
 def _composition_labels() -> dict:

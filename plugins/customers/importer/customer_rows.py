@@ -24,7 +24,7 @@ from sqlalchemy import Column as SQLColumn, Integer, Text, and_, case, cast, fun
 
 from core.api import User, _, analyze_grown, db, lazy_gettext as _l, record_bulk_created
 from plugins.basedata import services as basedata
-from plugins.customers import numbering, services
+from plugins.customers import composition, numbering, services
 from plugins.customers.forms import CustomerForm
 from plugins.customers.importer.database import advance, all_or_nothing, restricted_to
 from plugins.customers.importer.pipeline import checked_ahead
@@ -392,6 +392,7 @@ def import_customers(table: Table, actor_id: int | None = None, progress: Callba
                             # (a re-imported one) never takes it; the first chunk is looked at again under
                             # it, for a customer added in between.
                             prefix, first = numbering.reserve_number_range(count)
+                            numbered_from = first
                             if unique:
                                 unique.check(stage, start, count)
                         elif not report.error_count:
@@ -399,10 +400,13 @@ def import_customers(table: Table, actor_id: int | None = None, progress: Callba
                         if not report.error_count:  # else nothing more is inserted; the rest is only checked
                             before_insert()
                             _insert_staged(stage, layout, start, prefix, first, count, actor_id)
+                            numbered_to = first + count - 1
                             fill()
                     steps.saving = not report.error_count
                     advance(steps, checked)
         if not report.error_count:
+            if prefix is not None:
+                composition.add_imported(_numbered(prefix, numbered_from, numbered_to))
             stage.drop()
             steps.step("commit")
     if report.error_count:
