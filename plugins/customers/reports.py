@@ -92,8 +92,13 @@ class ChurnFilter(FilterForm):
             raise ValidationError(_l("Choose an account manager from the list."))
 
 
-def _lost(stmt, form):
-    stmt = stmt.join(Customer, Customer.id == ChurnRecord.customer_id).where(ChurnRecord.status == LOST)
+def _lost(stmt, form, *, customer_columns: bool = True):
+    """The confirmed losses ``form`` selects, of the user's scope. The customer is joined for its columns
+    or its name; counting per year without a name reads the records' index alone (joining each of the
+    66,000 losses at a million customers with its customer row cost 60-70 ms)."""
+    if customer_columns or form.customer.data:
+        stmt = stmt.join(Customer, Customer.id == ChurnRecord.customer_id)
+    stmt = stmt.where(ChurnRecord.status == LOST)
     if form.customer.data:
         stmt = filter_by_customer_text(stmt, form.customer.data, ("name",), key=ChurnRecord.customer_id)
     manager = id_or_none(form.manager.data)
@@ -120,7 +125,7 @@ def churn_per_year(form):
     """Confirmed lost customers per year."""
     year = _year_lost().label("year")
     stmt = select(year, func.count(ChurnRecord.id).label("customers")).select_from(ChurnRecord)
-    return _lost(stmt, form).group_by(year).order_by(year)
+    return _lost(stmt, form, customer_columns=False).group_by(year).order_by(year)
 
 
 VALUE = "customers.report.value"
