@@ -340,6 +340,7 @@ def add(app, seed: int = 2027, analyse_tables: bool = True) -> dict:
     from core.db import db
     from plugins.marketing.closed_months import CLOSED_MONTHS
     from plugins.marketing.models import OPPORTUNITY_TEXT
+    from plugins.marketing.open_totals import OPEN_TOTALS
     from plugins.service.models import REQUEST_TEXT
     from plugins.service.month_summaries import ARCHIVED_MONTHS, REQUEST_MONTHS, ROUND_MONTHS
 
@@ -347,7 +348,7 @@ def add(app, seed: int = 2027, analyse_tables: bool = True) -> dict:
 
     search_indexes = {"marketing": OPPORTUNITY_TEXT, "service": REQUEST_TEXT}
     # The rows bypass the ORM, which keeps the summary tables: they are summed afresh, as the migration does.
-    summaries = {"marketing": (CLOSED_MONTHS,), "service": (REQUEST_MONTHS, ARCHIVED_MONTHS, ROUND_MONTHS)}
+    summaries = {"marketing": (CLOSED_MONTHS, OPEN_TOTALS), "service": (REQUEST_MONTHS, ARCHIVED_MONTHS, ROUND_MONTHS)}
 
     r = refs()
     dialect = db.engine.dialect.name

@@ -1,7 +1,7 @@
 """Marketing management (营销管理): sales opportunities, development plans, the pipeline."""
 from core.api import MenuItem, Permission, hookimpl, lazy_gettext as _l
 
-from plugins.marketing import closed_months, models  # noqa: F401  (tables; closed_months kept on every write)
+from plugins.marketing import closed_months, models, open_totals  # noqa: F401  (tables; the totals kept on every write)
 
 name = "marketing"
 title = _l("Marketing")

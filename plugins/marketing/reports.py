@@ -4,7 +4,8 @@ Each is one aggregate statement over the visible opportunities (data scope
 through ``scoped``): the funnel, win rate per account manager, lost reasons
 and the forecast by expected close month. For users who see every opportunity
 the win rate and the lost reasons are summed from ``marketing_closed_month``
-(the same figures, a few thousand rows instead of a quarter of a million).
+(the same figures, a few thousand rows instead of a quarter of a million), the
+funnel and the forecast from ``marketing_open_total``.
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from core.api import (
 from plugins.basedata import services as basedata
 from plugins.marketing.closed_months import ClosedMonth
 from plugins.marketing.models import DEVELOPING, LOST, LOST_REASON, UNASSIGNED, WON, Opportunity, Stage
+from plugins.marketing.open_totals import OpenTotal, close_month
 
 SECTION = _l("Marketing")
 PERMISSION = "marketing.report.view"
@@ -39,10 +41,6 @@ class OwnerFilter(FilterForm):
 
 class YearFilter(FilterForm):
     year = IntegerField(_l("Year closed"), validators=[Optional(), NumberRange(min=1900, max=9999)])
-
-
-def _weighted():
-    return cast(func.coalesce(func.sum(Opportunity.amount * Opportunity.probability), 0) / 100, Numeric(14, 2))
 
 
 def _amount():
@@ -73,13 +71,32 @@ def _closed_in_year(stmt, form):
     return stmt
 
 
+def _open_figures(count, amount, weighted):
+    """The count, amount and weighted amount columns of the funnel and the forecast."""
+    return (count.label("count"), cast(func.coalesce(amount, 0), Numeric(14, 2)).label("amount"),
+            cast(func.coalesce(weighted, 0) / 100, Numeric(14, 2)).label("weighted"))
+
+
+def _open_totals(form):
+    """The open totals (everyone's) of the form's assignee, if one is chosen."""
+    assignee = id_or_none(getattr(getattr(form, "assignee", None), "data", None))
+    return (OpenTotal.assignee_id == assignee,) if assignee is not None else ()
+
+
 def funnel(form):
     """Open opportunities per pipeline stage (unassigned first): count, amount, weighted amount."""
-    stmt = (select(cast(func.coalesce(Stage.id, 0), String).label("stage"), func.count(Opportunity.id).label("count"),
-                   _amount().label("amount"), _weighted().label("weighted"))
+    stage = cast(func.coalesce(Stage.id, 0), String).label("stage")
+    order = (func.coalesce(Stage.sort_order, -1_000_001), Stage.id)
+    if sees_all():  # from the open totals
+        T = OpenTotal
+        return (select(stage, *_open_figures(func.sum(T.opportunities), func.sum(T.amount), func.sum(T.weighted)))
+                .select_from(T).outerjoin(Stage, Stage.id == T.stage_id).where(*_open_totals(form))
+                .group_by(Stage.id, Stage.sort_order).order_by(*order))
+    stmt = (select(stage, *_open_figures(func.count(Opportunity.id), func.sum(Opportunity.amount),
+                                         func.sum(Opportunity.amount * Opportunity.probability)))
             .select_from(Opportunity).outerjoin(Stage, (Stage.id == Opportunity.stage_id) & (Opportunity.status == DEVELOPING))
             .where(Opportunity.status.in_((UNASSIGNED, DEVELOPING)))
-            .group_by(Stage.id, Stage.sort_order).order_by(func.coalesce(Stage.sort_order, -1_000_001), Stage.id))
+            .group_by(Stage.id, Stage.sort_order).order_by(*order))
     return _visible(stmt, form)
 
 
@@ -146,9 +163,14 @@ def _team_lost_reasons(form):
 
 def forecast(form):
     """Open opportunities by expected close month: count, amount, weighted amount."""
-    month = func.coalesce(func.substr(cast(Opportunity.close_date, String), 1, 7), literal("")).label("month")
-    stmt = (select(month, func.count(Opportunity.id).label("count"), _amount().label("amount"),
-                   _weighted().label("weighted"))
+    if sees_all():  # from the open totals
+        T = OpenTotal
+        month = T.close_month.label("month")
+        return (select(month, *_open_figures(func.sum(T.opportunities), func.sum(T.amount), func.sum(T.weighted)))
+                .where(*_open_totals(form)).group_by(T.close_month).order_by(T.close_month))
+    month = close_month().label("month")
+    stmt = (select(month, *_open_figures(func.count(Opportunity.id), func.sum(Opportunity.amount),
+                                         func.sum(Opportunity.amount * Opportunity.probability)))
             .where(Opportunity.status.in_((UNASSIGNED, DEVELOPING))).group_by(month).order_by(month))
     return _visible(stmt, form)
 

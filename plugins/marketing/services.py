@@ -20,6 +20,7 @@ from sqlalchemy import case, func, select
 from core.api import db, either_rows, scoped, sees_all
 
 from plugins.marketing.closed_months import ClosedMonth
+from plugins.marketing.open_totals import OpenTotal
 from plugins.marketing.models import (
     CLOSED, DEVELOPING, LOST, STATUSES, UNASSIGNED, WON, Opportunity,
 )
@@ -34,7 +35,14 @@ def visible_opportunities_query():
 
 
 def open_pipeline_value(assignee_id: int | None = None) -> tuple[Decimal, Decimal]:
-    """(total, probability-weighted) expected amount of the visible open opportunities; one statement."""
+    """(total, probability-weighted) expected amount of the visible open opportunities; one statement.
+    A user who sees every opportunity gets them from the open totals."""
+    if sees_all():
+        T = OpenTotal
+        stmt = select(func.coalesce(func.sum(T.amount), 0), func.coalesce(func.sum(T.weighted), 0))
+        total, weighted = db.session.execute(
+            stmt if assignee_id is None else stmt.where(T.assignee_id == assignee_id)).one()
+        return money_sum(total), money_sum(weighted, 100)
     stmt = visible_opportunities_query().where(Opportunity.status.in_(OPEN))
     if assignee_id is not None:
         stmt = stmt.where(Opportunity.assignee_id == assignee_id)

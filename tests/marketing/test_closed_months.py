@@ -1,7 +1,8 @@
-"""The whole team's win rate and lost reasons come from the closed months (marketing_closed_month), which always
-equal the won and lost opportunities: after the flow's writes through HTTP and rows written by scripts, the
-pages a director and an executive see are the pages the direct aggregate over the opportunities gives, and
-they read no opportunity to draw them."""
+"""The whole team's win rate and lost reasons come from the closed months (marketing_closed_month), its funnel,
+forecast and open pipeline from the open totals (marketing_open_total), which always equal the won and lost,
+and the open opportunities: after the flow's writes through HTTP and rows written by scripts, the pages a
+director and an executive see are the pages the direct aggregate over the opportunities gives, and they read no
+opportunity to draw them."""
 import random
 from datetime import datetime, timedelta
 
@@ -10,6 +11,7 @@ from core.testing import page_contents, recounted_rows, second_writer_waiting, s
 from plugins.marketing import reports, services
 from plugins.marketing.closed_months import CLOSED_MONTHS, ClosedMonth
 from plugins.marketing.models import Opportunity
+from plugins.marketing.open_totals import OPEN_TOTALS, OpenTotal
 
 REASONS = ("price", "competitor", "budget", "other")
 
@@ -20,6 +22,15 @@ def _pages(client) -> dict:
                     for year in ("", *(f"?year={y}" for y in range(utcnow().year - 3, utcnow().year + 1)))]
     urls += ["/reports/marketing.win_rate/export.csv", "/reports/marketing.lost_reasons/export.csv"]
     client.get("/")  # shows (and so forgets) the messages of earlier actions
+    return page_contents(client, urls)
+
+
+def _open_pages(client, people) -> dict:
+    """The dashboard and the open opportunities' reports (everyone's and each assignee's) and their exports."""
+    urls = ["/"] + [f"/reports/marketing.{key}{query}" for key in ("funnel", "forecast")
+                    for query in ("", *(f"?assignee={person}" for person in people if person))]
+    urls += ["/reports/marketing.funnel/export.csv", "/reports/marketing.forecast/export.csv"]
+    client.get("/")
     return page_contents(client, urls)
 
 
@@ -203,3 +214,62 @@ def test_two_transactions_closing_into_one_month_add_up(app, login_as, add_oppor
         second.close()
     assert failures == []
     assert _stored(app) == _recounted(app) == {(closed.date().replace(day=1), "won", "", li.user_id): (2, 200)}
+
+
+def test_team_open_figures_from_the_totals_equal_the_direct_aggregate(app, login_as, add_opportunity, stage_ids,
+                                                                       opportunity_form, monkeypatch):
+    """Created, assigned, moved between stages, won, lost, deleted through the pages; changed and deleted by
+    a script (amount, probability, close date, assignee, stage), a rollback: the totals equal a recount, and the
+    team's funnel, forecast and pipeline tile equal the aggregate over the opportunities."""
+    director = login_as("sales_director")
+    li = login_as("account_manager", display_name="Li Ming")
+    zhang = login_as("account_manager", display_name="Zhang Wei")
+    _varied(add_opportunity, stage_ids, [li.user_id, zhang.user_id, None], seed=17)
+    _flow(app, director, li, stage_ids, opportunity_form, lose=False)
+    _flow(app, director, zhang, stage_ids, opportunity_form, lose=True)
+    developing = add_opportunity("developing", stage_ids[1], li.user_id, amount="250.50", probability=30)
+    unassigned = add_opportunity(created_by_id=director.user_id, amount="99.99")
+    with app.app_context():
+        opportunity = db.session.get(Opportunity, developing)
+        opportunity.probability, opportunity.amount = 70, None
+        db.session.flush()
+        opportunity.close_date, opportunity.assignee_id, opportunity.stage_id = \
+            datetime(2027, 3, 9).date(), zhang.user_id, stage_ids[2]
+        db.session.commit()
+        db.session.delete(db.session.get(Opportunity, unassigned))
+        db.session.flush()
+        db.session.rollback()  # nothing of it stays
+        version = db.session.get(Opportunity, unassigned).version
+    assert director.post(f"/marketing/{unassigned}/delete", data={"version": version}).status_code == 302
+    stored = summary_rows(app, OPEN_TOTALS)
+    assert stored == recounted_rows(app, OPEN_TOTALS) and len(stored) >= 8
+    assert stored[(zhang.user_id, stage_ids[2], "2027-03")][:2] == (1, 0)
+
+    people, clients = [li.user_id, zhang.user_id], (("director", director), ("executive", login_as("executive")))
+    from_totals = {role: _open_pages(client, people) for role, client in clients}
+    _direct(monkeypatch)
+    for role, client in clients:
+        assert _open_pages(client, people) == from_totals[role], role
+
+
+def test_the_team_open_figures_read_no_opportunity(app, login_as, add_opportunity, stage_ids, query_plans):
+    li = login_as("account_manager", display_name="Li Ming")
+    _varied(add_opportunity, stage_ids, [li.user_id, None], seed=4)
+    director = login_as("sales_director")
+    for url in ("/reports/marketing.funnel", f"/reports/marketing.funnel?assignee={li.user_id}",
+                "/reports/marketing.forecast", f"/reports/marketing.forecast?assignee={li.user_id}"):
+        assert query_plans(director, url, "marketing_opportunity") == [], url
+    plans = query_plans(director, "/", "marketing_opportunity")  # (the unassigned ones' widget reads a page)
+    assert not any("marketing_opportunity.status IN" in plan.sql for plan in plans), [p.sql for p in plans]
+
+
+def test_a_rebuild_restores_the_open_totals(app, login_as, add_opportunity, stage_ids):
+    li = login_as("account_manager")
+    _varied(add_opportunity, stage_ids, [li.user_id, None], seed=9)
+    expected = summary_rows(app, OPEN_TOTALS)
+    with app.app_context():
+        db.session.execute(OpenTotal.__table__.delete())
+        db.session.commit()
+        OPEN_TOTALS.rebuild(db.session.connection())
+        db.session.commit()
+    assert summary_rows(app, OPEN_TOTALS) == expected == recounted_rows(app, OPEN_TOTALS)
