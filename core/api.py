@@ -38,6 +38,7 @@ from core.rbac.access import (
 from core.rbac.models import User
 from core.reports import Chart, Column, Report
 from core.summaries import MonthOf, Summary, difference, mean, month_of, year_of, year_range
+from core.table_versions import kept_while_unchanged
 from core.text_search import TextIndex, normalized as search_term, probing_grams
 from core.validators import StoredDecimal, finite_number, no_markup, no_nul, strip_text
 from core.web import render_slot, slot_items
@@ -59,7 +60,7 @@ __all__ = [
     "save_upload", "upload_path", "remove_upload",
     "notify", "link_to", "reserve_sequence",
     "format_money", "format_date", "format_datetime", "iso",
-    "stable_cache", "watch_cache", "cache_changed", "user_names", "holders_of",
+    "stable_cache", "watch_cache", "cache_changed", "kept_while_unchanged", "user_names", "holders_of",
     "TextIndex", "search_term", "probing_grams", "SearchGroup", "SearchResult",
     "Summary", "MonthOf", "difference", "month_of", "year_of", "mean", "year_range",
 ]

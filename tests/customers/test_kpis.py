@@ -4,6 +4,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import event, select
 
 from core.api import db, local_today
 from plugins.customers.churn import LOST, POSTPONED, WARNING, ChurnRecord
@@ -107,3 +108,33 @@ def test_this_month_is_the_local_month(app, login_as, add_customer, add_product,
         db.session.commit()
     sales = _tile(director.get("/").get_data(as_text=True), "Sales this month")
     assert sales.startswith("Sales this month 500 ") and "against last month (250)" in sales
+
+
+def test_the_warnings_tile_is_kept_until_a_churn_record_is_written(app, login_as, team):
+    """The count is not run again while no churn record is written; handling a warning (the account manager
+    postpones it through the page) shows at once on everyone's dashboard."""
+    li, _zhang = team
+    director = login_as("sales_director")
+    for client in (director, li):
+        assert _tile(client.get("/").get_data(as_text=True), "Churn warnings").startswith("Churn warnings 1 ")
+    counts = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        if "count(customers_churn.id)" in statement:
+            counts.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+        warning = db.session.scalar(select(ChurnRecord).where(ChurnRecord.status == WARNING))
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        for client in (director, li):
+            assert _tile(client.get("/").get_data(as_text=True), "Churn warnings").startswith("Churn warnings 1 ")
+        assert counts == []  # kept
+        assert li.post(f"/customers/churn/{warning.id}/postpone", data={
+            "postpone-measure": "电话回访", "postpone-version": str(warning.version)}).status_code == 302
+        for client in (director, li):
+            assert _tile(client.get("/").get_data(as_text=True), "Churn warnings").startswith("Churn warnings 0 ")
+        assert len(counts) == 2  # counted again, once for each scope
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
