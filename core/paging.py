@@ -381,11 +381,9 @@ def _leading_equalities(stmt, table, order: list[str]) -> set[str]:
     a page, where the walk of (created_at, id) tested ~1,000 rows for theirs (2.6 ms of SQL at 1M).
     Columns after the order's (the status there) only serve the filters. The most such columns; none if
     no index has them."""
-    if stmt.whereclause is None or not hasattr(table, "indexes"):
+    if not hasattr(table, "indexes"):
         return set()
-    equal = {term.left.name for term in _conjuncts(stmt.whereclause)
-             if isinstance(term, BinaryExpression) and term.operator is operators.eq
-             and getattr(term.left, "table", None) is table and getattr(term.right, "_is_bind_parameter", False)}
+    equal = _equalities(stmt, table)
     best: set[str] = set()
     for index in _indexes(table):
         names = [column.name for column in index.columns]
@@ -393,6 +391,15 @@ def _leading_equalities(stmt, table, order: list[str]) -> set[str]:
             if names[lead:lead + len(order)] == order and set(names[:lead]) <= equal:
                 best = set(names[:lead])
     return best
+
+
+def _equalities(stmt, table) -> set[str]:
+    """The columns of ``table`` that ``stmt``'s conditions compare with ``=`` to a value."""
+    if stmt.whereclause is None:
+        return set()
+    return {term.left.name for term in _conjuncts(stmt.whereclause)
+            if isinstance(term, BinaryExpression) and term.operator is operators.eq
+            and getattr(term.left, "table", None) is table and getattr(term.right, "_is_bind_parameter", False)}
 
 
 @lru_cache(maxsize=None)
@@ -445,6 +452,10 @@ class _Order:
         skipping ``offset`` rows, or starting past the row ``edge`` = (sort values..., id)."""
         if edge is None and self._reads_filtered(limit, offset):
             return self._read_filtered(forward, limit, offset)
+        if self.sqlite and self.counted is not None and not self.counted[1] and edge is None:
+            page = self._short_page_ids(forward, limit, offset)
+            if page is not None:
+                return _fetch(_by_ids(self.stmt, self.tiebreak, page).order_by(*self.clauses(forward)))
         if offset and edge is None and not self.sqlite:  # (PostgreSQL: see _ids_alone)
             alone = self._ids_alone()
             if alone is not None:  # the skipped rows' joined rows are not read (see _ids_alone)
@@ -458,6 +469,23 @@ class _Order:
         if edge is not None:
             query = query.where(self._beyond(edge[:-1], edge[-1], greater=forward != self.descending))
         return _fetch(query.offset(offset or None).limit(limit))
+
+    def _short_page_ids(self, forward: bool, limit: int, offset: int):
+        """SQLite, a list within the cap that outer-joins tables only for their columns and sorts by its own:
+        ``select(tiebreak)`` of the page from the list's table alone, or None. Its rows are then read by id:
+        SQLite joins every row it sorts, so an account manager's churn list sorted by last order joined each
+        of their 4,000 records with its customer's row before keeping 20 (21 ms of a page's 22 at 1M)."""
+        if any(isinstance(found, OuterLoopJoin) for found in getattr(self.stmt, "_from_obj", ())):
+            return None
+        # Only where SQLite gathers the filter's rows and sorts them: an equality narrows the list (a scope,
+        # a status) and no index holds its rows in the list's order (else the page is that index's first
+        # entries, read as they are).
+        table = _column_of(self.tiebreak).table
+        order = [getattr(_column_of(column), "name", None) for column in (*self.columns, self.tiebreak)]
+        if not _equalities(self.stmt, table) or _leading_equalities(self.stmt, table, order):
+            return None
+        alone = self._ids_alone()
+        return None if alone is None else alone.order_by(*self.clauses(forward)).offset(offset or None).limit(limit)
 
     def _ids_alone(self):
         """For a read at an offset: ``select(tiebreak)`` of the list's rows from the tiebreak's table alone, when
