@@ -23,7 +23,7 @@ from core.jobs import (
 from core.listing import (
     FilterForm, Page, contains, csv_response, id_or_none, list_page, paginate, query_args, sort_order, stream,
 )
-from core.paging import OuterLoopJoin, either, either_rows, unindexed, walking
+from core.paging import SEARCH_COUNT_CAP, OuterLoopJoin, either, either_rows, unindexed, walking
 from core.localtime import local_now, local_timezone, local_today, to_local, to_utc
 from core.models import (
     AuditMixin, BusinessRecord, CreatorMixin, TimestampMixin, VersionMixin, code_string, commit_unless_stale,
@@ -54,7 +54,7 @@ __all__ = [
     "record_bulk", "record_bulk_created", "svg_chart", "kpi_tile",
     "local_now", "local_today", "local_timezone", "to_local", "to_utc",
     "FilterForm", "Page", "paginate", "query_args", "sort_order", "stream", "csv_response", "list_page", "contains",
-    "OuterLoopJoin", "either", "either_rows", "unindexed", "walking",
+    "OuterLoopJoin", "either", "either_rows", "unindexed", "walking", "SEARCH_COUNT_CAP",
     "id_or_none", "strip_text", "no_markup", "no_nul", "finite_number",
     "start_job", "report_progress", "output_file", "current_job_id", "JobFailed", "Outcome", "TooManyJobs",
     "save_upload", "upload_path", "remove_upload",

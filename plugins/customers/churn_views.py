@@ -4,7 +4,7 @@ from sqlalchemy import exists, false, func, select
 from sqlalchemy.orm import aliased, selectinload
 
 from core.api import (
-    OuterLoopJoin, SlotItem, _, can, db, id_or_none, is_stale, list_page, require_permission, scoped,
+    SEARCH_COUNT_CAP, OuterLoopJoin, SlotItem, _, can, db, id_or_none, is_stale, list_page, require_permission, scoped,
     sort_order, user_names,
 )
 from plugins.customers import churn, services as customers
@@ -28,11 +28,10 @@ SORTS = {
     "customer": (Customer.name, Customer.id),
 }
 DEFAULT_SORT = "-warned"
-# Records of customers whose name or number holds a term are counted to 1,000 ("1,000+"), not to the
-# lists' 10,000: each is found through its customer's row. On PostgreSQL the count read the row of every
+# Records of customers whose name or number holds a term are counted to SEARCH_COUNT_CAP (1,000), not to
+# the lists' 10,000: each is found through its customer's row. On PostgreSQL the count read the row of every
 # customer holding 华信 (49,828 at a million customers, 28,793 table pages) to find its ~10,000 records,
 # 166 ms a page. Pages past the bound walk the records in order, testing each one's customer.
-SEARCH_COUNT_CAP = 1_000
 
 
 def _customer_not_deleted(customer_id=ChurnRecord.customer_id):

@@ -97,3 +97,29 @@ def test_a_jump_beyond_the_numbered_pages_says_so(many, login_as):
     text = director.get("/customers/?page=" + "9" * 20).get_data(as_text=True)
     assert "Pages up to 2 open by number in a list this long" in text
     assert "21–40 of 40+" in text
+
+
+@pytest.mark.parametrize("role", ["sales_director", "account_manager"])
+def test_a_name_search_is_counted_to_its_own_lower_bound(many, login_as, app, monkeypatch, role):
+    """A list narrowed by a name search counts to SEARCH_COUNT_CAP (here 5; 1,000 deployed), not to the
+    deployment's cap (40 here): each match costs a probe of the name's search index. Past it the pages
+    still show every match exactly once, both ways."""
+    from sqlalchemy import select
+
+    from plugins.customers.views import customers as views
+
+    monkeypatch.setattr(views, "SEARCH_COUNT_CAP", 5)
+    ids, managers = many
+    client = managers[1] if role == "account_manager" else login_as(role)
+    with app.app_context():
+        matching = select(Customer.id).where(Customer.name.contains("华信"))
+        if role == "account_manager":
+            matching = matching.where(Customer.manager_id == managers[1].user_id)
+        expected = set(db.session.scalars(matching))
+    first = client.get("/customers/?name=华信").get_data(as_text=True)
+    assert "of 5+" in first and len(expected) > 5
+    forward = walk_pages(client, "/customers/?name=华信", ROW)
+    assert len(forward) == len(set(forward)) and set(forward) == expected
+    if len(expected) > 20:  # (the director's: more than a page)
+        assert walk_pages(client, pager_link(first, "Last"), ROW, backwards=True) == forward
+    assert "of 5+" not in client.get("/customers/").get_data(as_text=True)  # the deployment's cap

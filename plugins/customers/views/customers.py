@@ -6,8 +6,8 @@ from functools import partial
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 
 from core.api import (
-    _, can, current_user, db, holders_of, id_or_none, is_stale, list_page, require_permission, sees_all,
-    user_names,
+    SEARCH_COUNT_CAP, _, can, current_user, db, holders_of, id_or_none, is_stale, list_page, require_permission,
+    sees_all, user_names,
 )
 
 from plugins.basedata import services as basedata
@@ -76,7 +76,9 @@ def customer_list():
     names = user_names()  # the account manager column, without loading user objects
     statuses = {key: str(label) for key, label in CUSTOMER_STATUSES.items()}
     to_row = partial(_csv_row, labels, names, statuses)
+    searched = bool(form.name.data) and not form.errors
     return list_page(stmt, sorts, DEFAULT_SORT, Customer.id, template="customers/customer_list.html", walk=True,
+                     cap=SEARCH_COUNT_CAP if searched else None,
                      export=("customers.csv", header, to_row, EXPORT_COLUMNS), form=form, labels=labels, names=names)
 
 

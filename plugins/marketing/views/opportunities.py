@@ -9,7 +9,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm import joinedload, selectinload
 
 from core.api import (
-    _, can, db, id_or_none, is_stale, list_page, require_permission, scoped, search_term, user_choices,
+    SEARCH_COUNT_CAP, _, can, db, id_or_none, is_stale, list_page, require_permission, scoped, search_term,
+    user_choices,
 )
 
 from plugins.basedata import services as basedata
@@ -79,7 +80,9 @@ def opportunity_list():
               _("Assigned on"), _("Created by"), _("Created"), _("Contact"), _("Contact phone"), _("Lost reason")]
     stmt = stmt.options(joinedload(Opportunity.stage), joinedload(Opportunity.assignee),
                         joinedload(Opportunity.creator))
+    searched = bool(form.customer.data) and not form.errors
     return list_page(stmt, SORTS, DEFAULT_SORT, Opportunity.id, template="marketing/opportunity_list.html",
+                     cap=SEARCH_COUNT_CAP if searched else None,
                      export=("opportunities.csv", header, partial(_csv_row, sources, reasons)),
                      form=form, sources=sources)
 

@@ -9,7 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from core.api import (
-    _, can, current_user, db, id_or_none, list_page, require_permission, scoped, search_term, to_utc, user_choices,
+    SEARCH_COUNT_CAP, _, can, current_user, db, id_or_none, list_page, require_permission, scoped, search_term,
+    to_utc, user_choices,
 )
 
 from plugins.basedata import services as basedata
@@ -109,7 +110,8 @@ def _list(page: str):
     stmt = customers.with_customer(stmt.options(joinedload(R.handler)), R.customer_id, outer=True)
     # walk: past the cap (an account manager's 10,000 requests of 500,000) SQLite reads a page along the
     # order's index, checking each row's scope, instead of sorting all of them (core/paging.py).
-    return list_page(stmt, SORTS, DEFAULT_SORT, R.id, walk=True,
+    searched = bool(form.summary.data) and not form.errors
+    return list_page(stmt, SORTS, DEFAULT_SORT, R.id, walk=True, cap=SEARCH_COUNT_CAP if searched else None,
                      template="service/request_list.html",
                      export=(f"service-requests-{page}.csv", header, partial(_csv_row, types)), **context)
 
