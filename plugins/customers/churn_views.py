@@ -4,8 +4,8 @@ from sqlalchemy import exists, false, func, select
 from sqlalchemy.orm import aliased, selectinload
 
 from core.api import (
-    SEARCH_COUNT_CAP, OuterLoopJoin, SlotItem, _, can, db, id_or_none, is_stale, list_page, require_permission, scoped,
-    sort_order, user_names,
+    SEARCH_COUNT_CAP, OuterLoopJoin, SlotItem, _, can, db, id_or_none, is_stale, list_page, require_permission,
+    scoped, sort_order, user_names,
 )
 from plugins.customers import churn, services as customers
 from plugins.customers.churn import ChurnMeasure, ChurnRecord

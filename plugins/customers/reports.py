@@ -65,7 +65,8 @@ def composition(form):
     column = getattr(CustomerComposition, form.dimension.data or "level")
     count = func.sum(CustomerComposition.customers)
     share = cast(count * 100.0 / func.sum(count).over(), Numeric(5, 1))
-    stmt = select(column.label("value"), count.label("customers"), share.label("share")).group_by(column).order_by(column)
+    stmt = (select(column.label("value"), count.label("customers"), share.label("share"))
+            .group_by(column).order_by(column))
     return scoped(stmt, CustomerComposition)
 
 

@@ -31,7 +31,8 @@ def upgrade():
     )
     month = "coalesce(substr(CAST(close_date AS VARCHAR), 1, 7), '')"
     stage = "CASE WHEN status = 'developing' THEN coalesce(stage_id, 0) ELSE 0 END"
-    op.execute(f"INSERT INTO marketing_open_total (assignee_id, stage_id, close_month, opportunities, amount, weighted) "
+    op.execute(f"INSERT INTO marketing_open_total "
+               f"(assignee_id, stage_id, close_month, opportunities, amount, weighted) "
                f"SELECT coalesce(assignee_id, 0), {stage}, {month}, count(*), sum(coalesce(amount, 0)), "
                f"sum(coalesce(amount * probability, 0)) FROM marketing_opportunity "
                f"WHERE status IN ('unassigned', 'developing') GROUP BY coalesce(assignee_id, 0), {stage}, {month}")
