@@ -150,25 +150,43 @@ def _ids_alone(ids, tiebreak):
     if joins == () and getattr(ids, "_memoized_select_entities", None) == () and explicit is not None \
             and not any(isinstance(each, Join) for each in explicit):
         return ids
+    # Whether the joins can be left out depends on the statement's shape alone, the same on every request of
+    # a list: decided once per shape (its cache key), as deciding compiles it (~3 ms of a churn list page).
+    key = ids._generate_cache_key()
+    alone = _JOINS_LEFT_OUT.get(key.key) if key is not None else None
+    if alone is None:
+        # (decided on a copy: compiling a statement leaves memoized state on it that changes the cache key of
+        # statements built from it, such as the list's count, kept under that key by core.kept_counts)
+        alone = _joins_left_out(ids._clone(), tiebreak)
+        if key is not None and len(_JOINS_LEFT_OUT) < 4096:  # (the lists' shapes: a few hundred)
+            _JOINS_LEFT_OUT[key.key] = alone
+    if not alone:
+        return ids
+    where = ids.whereclause
+    return select(tiebreak).where(where) if where is not None else select(tiebreak)
+
+
+_JOINS_LEFT_OUT: dict = {}  # a statement's cache key -> may its joins be left out (``_ids_alone``)?
+
+
+def _joins_left_out(ids, tiebreak) -> bool:
+    """Does ``ids`` join only the tiebreak's table's outer joins, whose tables its conditions do not use?"""
     froms = ids.get_final_froms()
     joins = [found for found in froms if isinstance(found, Join)]
     where = ids.whereclause
     # Besides the join, only tables the conditions bring in (a search's gram table, TextIndex.filter).
     if len(joins) != 1 or any(found is not joins[0] and (where is None or found not in where._from_objects)
                               for found in froms):
-        return ids
+        return False
     joined, node = set(), joins[0]
     while isinstance(node, Join):
         if not node.isouter or node.full:
-            return ids
+            return False
         joined.add(_plain(node.right))
         node = node.left
     if _plain(node) is not _plain(_column_of(tiebreak).table):
-        return ids
-    if where is not None and any(_plain(getattr(element, "table", None)) in joined for element in iterate(where)):
-        return ids
-    alone = select(tiebreak)
-    return alone.where(where) if where is not None else alone
+        return False
+    return where is None or not any(_plain(getattr(element, "table", None)) in joined for element in iterate(where))
 
 
 def _arms(stmt) -> list | None:
