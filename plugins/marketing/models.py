@@ -20,6 +20,7 @@ WON = "won"
 LOST = "lost"
 STATUSES = {UNASSIGNED: _l("Unassigned"), DEVELOPING: _l("Developing"), WON: _l("Won"), LOST: _l("Failed")}
 CLOSED = (WON, LOST)
+OPEN = (UNASSIGNED, DEVELOPING)
 
 # The opportunities' search index (core/text_search.py): the list's "customer name contains" at any length, 华信
 # included, and the top bar's search of customer name, summary, contact and phone (from three characters).

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from core.api import Summary, db
 
 from plugins.marketing.closed_months import NOBODY
-from plugins.marketing.models import DEVELOPING, UNASSIGNED, Opportunity
+from plugins.marketing.models import DEVELOPING, OPEN, Opportunity
 
 NO_STAGE = 0  # the funnel's "Unassigned" row: not yet developing, or developing without a stage
 
@@ -51,4 +51,4 @@ OPEN_TOTALS = Summary(
     measures={"opportunities": literal_column("1"), "amount": func.coalesce(Opportunity.amount, literal_column("0")),
               "weighted": func.coalesce(Opportunity.amount * Opportunity.probability, literal_column("0"))},
     count="opportunities",
-    where=(Opportunity.status.in_((UNASSIGNED, DEVELOPING)),))
+    where=(Opportunity.status.in_(OPEN),))

@@ -18,11 +18,10 @@ from sqlalchemy import func, select
 from core.api import _, db, scoped, unindexed, utcnow, walking
 
 from plugins.marketing import flow
-from plugins.marketing.models import CLOSED, DEVELOPING, UNASSIGNED, WON, LOST, Opportunity
+from plugins.marketing.models import CLOSED, DEVELOPING, OPEN, UNASSIGNED, WON, LOST, Opportunity
 
 CARDS = 20
 FOLDED_DAYS = 30  # won and lost columns show the last 30 days
-OPEN = (UNASSIGNED, DEVELOPING)
 CENT = Decimal("0.01")
 
 

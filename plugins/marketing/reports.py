@@ -22,7 +22,7 @@ from core.api import (
 
 from plugins.basedata import services as basedata
 from plugins.marketing.closed_months import ClosedMonth
-from plugins.marketing.models import DEVELOPING, LOST, LOST_REASON, UNASSIGNED, WON, Opportunity, Stage
+from plugins.marketing.models import DEVELOPING, LOST, LOST_REASON, OPEN, WON, Opportunity, Stage
 from plugins.marketing.open_totals import OpenTotal, close_month
 
 SECTION = _l("Marketing")
@@ -95,7 +95,7 @@ def funnel(form):
     stmt = (select(stage, *_open_figures(func.count(Opportunity.id), func.sum(Opportunity.amount),
                                          func.sum(Opportunity.amount * Opportunity.probability)))
             .select_from(Opportunity).outerjoin(Stage, (Stage.id == Opportunity.stage_id) & (Opportunity.status == DEVELOPING))
-            .where(Opportunity.status.in_((UNASSIGNED, DEVELOPING)))
+            .where(Opportunity.status.in_(OPEN))
             .group_by(Stage.id, Stage.sort_order).order_by(*order))
     return _visible(stmt, form)
 
@@ -171,7 +171,7 @@ def forecast(form):
     month = close_month().label("month")
     stmt = (select(month, *_open_figures(func.count(Opportunity.id), func.sum(Opportunity.amount),
                                          func.sum(Opportunity.amount * Opportunity.probability)))
-            .where(Opportunity.status.in_((UNASSIGNED, DEVELOPING))).group_by(month).order_by(month))
+            .where(Opportunity.status.in_(OPEN)).group_by(month).order_by(month))
     return _visible(stmt, form)
 
 

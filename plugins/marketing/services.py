@@ -22,11 +22,9 @@ from core.api import db, either_rows, scoped, sees_all
 from plugins.marketing.closed_months import ClosedMonth
 from plugins.marketing.open_totals import OpenTotal
 from plugins.marketing.models import (
-    CLOSED, DEVELOPING, LOST, STATUSES, UNASSIGNED, WON, Opportunity,
+    CLOSED, DEVELOPING, LOST, OPEN, STATUSES, UNASSIGNED, WON, Opportunity,
 )
 from plugins.marketing.pipeline import money_sum
-
-OPEN = (UNASSIGNED, DEVELOPING)
 
 
 def visible_opportunities_query():
