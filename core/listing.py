@@ -68,12 +68,14 @@ def contains(column, text: str):
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _safe_cell(value) -> str:
-    """Spreadsheets run cells that start like a formula; prefix them so they stay text. Dates are ISO."""
-    if value is None:
-        return ""
-    text = iso(value)  # dates and times in ISO whatever the language, without microseconds
-    return "'" + text if text.startswith(_FORMULA_START) else text
+def _safe_cells(row) -> list[str]:
+    """One CSV line's cells: spreadsheets run cells that start like a formula, so those get a prefix that
+    keeps them text; dates and times are ISO whatever the language, without microseconds.
+
+    Two comprehensions and no call per text cell: an export of a million rows converts 14 million cells.
+    """
+    cells = [value if value.__class__ is str else iso(value) for value in row]
+    return ["'" + text if text.startswith(_FORMULA_START) else text for text in cells]
 
 
 def csv_response(filename: str, header: list, rows) -> Response:
@@ -85,7 +87,7 @@ def csv_response(filename: str, header: list, rows) -> Response:
         yield codecs.BOM_UTF8.decode("utf-8")
         writer.writerow([str(h) for h in header])
         for row in rows:
-            writer.writerow([_safe_cell(v) for v in row])
+            writer.writerow(_safe_cells(row))
             if buffer.tell() > 64 * 1024:
                 yield buffer.getvalue()
                 buffer.seek(0)
@@ -121,9 +123,9 @@ def list_page(stmt, sorts: dict, default: str, tiebreak, *, template: str,
     beside ``context``. Sorting and the tiebreak are those of ``paginate``/``stream``.
 
     ``export=(filename, header, to_row, columns)`` exports plain rows of just
-    those columns instead of ``stmt``'s model objects (``to_row`` then reads
-    ``row.<column key>``): a million rows export several times faster, in
-    constant memory.
+    those columns instead of ``stmt``'s model objects (``to_row`` then gets a
+    row of them, best unpacked in their order: a field read by name costs ~1 µs):
+    a million rows export several times faster, in constant memory.
 
     A short list's CSV streams in the response; a long one is written by a job on
     the queue (the view runs again there, as the same user with the same
@@ -170,7 +172,7 @@ def _export_to_file(filename: str, header: Sequence, rows, stmt) -> Outcome:
         writer = csv.writer(out)
         writer.writerow([str(h) for h in header])
         for row in rows:
-            writer.writerow([_safe_cell(v) for v in row])
+            writer.writerow(_safe_cells(row))
             done += 1
             if done % 1000 == 0:
                 report_progress(done, total)

@@ -166,8 +166,8 @@ def test_schedules_are_read_in_the_crm_time_zone_and_enqueued_with_their_minute(
 def test_an_export_that_breaks_off_leaves_no_file_only_the_reason(app, login_as, monkeypatch):
     """Complete or absent: the rows written before a failure are never offered as a download.
 
-    The job runs here, in this process (an idle queue: no worker takes it), and writing
-    its tenth cell (in the second or a later row) fails as a full disk would."""
+    The job runs here, in this process (an idle queue: no worker takes it), and the row that
+    brings its cells to ten (the second or a later row) fails as a full disk would."""
     from core import listing
     from core.jobs import files, runner
 
@@ -179,13 +179,13 @@ def test_an_export_that_breaks_off_leaves_no_file_only_the_reason(app, login_as,
     job_url = _export_users(admin)
     written = []
 
-    def failing_cell(value):
-        written.append(value)
-        if len(written) == 10:
+    def failing_cells(row):
+        written.extend(row)
+        if len(written) >= 10:
             raise OSError(28, "No space left on device")
-        return value
+        return row
 
-    monkeypatch.setattr(listing, "_safe_cell", failing_cell)
+    monkeypatch.setattr(listing, "_safe_cells", failing_cells)
     runner.execute(app, job_url.rsplit("/", 1)[1])
     state = admin.get(job_url + "/state").get_json()
     assert state["state"] == FAILED and state["download_url"] is None and "OSError" in state["message"]
