@@ -28,6 +28,7 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import (
     Date as SQLDate, ForeignKey, Index, Integer, Numeric, delete, event, func, insert, literal, literal_column, select,
+    update,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -67,9 +68,20 @@ class OrderYear(db.Model):
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     orders: Mapped[int] = mapped_column(Integer)
     amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    # The customer's account manager, copied when summarised and kept in step when the customer is given to
+    # another (``_move_managers``): an account manager's contribution report reads a range of their own index
+    # instead of joining each of their 20,000 customers with its year (27-38 ms SQLite, 70-90 ms PostgreSQL).
+    manager_id: Mapped[int | None] = mapped_column(Integer)
 
-    # The customer contribution report: a year's customers by amount, largest first, read backwards.
-    __table_args__ = (Index("ix_customers_order_year_year_amount", "year", "amount", "customer_id"),)
+    # The customer contribution report: a year's customers by amount, largest first, read backwards
+    # (everyone's; an account manager's from the second index).
+    __table_args__ = (Index("ix_customers_order_year_year_amount", "year", "amount", "customer_id"),
+                      Index("ix_customers_order_year_manager_amount", "manager_id", "year", "amount", "customer_id"))
+
+    @classmethod
+    def owned_by(cls, user_id: int):
+        """Data scope "own": the years of the customers a user manages (the copy of their manager)."""
+        return cls.manager_id == user_id
 
 
 class SalesMonth(db.Model):
@@ -117,12 +129,14 @@ def _summarise(connection, where=None) -> None:
         (months if where is None else months.where(where(Order.customer_id))).group_by(Order.customer_id, month)))
     year = year_of(OrderMonth.month, dialect)
     for period in (year, literal(ALL_YEARS, Integer)):
-        years = select(OrderMonth.customer_id, period, func.sum(OrderMonth.orders), func.sum(OrderMonth.amount))
+        years = (select(OrderMonth.customer_id, period, func.sum(OrderMonth.orders), func.sum(OrderMonth.amount),
+                        Customer.manager_id)
+                 .join(Customer, Customer.id == OrderMonth.customer_id))
         if where is not None:
             years = years.where(where(OrderMonth.customer_id))
         group = (OrderMonth.customer_id, year) if period is year else (OrderMonth.customer_id,)
-        connection.execute(insert(OrderYear).from_select(["customer_id", "year", "orders", "amount"],
-                                                         years.group_by(*group)))
+        connection.execute(insert(OrderYear).from_select(["customer_id", "year", "orders", "amount", "manager_id"],
+                                                         years.group_by(*group, Customer.manager_id)))
 
 
 def _recompute(connection, customer_ids: list[int]) -> None:
@@ -189,9 +203,16 @@ def _note_orders(session, flush_context, instances):
 
 
 def _move_managers(connection, moved: dict) -> None:
-    """The months of customers given to another manager: taken from the old one, given to the new one."""
-    after = MANAGER_SALES_MONTHS.totals(connection, OrderMonth.customer_id.in_(sorted(moved["ids"])))
+    """The months of customers given to another manager: taken from the old one, given to the new one; and
+    their years' copies of the manager. (An order saved meanwhile for one of them recomputes its years under
+    a lock of its row, which the handover's UPDATE of the customer also holds: one waits for the other.)"""
+    given = sorted(moved["ids"])
+    after = MANAGER_SALES_MONTHS.totals(connection, OrderMonth.customer_id.in_(given))
     MANAGER_SALES_MONTHS.apply(connection, difference(moved["before"], after))
+    manager = select(Customer.manager_id).where(Customer.id == OrderYear.customer_id).scalar_subquery()
+    for start in range(0, len(given), IN_BATCH):
+        connection.execute(update(OrderYear).where(OrderYear.customer_id.in_(given[start:start + IN_BATCH]))
+                           .values(manager_id=manager))
 
 
 @event.listens_for(Session, "after_flush")

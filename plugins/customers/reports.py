@@ -48,7 +48,7 @@ def contribution(form):
         stmt = stmt.where(contains(Customer.name, form.name.data))
     elif form.name.data:  # from the name's search index, starting where the term is rarest (TextIndex.filter)
         stmt = filter_by_customer_text(stmt, form.name.data, ("name",), key=OrderYear.customer_id)
-    return scoped(stmt, Customer)
+    return scoped(stmt, OrderYear)  # an account manager's: the years' copy of the customer's manager
 
 
 DIMENSIONS = {"level": basedata.CUSTOMER_LEVEL, "credit": basedata.CREDIT, "satisfaction": basedata.SATISFACTION}

@@ -6,10 +6,11 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
+from sqlalchemy import select
 
 from core.api import db
 from plugins.customers.churn import LOST, WARNING, ChurnRecord
-from plugins.customers.models import Order, OrderLine
+from plugins.customers.models import Customer, Order, OrderLine
 
 
 def _table(page: str) -> list[list[str]]:
@@ -77,6 +78,37 @@ def test_an_account_manager_counts_only_their_customers(book):
     assert workbook.active["D2"].number_format == "#,##0.00"
     csv_text = li.get("/reports/customers.contribution/export.csv").get_data(as_text=True)
     assert "广州天河电子" not in csv_text and "1000.00" in csv_text
+
+
+def test_a_customer_handed_over_counts_in_the_new_managers_contribution(app, login_as, book, customer_form):
+    """The years keep a copy of the customer's manager (what an account manager's report reads): the
+    handover moves it, and the years an order recomputes afterwards keep the new one."""
+    director, li, zhang = login_as("sales_director"), book["li"], book["zhang"]
+    with app.app_context():
+        customer = db.session.scalar(select(Customer).where(Customer.name == "北京华信科技"))
+        customer_id, version = customer.id, customer.version
+        product = db.session.scalar(select(OrderLine.product_id).limit(1))
+    form = customer_form(zhang.user_id, name="北京华信科技", version=str(version))
+    assert director.post(f"/customers/{customer_id}/edit", data=form).status_code == 302
+
+    def figures(client, query=""):
+        page = client.get("/reports/customers.contribution" + query).get_data(as_text=True)
+        return [(row[0], row[3]) for row in _table(page)]
+
+    assert figures(li) == [("上海宏达贸易", "1,000.00")]
+    assert figures(zhang) == [("广州天河电子", "520.00"), ("北京华信科技", "350.50")]
+    assert figures(zhang, "?year=2025") == [("北京华信科技", "100.00")] and figures(li, "?year=2025") == []
+    assert figures(zhang, "?name=华信") == [("北京华信科技", "350.50")] and figures(li, "?name=华信") == []
+    with app.app_context():
+        order = Order(customer_id=customer_id, number="R-after", date=date(2026, 6, 1))
+        order.lines.append(OrderLine(product_id=product, quantity=Decimal("4"), price=Decimal("250.00")))
+        db.session.add(order)
+        db.session.commit()
+    assert figures(zhang) == [("北京华信科技", "1,350.50"), ("广州天河电子", "520.00")]
+    assert figures(zhang, "?year=2026") == [("北京华信科技", "1,250.50"), ("广州天河电子", "520.00")]
+    assert figures(li, "?year=2026") == [("上海宏达贸易", "1,000.00")]
+    # everyone's report is unchanged by who manages the customer
+    assert figures(director) == [("北京华信科技", "1,350.50"), ("上海宏达贸易", "1,000.00"), ("广州天河电子", "520.00")]
 
 
 def test_composition_by_level_credit_and_satisfaction(login_as, book):
