@@ -166,3 +166,39 @@ def test_an_account_managers_dashboard_figures_read_each_arm_from_its_index(app,
         if sqlite:  # planned from the statistics at 1M
             for index in ("ix_marketing_opportunity_assignee_scope", "ix_marketing_opportunity_created_by_scope"):
                 assert f"USING COVERING INDEX {index}" in plan, (index, plan)
+
+
+def test_an_account_managers_due_plan_items_are_read_from_the_undone_items_index(app, login_as, add_opportunity,
+                                                                                 stage_ids, query_plans):
+    """The dashboard's "Plan items due": the items not executed, due by today, of the opportunities the user
+    develops — counted and listed from their developing opportunities' entries of the undone items' index
+    (no executed item, no item's row read for the count)."""
+    from datetime import timedelta
+
+    from core.api import db, local_today, utcnow
+    from plugins.marketing.models import PlanItem
+
+    manager, other = login_as("account_manager"), login_as("account_manager")
+    today = local_today()
+    mine = add_opportunity("developing", stage_ids[0], manager.user_id, customer_name="我的客户")
+    won = add_opportunity("won", stage_ids[-1], manager.user_id, closed_at=utcnow(), customer_name="已赢客户")
+    theirs = add_opportunity("developing", stage_ids[0], other.user_id, customer_name="别人的客户")
+    with app.app_context():
+        for opportunity_id, days, item, executed in (
+                (mine, -3, "逾期的回访", False), (mine, 0, "今天的演示", False), (mine, 0, "已执行的拜访", True),
+                (mine, 2, "后天的报价", False), (won, 0, "已赢的项目", False), (theirs, 0, "别人的计划", False)):
+            db.session.add(PlanItem(opportunity_id=opportunity_id, date=today + timedelta(days=days), item=item,
+                                    executed_at=utcnow() if executed else None))
+        db.session.commit()
+    page = manager.get("/").get_data(as_text=True)
+    widget = page[page.index("Plan items due"):]
+    widget = widget[:widget.index("</ul>") if "</ul>" in widget else len(widget)]
+    assert "逾期的回访" in widget and "今天的演示" in widget and widget.index("逾期的回访") < widget.index("今天的演示")
+    assert not any(text in page for text in ("已执行的拜访", "后天的报价", "已赢的项目", "别人的计划")), page
+    assert re.search(r"Plan items due <span[^>]*>2</span>", page), page
+
+    plans = query_plans(manager, "/", "marketing_plan_item")
+    assert len(plans) == 2  # the count, the first items
+    for plan in plans:
+        assert not query_plans.full_scans(plan, "marketing_plan_item"), plan
+        assert "ix_marketing_plan_item_undone" in plan, plan
