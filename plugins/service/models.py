@@ -120,14 +120,15 @@ class ServiceRequest(db.Model, BusinessRecord):
               "assignee_id", "customer_manager_id"),
         Index("ix_service_request_customer_created", "customer_id", "created_at"),
         # Data scope "own", counted arm after arm (see owned_by): each arm's owner and status (the work
-        # lists' filter), then the earlier arms' owners, so that a count reads index entries only; and the
-        # archive time and satisfaction, which an account manager's average this year reads (either_rows).
+        # lists' filter), then the earlier arms' owners, so that a count reads index entries only; the
+        # archive time and satisfaction, which an account manager's average this year reads (either_rows),
+        # and the SLA states, which their count of breached open requests reads (services.breached_requests).
         Index("ix_service_request_customer_manager_status", "customer_manager_id", "status", "created_by_id", "id",
-              "archived_at", "satisfaction"),
+              "archived_at", "satisfaction", "response_state", "resolution_state"),
         Index("ix_service_request_created_by_status", "created_by_id", "status", "customer_manager_id", "id",
-              "archived_at", "satisfaction"),
+              "archived_at", "satisfaction", "response_state", "resolution_state"),
         Index("ix_service_request_assignee_scope", "assignee_id", "status", "customer_manager_id", "created_by_id",
-              "id", "archived_at", "satisfaction"),
+              "id", "archived_at", "satisfaction", "response_state", "resolution_state"),
         Index("ix_service_request_priority", "priority"),
         # Every sort of the archive query has an index ending in the id: the list's order is (column, id),
         # so the first, a keyset and the last page are each a short index range (see core/paging.py).

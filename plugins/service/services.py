@@ -36,23 +36,29 @@ def visible_requests_query():
     return scoped(select(ServiceRequest), ServiceRequest)
 
 
-def _count(stmt) -> int:
-    return db.session.scalar(stmt.with_only_columns(func.count(ServiceRequest.id)))
+def count_rows(stmt) -> int:
+    """How many requests ``stmt`` (a ``visible_requests_query`` narrowed) selects; an account manager's
+    arm after arm (``either_rows``), each a range of its owner's index: as one OR, PostgreSQL read the
+    team's entries of the status index and tested the owners in each (on the dashboard at a million
+    customers: requests awaiting their feedback, the 19,859 handled requests' entries, 5 ms; breached open
+    requests, the 30,149 open ones', 7-8 ms)."""
+    rows = either_rows(stmt.with_only_columns(ServiceRequest.id))
+    return db.session.scalar(select(func.count()).select_from(rows))
 
 
 def open_requests() -> int:
     """How many visible requests wait for assignment or handling: an account manager's counted arm after arm
     (``either_rows``), each a range of its owner's index."""
-    stmt = visible_requests_query().where(ServiceRequest.status.in_(OPEN)).with_only_columns(ServiceRequest.id)
-    return db.session.scalar(select(func.count()).select_from(either_rows(stmt)))
+    return count_rows(visible_requests_query().where(ServiceRequest.status.in_(OPEN)))
 
 
 def breached_requests() -> int:
-    """How many visible open requests breached their response or resolution target (one range of the status
-    index, which holds the states and the scope's owners)."""
+    """How many visible open requests breached their response or resolution target: everyone's from one range
+    of the status index, which holds the states; an account manager's arm after arm (``count_rows``), from
+    their open requests' entries of the scope indexes, which hold the states too."""
     R = ServiceRequest
-    return _count(visible_requests_query().where(R.status.in_(OPEN),
-                                                 (R.response_state == BREACHED) | (R.resolution_state == BREACHED)))
+    return count_rows(visible_requests_query().where(R.status.in_(OPEN),
+                                                     (R.response_state == BREACHED) | (R.resolution_state == BREACHED)))
 
 
 def average_satisfaction(since=None) -> Decimal | None:

@@ -9,7 +9,7 @@ from sqlalchemy.orm import joinedload
 from core.api import SlotItem, _, can, current_user, db, scoped
 
 from plugins.customers import services as customers
-from plugins.service import sla
+from plugins.service import services, sla
 from plugins.service.models import ARCHIVED, ASSIGNED, BREACHED, HANDLED, NEW, OPEN, Round, ServiceRequest
 
 R = ServiceRequest
@@ -76,7 +76,7 @@ def _oldest(stmt, statuses):
 
 
 def _widget(template, stmt, statuses, order, **context):
-    count = db.session.scalar(stmt.with_only_columns(func.count(R.id)))
+    count = services.count_rows(stmt)
     rows = list(db.session.scalars(select(R).where(R.id.in_(_oldest(stmt, statuses))).order_by(R.created_at, R.id)))
     return SlotItem(render_template(template, rows=rows, count=count, **context), order=order)
 
