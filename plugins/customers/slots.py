@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 from core.api import SlotItem, can, current_user, db, local_today, sees_all
 
 from plugins.customers import follow_ups, services
-from plugins.customers.models import STATUS_DELETED, Activity, Customer
+from plugins.customers.composition import CustomerComposition
+from plugins.customers.models import Activity, Customer
 
 RECENT_ACTIVITIES = 5
 # The newest activities of everyone among which a user's newest are looked for first (see recent_activities).
@@ -20,10 +21,10 @@ def my_customers_widget():
     """The customers the user manages; not for users who see the whole team (theirs would say 0)."""
     if not can("customers.customer.view") or sees_all():
         return None
-    # count(*), not count(id): PostgreSQL then counts the (manager, status, ...) index entries alone
-    # (1.2 ms for 20,000 customers) instead of reading each customer's row (253 ms, 15,700 blocks).
-    count = db.session.scalar(select(func.count()).select_from(Customer).where(
-        Customer.manager_id == current_user.id, Customer.status != STATUS_DELETED))
+    # From the composition counts (kept with every write), a few rows per manager: counting their 20,000
+    # customers' index entries at a million took 4-6 ms on PostgreSQL (and each row 253 ms, by count(id)).
+    count = db.session.scalar(select(func.coalesce(func.sum(CustomerComposition.customers), 0))
+                              .where(CustomerComposition.owned_by(current_user.id)))
     return SlotItem(render_template("customers/widget_my_customers.html", count=count), order=10)
 
 

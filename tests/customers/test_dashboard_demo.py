@@ -8,20 +8,23 @@ from sqlalchemy import func, select
 from core.api import db
 from plugins.customers import churn
 from plugins.customers.churn import ChurnRecord
-from plugins.customers.models import Activity, Customer, Order
+from plugins.customers.models import STATUS_DELETED, Activity, Customer, Order
 
 
 def test_widgets_count_my_customers_and_show_visible_activities(app, login_as, add_customer):
     manager = login_as("account_manager")
     other = login_as("account_manager")
-    for n in range(3):
-        add_customer(manager.user_id, name=f"我的{n}")
+    mine = [add_customer(manager.user_id, name=f"我的{n}") for n in range(5)]
     foreign = add_customer(other.user_id, name="别人的")
     with app.app_context():
         db.session.add(Activity(customer_id=foreign, date=date(2026, 1, 1), place="x", summary="秘密拜访"))
+        # (counted from the composition's rows, which follow each write: one deleted, one handed over)
+        db.session.get(Customer, mine[0]).status = STATUS_DELETED
+        db.session.get(Customer, mine[1]).manager_id = other.user_id
         db.session.commit()
     page = manager.get("/").get_data(as_text=True)
     assert "My customers" in page and '<div class="display-6">3</div>' in page
+    assert '<div class="display-6">2</div>' in other.get("/").get_data(as_text=True)
     assert "Recent activities" in page and "秘密拜访" not in page
     assert "秘密拜访" in login_as("sales_director").get("/").get_data(as_text=True)
     assert "My customers" not in login_as(permissions=["core.dashboard.view"]).get("/").get_data(as_text=True)
