@@ -19,12 +19,14 @@ run: install translations
 	$(BIN)/crm worker & worker=$$!; trap 'kill -INT $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 		$(BIN)/crm run --host 127.0.0.1 --port 5000
 
-# The whole suite on SQLite, then again on PostgreSQL when CRM_TEST_DATABASE_URL is set.
+# The whole suite on SQLite, then again on PostgreSQL when CRM_TEST_DATABASE_URL is set; TEST_WORKERS
+# processes each (pytest-xdist; each has its own database and job queue, see core/testing.py).
+TEST_WORKERS ?= 2
 test: install translations
-	env -u CRM_TEST_DATABASE_URL $(BIN)/pytest
+	env -u CRM_TEST_DATABASE_URL $(BIN)/pytest -n $(TEST_WORKERS)
 	@if [ -n "$$CRM_TEST_DATABASE_URL" ]; then \
 		echo "--- again on $$CRM_TEST_DATABASE_URL"; \
-		$(BIN)/pytest; \
+		$(BIN)/pytest -n $(TEST_WORKERS); \
 	fi
 
 install: $(STAMP)

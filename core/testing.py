@@ -43,7 +43,7 @@ import flask
 import pytest
 from flask.testing import FlaskClient
 from flask_wtf.csrf import generate_csrf
-from sqlalchemy import MetaData, create_engine, inspect, select, text
+from sqlalchemy import MetaData, create_engine, inspect, make_url, select, text
 from sqlalchemy.exc import OperationalError
 
 from core import create_app
@@ -116,7 +116,26 @@ def _drop_everything(url: str) -> None:
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> str:
-    return os.environ.get("CRM_TEST_DATABASE_URL") or f"sqlite:///{tmp_path_factory.mktemp('db') / 'crm.db'}"
+    """SQLite in the session's temp folder, or ``CRM_TEST_DATABASE_URL``. Under pytest-xdist (``-n 2``) each
+    worker process is a session of its own: on a server, it gets a database of its own beside that one
+    (``test_gw0``, ``test_gw1``, created if missing), as every session empties and migrates its database."""
+    url = os.environ.get("CRM_TEST_DATABASE_URL")
+    if not url:
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'crm.db'}"
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker or url.startswith("sqlite"):
+        return url
+    parsed = make_url(url)
+    own = parsed.set(database=f"{parsed.database}_{worker}")
+    engine = create_engine(parsed, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                                {"name": own.database}).scalar():
+                conn.execute(text(f'CREATE DATABASE "{own.database}"'))
+    finally:
+        engine.dispose()
+    return own.render_as_string(hide_password=False)
 
 
 def _reachable_redis() -> str | None:
