@@ -38,6 +38,7 @@ import sys
 import threading
 import time
 import uuid
+from pathlib import Path
 
 import flask
 import pytest
@@ -118,14 +119,17 @@ def _drop_everything(url: str) -> None:
 def database_url(tmp_path_factory) -> str:
     """SQLite in the session's temp folder, or ``CRM_TEST_DATABASE_URL``. Under pytest-xdist (``-n 2``) each
     worker process is a session of its own: on a server, it gets a database of its own beside that one
-    (``test_gw0``, ``test_gw1``, created if missing), as every session empties and migrates its database."""
+    (``test_gw0``, ``test_gw1``, created if missing; a SQLite file: ``crm_gw0.db`` beside it), as every session
+    empties and migrates its database."""
     url = os.environ.get("CRM_TEST_DATABASE_URL")
     if not url:
         return f"sqlite:///{tmp_path_factory.mktemp('db') / 'crm.db'}"
-    worker = os.environ.get("PYTEST_XDIST_WORKER")
-    if not worker or url.startswith("sqlite"):
+    worker, parsed = os.environ.get("PYTEST_XDIST_WORKER"), make_url(url)
+    if not worker or not parsed.database or parsed.database == ":memory:":
         return url
-    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":  # a file of its own beside the one named (crm_gw0.db)
+        path = Path(parsed.database)
+        return parsed.set(database=str(path.with_name(f"{path.stem}_{worker}{path.suffix}"))).render_as_string()
     own = parsed.set(database=f"{parsed.database}_{worker}")
     engine = create_engine(parsed, isolation_level="AUTOCOMMIT")
     try:
